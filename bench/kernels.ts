@@ -1,0 +1,165 @@
+/**
+ * Stock vs replacement wasm kernels (src/core/kernels), timed in one run so the ratios are
+ * comparable on a noisy shared machine. Run: `npx tsc -p tsconfig.json && node dist/bench/kernels.js`
+ * (well under 2 minutes). GFLOP/s counts the nominal 2*m*k*n (matmul) or 2*N*Ho*Wo*Co*fh*fw*Ci
+ * (conv) work, the same for every variant, so GFLOP/s ratios are speed ratios.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmKernels, unregisterWasmKernels } from '../src/core/kernels/index.js';
+
+/** Median milliseconds per call of `fn`, after `warmup` calls, over `reps` timed calls. */
+function time(fn: () => tf.Tensor, reps: number, warmup = 2): number {
+  for (let i = 0; i < warmup; i++) tf.tidy(fn).dispose();
+  const ms: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    const out = tf.tidy(fn);
+    out.dataSync(); // wasm runs synchronously; this also keeps a lazy backend honest
+    ms.push(performance.now() - t0);
+    out.dispose();
+  }
+  ms.sort((a, b) => a - b);
+  return ms[Math.floor(ms.length / 2)];
+}
+
+/** Max |a - b| / max |a|. */
+function relDiff(a: tf.Tensor, b: tf.Tensor): number {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < x.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i] - y[i]));
+    scale = Math.max(scale, Math.abs(x[i]));
+  }
+  return diff / scale;
+}
+
+interface Row {
+  name: string;
+  ms: number;
+  flops: number;
+  /** Rows to compare against: the ratio printed is this row's GFLOP/s over theirs (speed-up). */
+  vs?: string[];
+}
+
+function report(rows: Row[]): void {
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  console.log(`${'kernel'.padEnd(46)}${'ms'.padStart(9)}${'GFLOP/s'.padStart(10)}   ratio`);
+  for (const r of rows) {
+    const ratio = (r.vs ?? [])
+      .map((name) => {
+        const ref = byName.get(name)!;
+        return `${(r.flops / r.ms / (ref.flops / ref.ms)).toFixed(2)}x vs ${name}`;
+      })
+      .join('; ');
+    console.log(
+      `${r.name.padEnd(46)}${r.ms.toFixed(1).padStart(9)}${(r.flops / r.ms / 1e6).toFixed(2).padStart(10)}   ${ratio}`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  await tf.setBackend('wasm');
+  console.log(`tfjs ${tf.version_core}, backend wasm, SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT')}, ` +
+    `threads ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')}`);
+  const rows: Row[] = [];
+
+  // 1. Dense layer backward products: [128,784] x [784,400].
+  const [m, k, n] = [128, 784, 400];
+  const mmFlops = 2 * m * k * n;
+  const a = tf.randomNormal([m, k]);
+  const b = tf.randomNormal([k, n]);
+  const aT = tf.transpose(a); // [k, m]
+  const bT = tf.transpose(b); // [n, k]
+  const plain = () => tf.matMul(a, b);
+  const tA = () => tf.matMul(aT, b, true, false);
+  const tB = () => tf.matMul(a, bT, false, true);
+  const tAB = () => tf.matMul(aT, bT, true, true);
+  const mmReps = 20;
+
+  unregisterWasmKernels();
+  rows.push({ name: 'matMul plain (stock)', ms: time(plain, mmReps), flops: mmFlops });
+  rows.push({ name: 'matMul transposeA (stock)', ms: time(tA, mmReps), flops: mmFlops });
+  rows.push({ name: 'matMul transposeB (stock)', ms: time(tB, mmReps), flops: mmFlops });
+  rows.push({ name: 'matMul transposeA+B (stock)', ms: time(tAB, mmReps), flops: mmFlops });
+  const mmStock = [tA(), tB()];
+  registerWasmKernels();
+  rows.push({ name: 'matMul transposeA (replacement)', ms: time(tA, mmReps), flops: mmFlops, vs: ['matMul transposeA (stock)', 'matMul plain (stock)'] });
+  rows.push({ name: 'matMul transposeB (replacement)', ms: time(tB, mmReps), flops: mmFlops, vs: ['matMul transposeB (stock)', 'matMul plain (stock)'] });
+  rows.push({ name: 'matMul transposeA+B (replacement)', ms: time(tAB, mmReps), flops: mmFlops, vs: ['matMul transposeA+B (stock)', 'matMul plain (stock)'] });
+  const mmNew = [tA(), tB()];
+  const mmDiff = Math.max(relDiff(mmStock[0], mmNew[0]), relDiff(mmStock[1], mmNew[1]));
+  tf.dispose([a, b, aT, bT, ...mmStock, ...mmNew]);
+
+  // 2. Conv layer [64,14,14,64] -> 128 filters 4x4, stride 2, 'same': y [64,7,7,128].
+  const xShape: [number, number, number, number] = [64, 14, 14, 64];
+  const x = tf.randomNormal(xShape) as tf.Tensor4D;
+  const w = tf.randomNormal([4, 4, 64, 128]) as tf.Tensor4D;
+  const dy = tf.randomNormal([64, 7, 7, 128]) as tf.Tensor4D;
+  const convFlops = 2 * 64 * 7 * 7 * 128 * 4 * 4 * 64;
+  const forward = () => tf.conv2d(x, w, 2, 'same');
+  const inputGrad = () => tf.conv2dTranspose(dy, w, xShape, 2, 'same');
+  const filterGrad = () =>
+    tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
+      strides: 2,
+      pad: 'same',
+      dataFormat: 'NHWC',
+      filterShape: w.shape,
+    }) as tf.Tensor;
+
+  rows.push({ name: 'conv2d forward (stock)', ms: time(forward, 10), flops: convFlops });
+  unregisterWasmKernels();
+  rows.push({ name: 'conv2d input grad (stock)', ms: time(inputGrad, 5, 1), flops: convFlops, vs: ['conv2d forward (stock)'] });
+  const dxStock = inputGrad();
+  registerWasmKernels();
+  rows.push({ name: 'conv2d input grad (replacement)', ms: time(inputGrad, 10), flops: convFlops, vs: ['conv2d input grad (stock)', 'conv2d forward (stock)'] });
+  const filterRow: Row = { name: 'conv2d filter grad (replacement)', ms: time(filterGrad, 10), flops: convFlops };
+  rows.push(filterRow);
+  const dxNew = inputGrad();
+  const dwNew = filterGrad();
+  const dxDiff = relDiff(dxStock, dxNew);
+
+  // The stock wasm backend has no filter gradient; the cpu backend is what a user would fall back
+  // to. It runs at ~0.02 GFLOP/s here, so it gets the first 4 samples only (rates compare fine).
+  const nCpu = 4;
+  const xs = tf.slice(x, 0, nCpu);
+  const dys = tf.slice(dy, 0, nCpu);
+  const [xv, dyv] = [xs.dataSync(), dys.dataSync()];
+  const dwSmall = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: xs, dy: dys }, {
+    strides: 2,
+    pad: 'same',
+    dataFormat: 'NHWC',
+    filterShape: w.shape,
+  }) as tf.Tensor;
+  const dwWasm = dwSmall.dataSync().slice();
+  tf.dispose([x, w, dy, xs, dys, dxStock, dxNew, dwNew, dwSmall]);
+  await tf.setBackend('cpu');
+  const xc = tf.tensor(xv, [nCpu, 14, 14, 64]);
+  const dyc = tf.tensor(dyv, [nCpu, 7, 7, 128]);
+  const t1 = performance.now();
+  const dwCpu = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: xc, dy: dyc }, {
+    strides: 2,
+    pad: 'same',
+    dataFormat: 'NHWC',
+    filterShape: [4, 4, 64, 128],
+  }) as tf.Tensor;
+  dwCpu.dataSync();
+  rows.push({ name: `conv2d filter grad (cpu backend, batch ${nCpu})`, ms: performance.now() - t1, flops: (convFlops * nCpu) / 64 });
+  const dwDiff = relDiff(dwCpu, tf.tensor(dwWasm, [4, 4, 64, 128]));
+  filterRow.vs = ['conv2d forward (stock)', `conv2d filter grad (cpu backend, batch ${nCpu})`];
+  tf.dispose([xc, dyc, dwCpu]);
+  await tf.setBackend('wasm');
+
+  report(rows);
+  console.log(
+    `max |diff| / max |ref|: matMul vs stock ${mmDiff.toExponential(1)}, input grad vs stock ` +
+      `${dxDiff.toExponential(1)}, filter grad vs cpu backend ${dwDiff.toExponential(1)}`,
+  );
+  console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+await main();

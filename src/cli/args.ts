@@ -1,0 +1,90 @@
+/** Command-line parsing on node:util's parseArgs, with user-facing errors for bad flags and values. */
+import { parseArgs } from 'node:util';
+import { UserError } from '../core/errors.js';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** One line for --help. */
+  help: string;
+  /** Shown in --help as VALUE. */
+  value?: string;
+  default?: string;
+}
+
+export type OptionTable = Record<string, OptionSpec>;
+
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  /** Flags given on the command line (not filled in from defaults). */
+  given: Set<string>;
+}
+
+export function parse(command: string, args: string[], table: OptionTable): Parsed {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, spec] of Object.entries(table)) options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    const withDefaults: Record<string, string | boolean | undefined> = {};
+    for (const [name, spec] of Object.entries(table)) withDefaults[name] = values[name] ?? spec.default;
+    return { values: withDefaults, positionals, given: new Set(Object.keys(values)) };
+  } catch (e) {
+    // parseArgs' own messages name the flag; add where to look.
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UserError(`genlab ${command}: ${message} (see 'genlab ${command} --help')`);
+  }
+}
+
+export function helpText(usage: string, table: OptionTable): string {
+  const rows = Object.entries(table).map(([name, s]) => {
+    const flag = `${s.short ? `-${s.short}, ` : '    '}--${name}${s.type === 'string' ? ` ${s.value ?? 'VALUE'}` : ''}`;
+    const def = s.default !== undefined ? ` (default ${s.default})` : '';
+    return `  ${flag.padEnd(34)} ${s.help}${def}`;
+  });
+  return `${usage}\n\nOptions:\n${rows.join('\n')}\n`;
+}
+
+/** A string flag as a number, checked: `integer`, `min`, `max`. */
+export function numberFlag(
+  name: string,
+  raw: string | boolean | undefined,
+  rules: { integer?: boolean; min?: number; max?: number } = {},
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  const kind = rules.integer ? 'an integer' : 'a number';
+  const range =
+    rules.min !== undefined && rules.max !== undefined
+      ? ` between ${rules.min} and ${rules.max}`
+      : rules.min !== undefined
+        ? ` >= ${rules.min}`
+        : rules.max !== undefined
+          ? ` <= ${rules.max}`
+          : '';
+  const ok =
+    typeof raw === 'string' &&
+    raw.trim() !== '' &&
+    Number.isFinite(v) &&
+    (!rules.integer || Number.isInteger(v)) &&
+    (rules.min === undefined || v >= rules.min) &&
+    (rules.max === undefined || v <= rules.max);
+  if (!ok) throw new UserError(`--${name} must be ${kind}${range}, got '${String(raw)}'`);
+  return v;
+}
+
+export function choiceFlag<T extends string>(name: string, raw: string | boolean | undefined, choices: readonly T[]): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!choices.includes(raw as T)) throw new UserError(`--${name} must be one of ${choices.join(', ')}, got '${String(raw)}'`);
+  return raw as T;
+}
+
+/** The one positional argument a command needs (a run folder, a model name). */
+export function onePositional(command: string, positionals: string[], what: string): string {
+  if (positionals.length !== 1) {
+    throw new UserError(
+      `genlab ${command} needs exactly one ${what}` + (positionals.length > 1 ? `, got ${positionals.join(' ')}` : ''),
+    );
+  }
+  return positionals[0];
+}

@@ -1,0 +1,164 @@
+/** Commands that use a trained run: sample, score, eval, info. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import { exampleSize } from '../../data/dataset.js';
+import { prepareInput } from '../../data/prepare.js';
+import { bitsPerDim, logProbAll, summariseNll } from '../../eval/likelihood.js';
+import { initNodeBackend } from '../../node/engine.js';
+import { Progress } from '../../node/progress.js';
+import { MetricsLog, loadRunData, openRun, readRunConfig } from '../../node/run.js';
+import { choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
+import { printJson, readInput, writeSampleGrid, writeSamplesCsv } from '../common.js';
+
+const COMMON: OptionTable = {
+  backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
+  json: { type: 'boolean', help: 'print one JSON document on stdout' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+export const SAMPLE_OPTIONS: OptionTable = {
+  n: { type: 'string', short: 'n', value: 'N', help: 'number of samples', default: '64' },
+  out: { type: 'string', value: 'FILE', help: '.png (a grid) or .csv (one sample per row)', default: 'samples.png' },
+  seed: { type: 'string', value: 'N', help: 'sampling seed', default: '0' },
+  ...COMMON,
+};
+
+export async function sampleCommand(args: string[]): Promise<number> {
+  const { values: v, positionals } = parse('sample', args, SAMPLE_OPTIONS);
+  if (v.help) return help('Usage: genlab sample RUN -n N --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
+  const runDir = onePositional('sample', positionals, 'RUN folder');
+  const n = numberFlag('n', v.n, { integer: true, min: 1, max: 100000 })!;
+  const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
+  const out = String(v.out);
+  const ext = path.extname(out).toLowerCase();
+  if (ext !== '.png' && ext !== '.csv') throw new UserError(`--out must end in .png or .csv, got '${out}'`);
+  const run = openRun(runDir);
+  const backend = await initNodeBackend(v.backend as string | undefined);
+  const samples = await run.model.sample(n, new Rng(seed));
+  const { shape, kind } = run.checkpoint.manifest.data;
+  if (ext === '.png') writeSampleGrid(out, samples, n, shape, kind);
+  else writeSamplesCsv(out, samples, n);
+  if (v.json) printJson({ out, n, shape, kind, backend });
+  else process.stderr.write(`wrote ${n} samples to ${out}\n`);
+  run.model.dispose();
+  return 0;
+}
+
+export const SCORE_OPTIONS: OptionTable = {
+  input: { type: 'string', value: 'FILE', help: '.csv (one example per row) or .png' },
+  seed: { type: 'string', value: 'N', help: 'seed for stochastic estimates', default: '0' },
+  ...COMMON,
+};
+
+export async function scoreCommand(args: string[]): Promise<number> {
+  const { values: v, positionals } = parse('score', args, SCORE_OPTIONS);
+  if (v.help) return help('Usage: genlab score RUN --input FILE [--json]', SCORE_OPTIONS);
+  const runDir = onePositional('score', positionals, 'RUN folder');
+  if (!v.input) throw new UserError('genlab score needs --input FILE (.csv or .png)');
+  const run = openRun(runDir);
+  requireDensity(run.model.name, run.model.capabilities.density);
+  const { shape } = run.checkpoint.manifest.data;
+  const input = prepareInput(readInput(String(v.input), shape), run.config.data);
+  await initNodeBackend(v.backend as string | undefined);
+  const logp = await logProbAll(run.model, input, new Rng(numberFlag('seed', v.seed, { integer: true, min: 0 })!));
+  const D = exampleSize(input);
+  const kind = run.model.capabilities.density;
+  if (v.json) {
+    printJson({ kind, logProb: Array.from(logp), bitsPerDim: Array.from(logp, (l) => bitsPerDim(-l, D)) });
+  } else {
+    process.stdout.write(`# ${kind} log p(x) in nats, and -log2 p(x) / D in bits/dim\n`);
+    logp.forEach((l, i) => process.stdout.write(`${i}\t${l.toFixed(4)}\t${bitsPerDim(-l, D).toFixed(5)}\n`));
+  }
+  run.model.dispose();
+  return 0;
+}
+
+export const EVAL_OPTIONS: OptionTable = {
+  split: { type: 'string', value: 'NAME', help: 'test|train', default: 'test' },
+  limit: { type: 'string', value: 'N', help: 'score only the first N examples' },
+  seed: { type: 'string', value: 'N', help: 'seed for stochastic estimates', default: '0' },
+  ...COMMON,
+};
+
+export async function evalCommand(args: string[]): Promise<number> {
+  const { values: v, positionals } = parse('eval', args, EVAL_OPTIONS);
+  if (v.help) return help('Usage: genlab eval RUN [--split test] [--json]', EVAL_OPTIONS);
+  const runDir = onePositional('eval', positionals, 'RUN folder');
+  const split = choiceFlag('split', v.split, ['test', 'train'] as const)!;
+  const limit = numberFlag('limit', v.limit, { integer: true, min: 1 });
+  const run = openRun(runDir);
+  requireDensity(run.model.name, run.model.capabilities.density);
+  const backend = await initNodeBackend(v.backend as string | undefined);
+  const data = loadRunData(run.config)[split];
+  const n = Math.min(data.n, limit ?? data.n);
+  const D = exampleSize(data);
+  const subset = { ...data, n, x: data.x.subarray(0, n * D) };
+  const progress = new Progress({ label: `eval ${split}`, total: n, unit: 'ex' });
+  const started = Date.now();
+  const logp = await logProbAll(run.model, subset, new Rng(numberFlag('seed', v.seed, { integer: true, min: 0 })!), 500, (k) =>
+    progress.tick(k),
+  );
+  progress.finish();
+  const report = summariseNll(logp, D, run.model.capabilities.density);
+  const seconds = (Date.now() - started) / 1000;
+  new MetricsLog(runDir).append({ event: 'eval', split, ...report, backend, seconds });
+  if (v.json) {
+    printJson({ kind: report.kind, split, n: report.n, nll: report.nll, nllStdErr: report.nllStdErr, bitsPerDim: report.bitsPerDim });
+  } else {
+    const label = report.kind === 'exact' ? 'NLL' : report.kind === 'bound' ? 'negative ELBO (upper bound on NLL)' : 'NLL estimate';
+    process.stdout.write(
+      `${run.model.name} on ${run.config.data.spec} ${split} split (${report.n} examples, binarize ${run.config.data.binarize}):\n` +
+        `  ${label}: ${report.nll.toFixed(3)} ± ${report.nllStdErr.toFixed(3)} nats per example, ${report.bitsPerDim.toFixed(4)} bits/dim\n`,
+    );
+  }
+  run.model.dispose();
+  return 0;
+}
+
+export const INFO_OPTIONS: OptionTable = {
+  json: COMMON.json,
+  help: COMMON.help,
+};
+
+export async function infoCommand(args: string[]): Promise<number> {
+  const { values: v, positionals } = parse('info', args, INFO_OPTIONS);
+  if (v.help) return help('Usage: genlab info RUN [--json]', INFO_OPTIONS);
+  const runDir = onePositional('info', positionals, 'RUN folder');
+  const config = readRunConfig(runDir);
+  const records = new MetricsLog(runDir).read();
+  const epochs = records.filter((r) => r.event === 'epoch');
+  const last = epochs[epochs.length - 1];
+  const ckptFile = path.join(runDir, 'checkpoints', 'latest.json');
+  const checkpoint = fs.existsSync(ckptFile) ? JSON.parse(fs.readFileSync(ckptFile, 'utf8')).checkpoint : null;
+  const samples = fs.existsSync(path.join(runDir, 'samples')) ? fs.readdirSync(path.join(runDir, 'samples')).sort() : [];
+  const info = { run: runDir, config, epochsLogged: epochs.length, lastEpoch: last ?? null, checkpoint, samples };
+  if (v.json) {
+    printJson(info);
+    return 0;
+  }
+  const lines = [
+    `run        ${runDir}`,
+    `model      ${config.model.name} ${JSON.stringify(config.model.config)}`,
+    `data       ${config.data.spec} (${config.data.trainExamples} train / ${config.data.testExamples} test, shape ${config.data.shape.join('x')}, ${config.data.kind}, binarize ${config.data.binarize}, data seed ${config.data.dataSeed})`,
+    `training   ${config.train.epochs} epochs, batch ${config.train.batchSize}, lr ${config.train.learningRate}, seed ${config.train.seed}, backend ${config.backend}`,
+    `command    ${config.command}`,
+    `progress   ${epochs.length} epoch(s) logged` + (last ? `; last: ${JSON.stringify(last)}` : ''),
+    `checkpoint ${checkpoint ?? 'none'}`,
+    `samples    ${samples.length ? samples.join(', ') : 'none'}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+function requireDensity(name: string, density: string): void {
+  if (density === 'implicit') {
+    throw new UserError(`${name} is an implicit model (a sampler without a density): it cannot score or evaluate likelihoods`);
+  }
+}
+
+function help(usage: string, table: OptionTable): number {
+  process.stdout.write(helpText(usage, table));
+  return 0;
+}

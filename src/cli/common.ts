@@ -1,0 +1,78 @@
+/** Pieces several commands share: writing sample images, printing JSON, reading input files. */
+import * as path from 'node:path';
+import { UserError } from '../core/errors.js';
+import type { Dataset, ValueKind } from '../data/dataset.js';
+import { makeGrid } from '../io/grid.js';
+import { loadCsv } from '../node/data/csv.js';
+import { readPng, writePng } from '../node/data/images.js';
+import { writeFileAtomic } from '../node/fsAtomic.js';
+
+/** The value range a kind of data is drawn in, for turning samples into pixels. */
+export function valueRange(kind: ValueKind, values: Float32Array): [number, number] {
+  if (kind === 'uint8') return [0, 255];
+  if (kind === 'binary' || kind === 'continuous') return [0, 1];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo < hi ? [lo, hi] : [lo - 1, lo + 1];
+}
+
+/** Image shape of one example: vectors are drawn as a one-pixel-high strip. */
+export function imageShape(shape: number[]): [number, number, number] {
+  return shape.length === 3 ? [shape[0], shape[1], shape[2]] : [1, shape.reduce((a, b) => a * b, 1), 1];
+}
+
+export function writeSampleGrid(file: string, samples: Float32Array, n: number, shape: number[], kind: ValueKind): void {
+  const grid = makeGrid(samples, n, imageShape(shape), { valueRange: valueRange(kind, samples) });
+  writePng(file, grid);
+}
+
+/** Samples as CSV, one example per row, values as the model produced them. */
+export function writeSamplesCsv(file: string, samples: Float32Array, n: number): void {
+  const D = samples.length / n;
+  const rows: string[] = [];
+  for (let i = 0; i < n; i++) rows.push(Array.from(samples.subarray(i * D, (i + 1) * D), (v) => String(v)).join(','));
+  writeFileAtomic(file, rows.join('\n') + '\n');
+}
+
+/** Input examples for score / complete: a CSV (one example per row) or one PNG image. */
+export function readInput(file: string, shape: number[]): Dataset {
+  const D = shape.reduce((a, b) => a * b, 1);
+  const ext = path.extname(file).toLowerCase();
+  let d: Dataset;
+  if (ext === '.png') {
+    const img = readPng(file);
+    const channels = shape.length === 3 ? shape[2] : 1;
+    if (img.width * img.height * channels !== D || (shape.length === 3 && (img.height !== shape[0] || img.width !== shape[1]))) {
+      throw new UserError(`${file}: image is ${img.width}x${img.height}, the model expects ${shape.join('x')} (H x W x C)`);
+    }
+    const x = new Float32Array(D);
+    for (let i = 0; i < img.width * img.height; i++) {
+      for (let c = 0; c < channels; c++) {
+        // Gray input to an RGB model repeats the channel; RGB input to a gray model averages.
+        x[i * channels + c] =
+          img.channels === channels ? img.data[i * img.channels + c] : channels === 1 ? grayOf(img.data, i, img.channels) : img.data[i * img.channels];
+      }
+    }
+    d = { name: file, x, n: 1, shape, kind: 'uint8' };
+  } else if (ext === '.csv' || ext === '.txt') {
+    d = loadCsv(file, {});
+    if (d.shape[0] !== D) throw new UserError(`${file}: rows have ${d.shape[0]} values, the model expects ${D}`);
+    d = { ...d, shape };
+  } else {
+    throw new UserError(`${file}: expected a .csv (one example per row) or a .png image`);
+  }
+  return d;
+}
+
+function grayOf(data: Uint8Array, i: number, channels: number): number {
+  if (channels < 3) return data[i * channels];
+  return Math.round((data[i * channels] + data[i * channels + 1] + data[i * channels + 2]) / 3);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

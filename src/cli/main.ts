@@ -1,0 +1,42 @@
+/**
+ * The `genlab` command line. User mistakes (UserError) print one clear line and exit 2 with no
+ * stack trace; anything else is a bug and prints its stack.
+ */
+import { UserError } from '../core/errors.js';
+import { modelsCommand, paramsCommand } from './commands/info-commands.js';
+import { evalCommand, infoCommand, sampleCommand, scoreCommand } from './commands/run-commands.js';
+import { trainCommand } from './commands/train.js';
+
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
+  train: { run: trainCommand, summary: 'train a model into a run folder (checkpoints, samples, metrics)' },
+  sample: { run: sampleCommand, summary: 'draw samples from a trained run (.png grid or .csv)' },
+  score: { run: scoreCommand, summary: 'per-example log p(x) of inputs, in nats and bits/dim' },
+  eval: { run: evalCommand, summary: 'mean test NLL of a run, in nats and bits/dim' },
+  info: { run: infoCommand, summary: 'what a run folder holds' },
+  models: { run: modelsCommand, summary: 'list the models with their family and capabilities' },
+  params: { run: paramsCommand, summary: 'count the free parameters of a joint distribution' },
+};
+
+export function usage(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `genlab: deep generative models in TypeScript\n\nUsage: genlab COMMAND [options]   (genlab COMMAND --help for its options)\n\n${rows.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UserError(`unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return await command.run(args);
+  } catch (e) {
+    if (e instanceof UserError) {
+      process.stderr.write(`genlab: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Backend selection for TensorFlow.js, browser-safe. The Node entry (src/node/engine.ts) adds the
+ * native `tensorflow` backend when @tensorflow/tfjs-node happens to be installed.
+ *
+ * Preference order: tensorflow (native, Node only) > webgpu > webgl (browser GPUs) > wasm > cpu.
+ * On wasm we register replacement kernels for the backward passes (see src/core/kernels), without
+ * which conv nets cannot train at all and dense layers train ~10x slower.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { UserError } from './errors.js';
+import { registerWasmKernels } from './kernels/index.js';
+
+export const BACKEND_PREFERENCE = ['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
+/**
+ * Activates the first backend of `candidates` that is registered and initialises, and returns its
+ * name. With `requested`, only that backend is tried, and failing is an error the user sees.
+ */
+export async function initBackend(requested?: string, candidates: readonly string[] = BACKEND_PREFERENCE): Promise<string> {
+  registerWasmKernels();
+  const registered = Object.keys(tf.engine().registryFactory);
+  if (requested) {
+    if (!registered.includes(requested)) {
+      throw new UserError(
+        `backend '${requested}' is not available here; available: ${registered.join(', ')}` +
+          (requested === 'tensorflow' ? ' (install it with: npm i @tensorflow/tfjs-node)' : ''),
+      );
+    }
+    if (!(await tf.setBackend(requested))) throw new UserError(`backend '${requested}' failed to initialise`);
+    return requested;
+  }
+  for (const name of candidates) {
+    if (!registered.includes(name)) continue;
+    try {
+      if (await tf.setBackend(name)) return name;
+    } catch {
+      // A registered backend may still fail to start (no GPU, no WebGPU adapter): try the next.
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could be initialised (registered: ${registered.join(', ')})`);
+}

@@ -1,0 +1,97 @@
+/**
+ * Replacement kernels for the tfjs wasm backend's training hot spots, composed from its fast
+ * kernels (XNNPACK Conv2D and plain BatchMatMul, Transpose, Slice, ...), the way tfjs backends
+ * build kernels from kernels:
+ *
+ *   BatchMatMul, _FusedMatMul  transposed operands: ~10x faster (transpose first, then plain)
+ *   Conv2DBackpropFilter       missing on wasm, so conv nets could not train (now a forward conv)
+ *   Conv2DBackpropInput        ~2.4 GFLOP/s stock; now one forward conv over s x s phases
+ *
+ * Not covered: DepthwiseConv2dNativeBackpropFilter / ...BackpropInput are also unregistered on
+ * wasm (tfjs 4.22), so a depthwise-separable net cannot train there.
+ */
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import {
+  _FusedMatMul,
+  BatchMatMul,
+  Conv2D,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
+import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { transposeFirstMatMul } from './matmul.js';
+
+export { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
+export { conv2dBackpropInput } from './conv2dBackpropInput.js';
+export { transposeFirstMatMul } from './matmul.js';
+
+interface Replacement {
+  kernelName: string;
+  /** Builds the replacement from the stock kernel (undefined where wasm registers none). */
+  make(original: KernelConfig | undefined): KernelFunc | undefined;
+}
+
+const REPLACEMENTS: readonly Replacement[] = [
+  { kernelName: BatchMatMul, make: (o) => o && transposeFirstMatMul(o.kernelFunc) },
+  { kernelName: _FusedMatMul, make: (o) => o && transposeFirstMatMul(o.kernelFunc) },
+  { kernelName: Conv2DBackpropFilter, make: () => conv2dBackpropFilter },
+  { kernelName: Conv2DBackpropInput, make: () => conv2dBackpropInput },
+];
+
+/**
+ * Marks our kernel functions. A global symbol, so that a second copy of this module (a bundle
+ * that includes it twice) still recognises them and does not wrap a wrapper.
+ */
+const GENLAB_KERNEL = Symbol.for('genlab.wasmKernel');
+type MarkedKernelFunc = KernelFunc & { [GENLAB_KERNEL]?: true };
+
+/** The stock configs we replaced (undefined: wasm had none), to restore on unregister. */
+const originals = new Map<string, KernelConfig | undefined>();
+
+function isOurs(config: KernelConfig | undefined): boolean {
+  return config !== undefined && (config.kernelFunc as MarkedKernelFunc)[GENLAB_KERNEL] === true;
+}
+
+/**
+ * Registers the replacement kernels for the 'wasm' backend. Idempotent; a no-op when
+ * @tensorflow/tfjs-backend-wasm has not been imported (its kernels register on import). Works
+ * whether or not wasm is the active backend: the stock kernels' setup functions are kept, so
+ * `tf.setBackend('wasm')` later still initialises what the originals need.
+ */
+export function registerWasmKernels(): void {
+  if (!getKernel(Conv2D, 'wasm')) return;
+  for (const { kernelName, make } of REPLACEMENTS) {
+    const current = getKernel(kernelName, 'wasm');
+    if (isOurs(current)) continue;
+    const kernelFunc = make(current) as MarkedKernelFunc | undefined;
+    if (!kernelFunc) continue;
+    kernelFunc[GENLAB_KERNEL] = true;
+    originals.set(kernelName, current);
+    if (current) unregisterKernel(kernelName, 'wasm');
+    registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc,
+      setupFunc: current?.setupFunc,
+      disposeFunc: current?.disposeFunc,
+    });
+  }
+}
+
+/** Restores the stock wasm kernels (for comparisons in tests and benchmarks). */
+export function unregisterWasmKernels(): void {
+  for (const [kernelName, original] of originals) {
+    if (isOurs(getKernel(kernelName, 'wasm'))) unregisterKernel(kernelName, 'wasm');
+    if (original && !getKernel(kernelName, 'wasm')) registerKernel(original);
+  }
+  originals.clear();
+}
+
+/** Whether our replacement for `kernelName` is the registered wasm kernel. */
+export function isWasmKernelReplaced(kernelName: string): boolean {
+  return isOurs(getKernel(kernelName, 'wasm'));
+}

@@ -1,0 +1,83 @@
+/**
+ * Fits raw data to what a model accepts: binarization for binary models, [0, 1] scaling for
+ * continuous ones. The same `PrepareOptions` (stored in a run's config) replay the same
+ * preprocessing at evaluation time, so train and test always see the same protocol.
+ */
+import { UserError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import type { Batch } from '../models/model.js';
+import { binarize, DynamicBinarizer, toContinuous } from './binarize.js';
+import type { DataSplits, Dataset, ValueKind } from './dataset.js';
+
+export type BinarizeOption = 'stochastic' | 'dynamic' | 'threshold' | 'none';
+export const BINARIZE_OPTIONS: readonly BinarizeOption[] = ['stochastic', 'dynamic', 'threshold', 'none'];
+
+export interface PrepareOptions {
+  /** How [0, 1] or 8-bit data becomes binary; 'none' keeps values as they are. */
+  binarize: BinarizeOption;
+  /** Seed of the one stochastic binarization draw (fixed across runs so their NLLs compare). */
+  dataSeed: number;
+}
+
+export interface PreparedData extends DataSplits {
+  /** The kind of values the model sees (binary under dynamic binarization, though train holds intensities). */
+  modelKind: ValueKind;
+  /** Per-batch transform for dynamic binarization (train only); undefined otherwise. */
+  transformBatch?: (batch: Batch, rng: Rng) => Batch;
+}
+
+/**
+ * The default binarization for a model: the common binarized-MNIST protocol ('stochastic') when the
+ * model takes binary values and the data are intensities (8-bit or [0, 1]); otherwise none.
+ * (Tabular models also count 256 states of 8-bit data, but only when asked: --binarize none.)
+ */
+export function defaultBinarize(accepts: readonly ValueKind[], kind: ValueKind): BinarizeOption {
+  return accepts.includes('binary') && (kind === 'uint8' || kind === 'continuous') ? 'stochastic' : 'none';
+}
+
+export function prepareData(raw: DataSplits, accepts: readonly ValueKind[], options: PrepareOptions): PreparedData {
+  const { binarize: mode, dataSeed } = options;
+  if (mode === 'none') {
+    const kind = raw.train.kind;
+    if (accepts.includes(kind)) return { ...raw, modelKind: kind };
+    if (kind === 'uint8' && accepts.includes('continuous')) {
+      return { train: toContinuous(raw.train), test: toContinuous(raw.test), modelKind: 'continuous' };
+    }
+    throw new UserError(
+      `this model accepts ${accepts.join(' or ')} data, but '${raw.train.name}' is ${kind}` +
+        (accepts.includes('binary') ? '; binarize it with --binarize stochastic|dynamic|threshold' : ''),
+    );
+  }
+  if (!accepts.includes('binary')) {
+    throw new UserError(`--binarize ${mode} makes binary data, but this model accepts ${accepts.join(' or ')} data`);
+  }
+  if (raw.train.kind === 'real') {
+    throw new UserError(`'${raw.train.name}' has real values outside [0, 1]; only intensities can be binarized`);
+  }
+  const train = toContinuous(raw.train);
+  const test = toContinuous(raw.test);
+  const rng = new Rng(dataSeed);
+  switch (mode) {
+    case 'threshold':
+      return { train: binarize(train, 'threshold'), test: binarize(test, 'threshold'), modelKind: 'binary' };
+    case 'stochastic':
+      return { train: binarize(train, 'stochastic', rng), test: binarize(test, 'stochastic', rng), modelKind: 'binary' };
+    case 'dynamic':
+      // Train keeps its intensities and is redrawn batch by batch; test is binarized once, fixed,
+      // so evaluations of a dynamically trained model are comparable across runs.
+      return {
+        train,
+        modelKind: 'binary',
+        test: binarize(test, 'stochastic', new Rng(dataSeed + 1)),
+        transformBatch: (batch, noise) => ({ ...batch, x: new DynamicBinarizer(noise).sample(batch.x) }),
+      };
+    default:
+      throw new UserError(`unknown --binarize '${mode as string}'; expected one of ${BINARIZE_OPTIONS.join(', ')}`);
+  }
+}
+
+/** Applies the run's preprocessing to user input at scoring time (deterministic: threshold). */
+export function prepareInput(d: Dataset, options: PrepareOptions): Dataset {
+  if (options.binarize === 'none' || d.kind === 'binary') return d;
+  return binarize(toContinuous(d), 'threshold');
+}

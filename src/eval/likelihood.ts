@@ -1,0 +1,57 @@
+/**
+ * Test-set likelihood: mean negative log-likelihood in nats per example, its standard error over
+ * examples, and bits per dimension = nll / (D ln 2). What the number means (exact log p(x), a lower
+ * bound, an estimate) is the model's `capabilities.density`, reported beside it as `kind`.
+ */
+import { UserError } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import { exampleSize, type Dataset } from '../data/dataset.js';
+import type { DensityKind, GenerativeModel } from '../models/model.js';
+
+export interface NllReport {
+  kind: DensityKind;
+  n: number;
+  /** Mean -log p(x), nats per example. */
+  nll: number;
+  /** Standard error of that mean (sample std / sqrt(n)). */
+  nllStdErr: number;
+  bitsPerDim: number;
+}
+
+/** Per-example log p(x) in nats, in input order, computed batch by batch. */
+export async function logProbAll(
+  model: GenerativeModel,
+  data: Dataset,
+  rng: Rng,
+  batchSize = 500,
+  onBatch?: (done: number) => void,
+): Promise<Float64Array> {
+  if (!model.logProb || model.capabilities.density === 'implicit') {
+    throw new UserError(`${model.name} is an implicit model: it can sample but has no density to score`);
+  }
+  const D = exampleSize(data);
+  const out = new Float64Array(data.n);
+  for (let start = 0; start < data.n; start += batchSize) {
+    const n = Math.min(batchSize, data.n - start);
+    const x = data.x.subarray(start * D, (start + n) * D);
+    out.set(await model.logProb({ x, n, labels: data.labels?.subarray(start, start + n) }, rng), start);
+    onBatch?.(n);
+  }
+  return out;
+}
+
+export function bitsPerDim(nllNats: number, dims: number): number {
+  return nllNats / (dims * Math.LN2);
+}
+
+export function summariseNll(logProbs: Float64Array, dims: number, kind: DensityKind): NllReport {
+  const n = logProbs.length;
+  if (n === 0) throw new UserError('no examples to evaluate');
+  let mean = 0;
+  for (const v of logProbs) mean -= v;
+  mean /= n;
+  let sq = 0;
+  for (const v of logProbs) sq += (-v - mean) ** 2;
+  const std = n > 1 ? Math.sqrt(sq / (n - 1)) : 0;
+  return { kind, n, nll: mean, nllStdErr: std / Math.sqrt(n), bitsPerDim: bitsPerDim(mean, dims) };
+}

@@ -1,0 +1,100 @@
+/**
+ * The one interface every genlab model implements, whatever its family.
+ *
+ * The lecture's taxonomy of generative models decides what a model can answer:
+ * - explicit, tractable density (autoregressive, flows, tabular): exact log p(x);
+ * - explicit, approximate density (VAE family): a lower bound (ELBO) or an estimate (IWAE);
+ * - implicit density (GANs): sampling only.
+ * The CLI and evaluation read `capabilities` instead of special-casing model names.
+ */
+import type { Rng } from '../core/rng.js';
+import type { Dataset, ValueKind } from '../data/dataset.js';
+
+export type DensityKind = 'exact' | 'bound' | 'estimate' | 'implicit';
+
+export type ModelFamily = 'tabular' | 'autoregressive' | 'latent' | 'adversarial' | 'flow' | 'diffusion';
+
+export interface Capabilities {
+  /** What `logProb` returns: exact log p(x), a lower bound, an estimate, or nothing (implicit). */
+  density: DensityKind;
+  /** `encode` / `decode` to and from a latent space. */
+  latent: boolean;
+  /** `sample` accepts class labels. */
+  conditional: boolean;
+  /** `complete` fills in missing values given observed ones. */
+  completion: boolean;
+}
+
+/** A minibatch as plain arrays, so models that count (tabular) need no tensors. */
+export interface Batch {
+  /** [n * D] values, example-major, channels last. */
+  x: Float32Array;
+  n: number;
+  labels?: Int32Array;
+}
+
+/** Scalars a training step reports; `loss` is what was minimised, the rest are named terms. */
+export type StepMetrics = { loss: number } & Record<string, number>;
+
+/** A named array in a checkpoint (written in the TF.js weights format). */
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  data: Float32Array | Int32Array;
+}
+
+export interface TrainContext {
+  /** Randomness for this step (noise, dropout, dynamic binarization already applied). */
+  rng: Rng;
+  /** Global step count, from 0. */
+  step: number;
+  epoch: number;
+  learningRate: number;
+}
+
+export interface SampleOptions {
+  /** Class labels for conditional models, one per sample. */
+  labels?: Int32Array;
+  /** Softmax / Bernoulli temperature where the model supports it. */
+  temperature?: number;
+}
+
+export interface GenerativeModel {
+  /** Registry name, e.g. 'markov'. */
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  /** Shape of one example this model was built for ([H, W, C] or [D]). */
+  readonly inputShape: number[];
+
+  /** Called once before the first step of the first epoch (not on resume). */
+  beginTraining?(data: Dataset, rng: Rng): void;
+  /** One optimisation (or counting) step on a batch. */
+  trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics>;
+  /** Per-example log p(x) in nats (exact, a bound or an estimate: see capabilities.density). */
+  logProb?(batch: Batch, rng: Rng): Promise<Float64Array>;
+  /** n samples, [n * D] in the value range of the training data. */
+  sample(n: number, rng: Rng, options?: SampleOptions): Promise<Float32Array>;
+  /**
+   * Fills in the entries of x where `missing` is 1, drawn from the model given the observed rest.
+   * Returns [n * D] with observed values unchanged.
+   */
+  complete?(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array>;
+
+  /** Plain-JSON configuration: `registry.create(name, config, inputShape)` rebuilds the model. */
+  getConfig(): Record<string, unknown>;
+  getWeights(): NamedArray[];
+  setWeights(weights: NamedArray[]): void;
+  /** Frees tensors the model holds. */
+  dispose(): void;
+}
+
+/** What a registry entry says about a model before any is built (for `genlab models`). */
+export interface ModelInfo {
+  name: string;
+  family: ModelFamily;
+  capabilities: Capabilities;
+  /** Value kinds of the training data the model accepts. */
+  accepts: ValueKind[];
+  description: string;
+}

@@ -1,0 +1,94 @@
+/**
+ * Run folders: everything one training run leaves behind.
+ *   config.json      what was asked for (model, data protocol, training options, backend)
+ *   metrics.jsonl    one JSON object per logged step or epoch
+ *   checkpoints/     see checkpoint.ts
+ *   samples/         PNG sample grids written during training
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../core/errors.js';
+import { prepareData, type PreparedData, type PrepareOptions } from '../data/prepare.js';
+import type { ValueKind } from '../data/dataset.js';
+import type { GenerativeModel } from '../models/model.js';
+import { createModel, getEntry } from '../models/registry.js';
+import { loadLatestCheckpoint, type Checkpoint } from './checkpoint.js';
+import { loadDataSpec, type DataSpecOptions } from './data/spec.js';
+import { writeFileAtomic } from './fsAtomic.js';
+
+export interface RunConfig {
+  format: 'genlab-run';
+  version: 1;
+  command: string;
+  createdAt: string;
+  backend: string;
+  model: { name: string; config: Record<string, unknown> };
+  data: DataSpecOptions &
+    PrepareOptions & {
+      spec: string;
+      /** Shape and value kind the model sees. */
+      shape: number[];
+      kind: ValueKind;
+      trainExamples: number;
+      testExamples: number;
+    };
+  train: { epochs: number; batchSize: number; learningRate: number; seed: number };
+}
+
+export function writeRunConfig(runDir: string, config: RunConfig): void {
+  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+}
+
+export function readRunConfig(runDir: string): RunConfig {
+  const file = path.join(runDir, 'config.json');
+  if (!fs.existsSync(file)) {
+    throw new UserError(`'${runDir}' is not a genlab run folder (no config.json); pass the --out folder of 'genlab train'`);
+  }
+  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfig;
+  if (config.format !== 'genlab-run') throw new UserError(`${file} is not a genlab run config`);
+  return config;
+}
+
+/** Appends one JSON object per line. */
+export class MetricsLog {
+  readonly file: string;
+  constructor(runDir: string) {
+    this.file = path.join(runDir, 'metrics.jsonl');
+  }
+  append(record: Record<string, unknown>): void {
+    fs.appendFileSync(this.file, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+  }
+  read(): Record<string, unknown>[] {
+    if (!fs.existsSync(this.file)) return [];
+    return fs
+      .readFileSync(this.file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l));
+  }
+}
+
+/** The run's data, loaded and preprocessed exactly as at training time. */
+export function loadRunData(config: RunConfig): PreparedData {
+  const { spec, labelColumn, size, toyExamples, binarize, dataSeed } = config.data;
+  const raw = loadDataSpec(spec, { labelColumn, size, toyExamples });
+  return prepareData(raw, getEntry(config.model.name).accepts, { binarize, dataSeed });
+}
+
+export interface OpenRun {
+  dir: string;
+  config: RunConfig;
+  model: GenerativeModel;
+  checkpoint: Checkpoint;
+}
+
+/** A trained model from its run folder's newest checkpoint. */
+export function openRun(runDir: string): OpenRun {
+  const config = readRunConfig(runDir);
+  const checkpoint = loadLatestCheckpoint(runDir);
+  if (!checkpoint) throw new UserError(`run '${runDir}' has no checkpoint yet; train it first (or --resume it)`);
+  const { name, config: modelConfig } = checkpoint.manifest.model;
+  const model = createModel(name, modelConfig, checkpoint.manifest.data);
+  model.setWeights(checkpoint.weights);
+  return { dir: runDir, config, model, checkpoint };
+}

@@ -1,0 +1,152 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../../src/core/rng.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = path.join(root, 'bin', 'genlab.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-cli-'));
+
+function genlab(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: tmp });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function json(...args: string[]) {
+  const r = genlab(...args);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+/** 10-pixel binary rows from a noisy chain, with a header. */
+function writeBinaryCsv(file: string, rows: number): void {
+  const rng = new Rng(3);
+  const lines = [Array.from({ length: 10 }, (_, i) => `p${i}`).join(',')];
+  for (let r = 0; r < rows; r++) {
+    let v = rng.int(2);
+    lines.push(Array.from({ length: 10 }, () => (v = rng.uniform() < 0.8 ? v : 1 - v)).join(','));
+  }
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+}
+
+test('genlab params prints exact counts', () => {
+  const full = json('params', '--variables', '784', '--states', '2', '--structure', 'full', '--json');
+  assert.equal(full.parameters, (2n ** 784n - 1n).toString());
+  assert.equal(full.parameters.length, 237);
+  assert.equal(json('params', '--variables', '3', '--states', '256', '--json').parameters, '16777215');
+  assert.equal(json('params', '--variables', '784', '--structure', 'independent', '--json').parameters, '784');
+  assert.equal(json('params', '--variables', '3', '--structure', 'markov', '--json').parameters, '5');
+  assert.equal(json('params', '--variables', '3', '--structure', 'ar', '--order', '2', '--json').parameters, '7');
+  assert.equal(json('params', '--variables', '4', '--states', '3', '--structure', 'chain', '--json').parameters, '80');
+  const bad = genlab('params', '--variables', '0');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--variables must be an integer >= 1, got '0'/);
+});
+
+test('genlab models lists the tabular models with their capabilities', () => {
+  const models = json('models', '--json') as { name: string; capabilities: { density: string } }[];
+  for (const name of ['independent', 'markov', 'ar']) {
+    assert.equal(models.find((m) => m.name === name)?.capabilities.density, 'exact');
+  }
+});
+
+test('train, eval, score and sample a CSV run end to end', () => {
+  const csv = path.join(tmp, 'chain.csv');
+  writeBinaryCsv(csv, 300);
+  const run = path.join(tmp, 'run-markov');
+  const summary = json('train', 'markov', '--data', `csv:${csv}`, '--epochs', '2', '--batch-size', '16', '--out', run, '--json');
+  assert.equal(summary.steps, 2 * Math.ceil(270 / 16));
+  for (const f of ['config.json', 'metrics.jsonl', 'checkpoints/latest.json', 'samples/epoch-002.png']) {
+    assert.ok(fs.existsSync(path.join(run, f)), f);
+  }
+  const epochs = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"epoch"'));
+  assert.equal(epochs.filter((l) => l.includes('"event":"epoch"')).length, 2);
+
+  const report = json('eval', run, '--json');
+  assert.deepEqual(Object.keys(report).sort(), ['bitsPerDim', 'kind', 'n', 'nll', 'nllStdErr', 'split']);
+  assert.equal(report.kind, 'exact');
+  assert.equal(report.n, 30);
+  assert.ok(Math.abs(report.bitsPerDim - report.nll / (10 * Math.LN2)) < 1e-12);
+
+  // Scoring all 1,024 inputs: the exact probabilities must sum to 1.
+  const all = path.join(tmp, 'all.csv');
+  fs.writeFileSync(all, Array.from({ length: 1024 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i >> j) & 1).join(',')).join('\n'));
+  const scored = json('score', run, '--input', all, '--json');
+  assert.equal(scored.kind, 'exact');
+  assert.equal(scored.logProb.length, 1024);
+  const total = (scored.logProb as number[]).reduce((s, l) => s + Math.exp(l), 0);
+  assert.ok(Math.abs(total - 1) < 1e-9, `sum ${total}`);
+
+  const out = path.join(tmp, 'samples.csv');
+  assert.equal(genlab('sample', run, '-n', '5', '--out', out).code, 0);
+  const rows = fs.readFileSync(out, 'utf8').trim().split('\n');
+  assert.equal(rows.length, 5);
+  for (const r of rows) assert.match(r, /^[01](,[01]){9}$/);
+  assert.equal(genlab('sample', run, '-n', '9', '--out', path.join(tmp, 'grid.png')).code, 0);
+
+  const info = genlab('info', run);
+  assert.match(info.stdout, /markov/);
+  assert.match(info.stdout, /backend wasm/);
+});
+
+test('user mistakes give one clear line, exit 2, and write no run folder', () => {
+  const ragged = path.join(tmp, 'ragged.csv');
+  fs.writeFileSync(ragged, 'a,b,c\n0,1,0\n1,0\n');
+  const out = path.join(tmp, 'never');
+  const cases: [string[], RegExp][] = [
+    [['train', 'markov', '--data', `csv:${ragged}`, '--out', out], /ragged\.csv:3: expected 3 columns/],
+    [['train', 'markov', '--data', 'csv:/no/such/file.csv', '--out', out], /no\/such\/file\.csv/],
+    [['train', 'markov', '--data', 'mnist', '--epochs', 'two', '--out', out], /--epochs must be an integer >= 1, got 'two'/],
+    [['train', 'markov', '--data', 'mnist', '--binarize', 'sometimes', '--out', out], /--binarize must be one of/],
+    [['train', 'markov', '--data', 'nowhere', '--out', out], /unknown --data 'nowhere'/],
+    [['train', 'markov', '--data', 'toy:ring', '--out', out], /real values|accepts/],
+    [['train', 'nosuchmodel', '--data', 'mnist', '--out', out], /unknown model 'nosuchmodel'/],
+    [['train', 'markov', '--data', 'mnist', '--frobnicate', '--out', out], /frobnicate/],
+    [['eval', tmp], /not a genlab run folder/],
+    [['sample', path.join(tmp, 'run-markov'), '--out', 'x.gif'], /\.png or \.csv/],
+    [['fly'], /unknown command 'fly'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = genlab(...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.ok(!fs.existsSync(out), `${args.join(' ')} wrote a run folder`);
+  }
+});
+
+test('Ctrl-C checkpoints and exits; --resume ends where an uninterrupted run ends', async () => {
+  const args = ['train', 'markov', '--data', 'mnist', '--epochs', '6', '--batch-size', '8', '--eval-examples', '0', '--sample-count', '0'];
+  const interrupted = path.join(tmp, 'run-interrupted');
+  const child = spawn(process.execPath, [bin, ...args, '--out', interrupted], { cwd: tmp });
+  let stderr = '';
+  const code = await new Promise<number | null>((resolve) => {
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      // The header line is printed once the data are loaded and training starts.
+      if (stderr.includes(' -> ') && !child.killed) setTimeout(() => child.kill('SIGINT'), 800);
+    });
+    child.on('exit', (c) => resolve(c));
+  });
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /--resume/);
+  const pointer = JSON.parse(fs.readFileSync(path.join(interrupted, 'checkpoints', 'latest.json'), 'utf8'));
+  const stoppedAt = Number(/step-(\d+)/.exec(pointer.checkpoint)![1]);
+  assert.ok(stoppedAt > 0 && stoppedAt < 6 * 7500, `stopped at step ${stoppedAt}`);
+
+  assert.equal(genlab('train', 'markov', '--resume', '--out', interrupted, '--epochs', '6').code, 0);
+  const straight = path.join(tmp, 'run-straight');
+  assert.equal(genlab(...args, '--out', straight).code, 0);
+  const a = json('eval', interrupted, '--json');
+  const b = json('eval', straight, '--json');
+  assert.equal(a.nll, b.nll);
+  const weights = (run: string) => {
+    const p = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', 'latest.json'), 'utf8')).checkpoint;
+    return fs.readFileSync(path.join(run, 'checkpoints', p, 'weights.bin'));
+  };
+  assert.ok(weights(interrupted).equals(weights(straight)));
+});
