@@ -5,8 +5,7 @@
  * (conv) work, the same for every variant, so GFLOP/s ratios are speed ratios.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
+import '../src/core/engine.js';
 import { registerWasmKernels, unregisterWasmKernels } from '../src/core/kernels/index.js';
 
 /** Median milliseconds per call of `fn`, after `warmup` calls, over `reps` timed calls. */

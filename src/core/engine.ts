@@ -7,6 +7,9 @@
  * which conv nets cannot train at all and dense layers train ~10x slower.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// The union package, for its side effects: it registers every gradient (tfjs-core's own
+// register_all_gradients is an ESM-only file Node cannot load) and the cpu and webgl backends.
+import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from './errors.js';

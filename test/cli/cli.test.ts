@@ -97,9 +97,13 @@ test('user mistakes give one clear line, exit 2, and write no run folder', () =>
   const ragged = path.join(tmp, 'ragged.csv');
   fs.writeFileSync(ragged, 'a,b,c\n0,1,0\n1,0\n');
   const out = path.join(tmp, 'never');
+  const images = path.join(tmp, 'images');
+  fs.mkdirSync(images);
+  fs.writeFileSync(path.join(images, 'broken.png'), 'not an image');
   const cases: [string[], RegExp][] = [
     [['train', 'markov', '--data', `csv:${ragged}`, '--out', out], /ragged\.csv:3: expected 3 columns/],
     [['train', 'markov', '--data', 'csv:/no/such/file.csv', '--out', out], /no\/such\/file\.csv/],
+    [['train', 'markov', '--data', `images:${images}`, '--out', out], /broken\.png: not a PNG/],
     [['train', 'markov', '--data', 'mnist', '--epochs', 'two', '--out', out], /--epochs must be an integer >= 1, got 'two'/],
     [['train', 'markov', '--data', 'mnist', '--binarize', 'sometimes', '--out', out], /--binarize must be one of/],
     [['train', 'markov', '--data', 'nowhere', '--out', out], /unknown --data 'nowhere'/],

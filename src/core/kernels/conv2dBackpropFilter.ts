@@ -65,6 +65,9 @@ export const conv2dBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
   }
   const { filterHeight: fh, filterWidth: fw, inHeight: H, inWidth: W, inChannels: ci, outChannels: co } = info;
   const [, ho, wo] = dy.shape; // [N, Ho, Wo, Co]
+  if (dy.shape.join() !== info.outShape.join()) {
+    throw new Error(`Conv2DBackpropFilter on wasm: dy has shape [${dy.shape}], the forward conv gives [${info.outShape}]`);
+  }
   const { top, left } = info.padInfo;
   // Padding below/right only as far as the last tap of the last output row needs (rows the
   // forward pass never read get no padding; where it stopped short of the input's end, the

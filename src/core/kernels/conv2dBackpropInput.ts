@@ -108,6 +108,9 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outChannels: co } = info;
   const [, ho, wo] = dy.shape; // [N, Ho, Wo, Co]
+  if (dy.shape.join() !== info.outShape.join()) {
+    throw new Error(`Conv2DBackpropInput on wasm: dy has shape [${dy.shape}], the forward conv gives [${info.outShape}]`);
+  }
   const ph = planAxis(fh, sh, info.padInfo.top, H, ho);
   const pw = planAxis(fw, sw, info.padInfo.left, W, wo);
 

@@ -31,9 +31,18 @@ export function transposeFirstMatMul(original: KernelFunc): KernelFunc {
     const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
     if (!transposeA && !transposeB) return original({ inputs, backend, attrs });
     const kernelBackend = backend as KernelBackend;
+    const { a: a0, b: b0 } = inputs as { a: TensorInfo; b: TensorInfo };
+    // Checked here so that a mismatch reports the caller's shapes and flags, not ours.
+    const innerA = a0.shape[a0.shape.length - (transposeA ? 2 : 1)];
+    const innerB = b0.shape[b0.shape.length - (transposeB ? 1 : 2)];
+    if (innerA !== innerB) {
+      throw new Error(
+        `Error in matMul: inner shapes (${innerA}) and (${innerB}) of Tensors with shapes ` +
+          `${a0.shape} and ${b0.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+      );
+    }
     const temps: TensorInfo[] = [];
     try {
-      const { a: a0, b: b0 } = inputs as { a: TensorInfo; b: TensorInfo };
       const a = transposeA ? transposeLastTwo(a0, kernelBackend) : a0;
       if (transposeA) temps.push(a);
       const b = transposeB ? transposeLastTwo(b0, kernelBackend) : b0;

@@ -1,0 +1,31 @@
+/**
+ * genlab's browser-safe library entry: engine, randomness, data types and transforms,
+ * distributions, models, training and evaluation. Node-only pieces (data files, checkpoints on
+ * disk, the CLI) are in 'genlab/node'.
+ */
+export { initBackend, BACKEND_PREFERENCE } from './core/engine.js';
+export { registerWasmKernels, unregisterWasmKernels } from './core/kernels/index.js';
+export { Rng, type RngState } from './core/rng.js';
+export { UserError } from './core/errors.js';
+
+export * from './data/dataset.js';
+export { binarize, DynamicBinarizer, toContinuous, toUint8 } from './data/binarize.js';
+export { prepareData, defaultBinarize, BINARIZE_OPTIONS, type BinarizeOption, type PrepareOptions } from './data/prepare.js';
+export { loadToy, TOYS, TOY_NAMES, type ToyName } from './data/toy.js';
+
+export { Bernoulli } from './distributions/bernoulli.js';
+export { Categorical } from './distributions/categorical.js';
+export { Gaussian } from './distributions/gaussian.js';
+export { GaussianMixture } from './distributions/mixture.js';
+export { logSumExp, logSigmoid, softplus, logSoftmax } from './distributions/math.js';
+export { countParameters, compareStructures, formatScientific, STRUCTURES } from './distributions/parameterCount.js';
+
+export * from './models/model.js';
+export { Ordering, ORDERING_TYPES, type OrderingSpec, type OrderingType } from './models/ordering.js';
+export { createModel, getEntry, listModels, type DataInfo } from './models/registry.js';
+export { ArTableModel, type ArTableConfig } from './models/tabular/arTable.js';
+
+export { train, initialTrainState, type TrainOptions, type TrainState, type TrainHooks } from './train/trainer.js';
+export { logProbAll, summariseNll, bitsPerDim, type NllReport } from './eval/likelihood.js';
+export { makeGrid } from './io/grid.js';
+export { encodeWeights, decodeWeights } from './io/weights.js';

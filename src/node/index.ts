@@ -1,0 +1,10 @@
+/** genlab's Node entry: everything in the core, plus files, checkpoints and the native backend. */
+export * from '../index.js';
+export { initNodeBackend } from './engine.js';
+export { loadMnist } from './data/mnist.js';
+export { loadFashionMnist } from './data/fashion.js';
+export { loadCsv } from './data/csv.js';
+export { loadImageFolder, readPng, writePng } from './data/images.js';
+export { loadDataSpec, splitDeterministically } from './data/spec.js';
+export { saveCheckpoint, loadLatestCheckpoint } from './checkpoint.js';
+export { openRun, readRunConfig, loadRunData, MetricsLog } from './run.js';

@@ -1,0 +1,286 @@
+/**
+ * The replacement wasm kernels (src/core/kernels) against the cpu backend as reference: the same
+ * inputs run on both, and every result must agree to max |wasm - cpu| / max |cpu| < 1e-4 (float32
+ * sums in a different order differ by ~1e-7 .. 1e-6 relative; a wrong tap or offset gives O(1)).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+// The engine module registers the backends and every gradient, as the library does.
+import '../../src/core/engine.js';
+import {
+  isWasmKernelReplaced,
+  registerWasmKernels,
+  unregisterWasmKernels,
+} from '../../src/core/kernels/index.js';
+import { Rng } from '../../src/core/rng.js';
+
+const TOLERANCE = 1e-4;
+
+type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+type Shape4 = [number, number, number, number];
+
+const rng = new Rng(20261121);
+function randomValues(shape: number[]): Float32Array {
+  const a = new Float32Array(shape.reduce((p, d) => p * d, 1));
+  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+  return a;
+}
+
+/** Runs `f` on `backend` and returns copies of its outputs' values. */
+async function on(backend: string, f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+  assert.ok(await tf.setBackend(backend));
+  const out = tf.tidy(f);
+  const list = Array.isArray(out) ? out : [out];
+  const values = list.map((t) => Float32Array.from(t.dataSync() as Float32Array));
+  tf.dispose(list);
+  return values;
+}
+
+/** Runs `f` on cpu and on wasm and asserts that every output agrees. */
+async function assertSameOnWasm(label: string, f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  const expected = await on('cpu', f);
+  const actual = await on('wasm', f);
+  assert.equal(actual.length, expected.length, label);
+  expected.forEach((e, k) => assertClose(actual[k], e, `${label} output ${k}`));
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: sizes differ`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  assert.ok(scale > 0, `${label}: reference is all zeros`);
+  assert.ok(diff / scale < TOLERANCE, `${label}: max |diff| / max |ref| = ${(diff / scale).toExponential(2)}`);
+}
+
+before(() => {
+  // Registered while wasm is not yet the active backend, and twice: must be idempotent.
+  registerWasmKernels();
+  registerWasmKernels();
+});
+
+after(() => unregisterWasmKernels());
+
+test('register / unregister: idempotent, restores the stock kernels', () => {
+  const names = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'];
+  for (const name of names) assert.ok(isWasmKernelReplaced(name), name);
+  const ours = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
+  registerWasmKernels();
+  assert.equal(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc, ours, 'second register wraps again');
+  unregisterWasmKernels();
+  for (const name of names) assert.ok(!isWasmKernelReplaced(name), name);
+  assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), undefined, 'stock wasm has no filter gradient');
+  assert.ok(tf.getKernel('BatchMatMul', 'wasm')?.setupFunc, 'stock BatchMatMul restored');
+  registerWasmKernels();
+  for (const name of names) assert.ok(isWasmKernelReplaced(name), name);
+});
+
+test('matMul: all four transpose combinations, batch dims, broadcasting, odd sizes', async () => {
+  // [a shape, b shape] before transposition (a: [..., m, k], b: [..., k, n]).
+  const cases: [number[], number[]][] = [
+    [[7, 13], [13, 5]],
+    [[1, 1], [1, 9]],
+    [[3, 6, 9], [3, 9, 4]],
+    [[1, 5, 8], [4, 8, 3]],
+    [[4, 5, 8], [1, 8, 3]],
+    [[4, 5, 8], [8, 3]],
+    [[2, 3, 5, 6], [2, 3, 6, 7]],
+  ];
+  for (const [aShape, bShape] of cases) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const swap = (s: number[]) => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];
+        const aStored = transposeA ? swap(aShape) : aShape;
+        const bStored = transposeB ? swap(bShape) : bShape;
+        const [av, bv] = [randomValues(aStored), randomValues(bStored)];
+        await assertSameOnWasm(`matMul ${aStored} x ${bStored} tA=${transposeA} tB=${transposeB}`, () =>
+          tf.matMul(tf.tensor(av, aStored), tf.tensor(bv, bStored), transposeA, transposeB),
+        );
+      }
+    }
+  }
+});
+
+test('fused matMul (bias + relu) with transposed operands', async () => {
+  for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]]) {
+    const [m, k, n] = [6, 11, 7];
+    const aShape = transposeA ? [1, k, m] : [1, m, k];
+    const bShape = transposeB ? [1, n, k] : [1, k, n];
+    const [av, bv, biasv] = [randomValues(aShape), randomValues(bShape), randomValues([n])];
+    await assertSameOnWasm(`fused matMul tA=${transposeA} tB=${transposeB}`, () =>
+      tf.fused.matMul({
+        a: tf.tensor3d(av, aShape as [number, number, number]),
+        b: tf.tensor3d(bv, bShape as [number, number, number]),
+        transposeA,
+        transposeB,
+        bias: tf.tensor1d(biasv),
+        activation: 'relu',
+      }),
+    );
+  }
+});
+
+interface ConvCase {
+  x: Shape4; // [N, H, W, Ci]
+  filter: Shape4; // [fh, fw, Ci, Co]
+  strides: number | [number, number];
+  pad: Pad;
+}
+
+const CONV_CASES: ConvCase[] = [
+  { x: [2, 7, 9, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { x: [2, 7, 9, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'valid' },
+  { x: [2, 8, 8, 3], filter: [4, 4, 3, 5], strides: 2, pad: 'same' },
+  { x: [2, 9, 7, 3], filter: [3, 3, 3, 2], strides: 2, pad: 'valid' },
+  // 'valid' stride 2 where the forward conv never reads the last row and column.
+  { x: [1, 8, 10, 2], filter: [3, 3, 2, 3], strides: 2, pad: 'valid' },
+  { x: [2, 11, 6, 2], filter: [5, 2, 2, 3], strides: [2, 1], pad: 'same' },
+  { x: [3, 10, 10, 2], filter: [1, 1, 2, 3], strides: 2, pad: 'same' },
+  { x: [2, 5, 5, 2], filter: [4, 4, 2, 2], strides: 3, pad: 'same' },
+  { x: [2, 9, 8, 3], filter: [2, 3, 3, 4], strides: 1, pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 2, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  // Explicit padding wider than the filter: dy rows that never reach the input.
+  { x: [1, 5, 6, 2], filter: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 1], [0, 2], [0, 0]] },
+];
+
+const label = (c: ConvCase) => `x ${c.x} filter ${c.filter} strides ${c.strides} pad ${JSON.stringify(c.pad)}`;
+
+test('conv2d gradients (tf.grads of a conv2d loss): x and filter', async () => {
+  for (const c of CONV_CASES) {
+    const [xv, wv] = [randomValues(c.x), randomValues(c.filter)];
+    const yShape = await on('cpu', () => tf.zeros(tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape));
+    const rShape = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
+    assert.equal(yShape[0].length, rShape.reduce((p, d) => p * d, 1));
+    const rv = randomValues(rShape);
+    await assertSameOnWasm(`grads ${label(c)}`, () => {
+      const loss = (x: tf.Tensor, w: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad), tf.tensor(rv, rShape)));
+      return tf.grads(loss)([tf.tensor(xv, c.x), tf.tensor(wv, c.filter)]);
+    });
+  }
+});
+
+test('conv2dTranspose (Conv2DBackpropInput) directly', async () => {
+  for (const c of CONV_CASES) {
+    const dyShape = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
+    const [dyv, wv] = [randomValues(dyShape), randomValues(c.filter)];
+    await assertSameOnWasm(`conv2dTranspose ${label(c)}`, () =>
+      tf.conv2dTranspose(tf.tensor4d(dyv, dyShape), tf.tensor4d(wv, c.filter), c.x, c.strides, c.pad),
+    );
+  }
+});
+
+test('conv2dTranspose where the forward conv never read the input rows: zeros', async () => {
+  // H = 1 behind 2 rows of top padding; the one stride-2 window of height 2 covers padding only.
+  const [xShape, filterShape]: [Shape4, Shape4] = [[1, 1, 3, 2], [2, 2, 2, 3]];
+  const pad: Pad = [[0, 0], [2, 0], [0, 1], [0, 0]];
+  const dyShape = tf.backend_util.computeConv2DInfo(xShape, filterShape, 2, 1, pad).outShape;
+  const [dyv, wv] = [randomValues(dyShape), randomValues(filterShape)];
+  const f = () => tf.conv2dTranspose(tf.tensor4d(dyv, dyShape), tf.tensor4d(wv, filterShape), xShape, 2, pad);
+  const [expected] = await on('cpu', f);
+  const [actual] = await on('wasm', f);
+  assert.deepEqual(Array.from(expected), new Array(6).fill(0));
+  assert.deepEqual(Array.from(actual), Array.from(expected));
+});
+
+test('Conv2DBackpropFilter with a dilated forward conv, against a float64 loop', async () => {
+  for (const pad of ['same', 'valid'] as const) {
+    const [xShape, filterShape, dilation]: [Shape4, Shape4, number] = [[2, 9, 8, 2], [3, 2, 2, 3], 2];
+    const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, 1, dilation, pad);
+    const [xv, dyv] = [randomValues(xShape), randomValues(info.outShape)];
+    const [n, H, W, ci] = xShape;
+    const [fh, fw, , co] = filterShape;
+    const [, ho, wo] = info.outShape;
+    const expected = new Float64Array(fh * fw * ci * co);
+    for (let kh = 0; kh < fh; kh++)
+      for (let kw = 0; kw < fw; kw++)
+        for (let c = 0; c < ci; c++)
+          for (let o = 0; o < co; o++) {
+            let s = 0;
+            for (let b = 0; b < n; b++)
+              for (let i = 0; i < ho; i++)
+                for (let j = 0; j < wo; j++) {
+                  const [r, q] = [i + kh * dilation - info.padInfo.top, j + kw * dilation - info.padInfo.left];
+                  if (r < 0 || r >= H || q < 0 || q >= W) continue;
+                  s += xv[((b * H + r) * W + q) * ci + c] * dyv[((b * ho + i) * wo + j) * co + o];
+                }
+            expected[((kh * fw + kw) * ci + c) * co + o] = s;
+          }
+    const [actual] = await on('wasm', () =>
+      tf.engine().runKernel(
+        tf.Conv2DBackpropFilter,
+        { x: tf.tensor(xv, xShape), dy: tf.tensor(dyv, info.outShape) },
+        { strides: 1, dilations: dilation, pad, dataFormat: 'NHWC', filterShape },
+      ) as tf.Tensor,
+    );
+    assertClose(actual, expected, `dilated filter gradient, pad ${pad}`);
+  }
+});
+
+test('clear errors: NCHW, stride and dilation both > 1', async () => {
+  await tf.setBackend('wasm');
+  tf.tidy(() => {
+    const x = tf.zeros([1, 6, 6, 2]);
+    const dy = tf.zeros([1, 3, 3, 4]);
+    const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 2, 4] };
+    assert.throws(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs), /NHWC/);
+    assert.throws(
+      () =>
+        tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: tf.zeros([3, 3, 2, 4]) }, {
+          strides: 2,
+          pad: 'same',
+          dataFormat: 'NCHW',
+          inputShape: [1, 6, 6, 2],
+        }),
+      /NHWC/,
+    );
+    assert.throws(
+      () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { ...attrs, dataFormat: 'NHWC', dilations: 2 }),
+      /both > 1/,
+    );
+  });
+});
+
+/** A tiny conv net: two convs (stride 1 'same', stride 2 'same'), a stride-2 'valid' conv, dense. */
+function tinyConvNet(params: tf.Variable[], x: tf.Tensor, r: tf.Tensor): tf.Scalar {
+  const [w1, w2, w3, w4] = params;
+  let h = tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same')); // [2, 9, 9, 4]
+  h = tf.relu(tf.conv2d(h as tf.Tensor4D, w2 as tf.Tensor4D, 2, 'same')); // [2, 5, 5, 6]
+  h = tf.conv2d(h as tf.Tensor4D, w3 as tf.Tensor4D, 2, 'valid'); // [2, 2, 2, 3]
+  const logits = tf.matMul(tf.reshape(h, [2, 12]), w4); // [2, 5]
+  return tf.sum(tf.mul(logits, r));
+}
+const NET_SHAPES = [[3, 3, 2, 4], [4, 4, 4, 6], [3, 3, 6, 3], [12, 5]];
+
+test('tiny conv net: tf.variableGrads on wasm match cpu', async () => {
+  const init = NET_SHAPES.map((s) => randomValues(s).map((v) => v * 0.5));
+  const [xv, rv] = [randomValues([2, 9, 9, 2]), randomValues([2, 5])];
+  await assertSameOnWasm('tiny conv net gradients', () => {
+    const params = init.map((v, i) => tf.variable(tf.tensor(v, NET_SHAPES[i])));
+    const { grads } = tf.variableGrads(() => tinyConvNet(params, tf.tensor(xv, [2, 9, 9, 2]), tf.tensor(rv, [2, 5])), params);
+    const out = params.map((p) => grads[p.name]);
+    tf.dispose(params);
+    return out;
+  });
+});
+
+test('numTensors and backend data ids stay flat over repeated training steps on wasm', async () => {
+  await tf.setBackend('wasm');
+  const params = NET_SHAPES.map((s) => tf.variable(tf.tensor(randomValues(s).map((v) => v * 0.3), s)));
+  const x = tf.tensor(randomValues([2, 9, 9, 2]), [2, 9, 9, 2]);
+  const r = tf.tensor(randomValues([2, 5]), [2, 5]);
+  const optimizer = tf.train.sgd(0.01);
+  const step = () => optimizer.minimize(() => tinyConvNet(params, x, r), true, params)?.dispose();
+  step();
+  const tensors = tf.memory().numTensors;
+  const dataIds = tf.engine().backend.numDataIds();
+  for (let i = 0; i < 5; i++) step();
+  assert.equal(tf.memory().numTensors, tensors, 'tensors leaked');
+  assert.equal(tf.engine().backend.numDataIds(), dataIds, 'backend data leaked');
+  optimizer.dispose();
+  tf.dispose([...params, x, r]);
+});
