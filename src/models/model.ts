@@ -7,6 +7,7 @@
  * - implicit density (GANs): sampling only.
  * The CLI and evaluation read `capabilities` instead of special-casing model names.
  */
+import type { Optimizer } from '@tensorflow/tfjs-core';
 import type { Rng } from '../core/rng.js';
 import type { Dataset, ValueKind } from '../data/dataset.js';
 
@@ -51,6 +52,8 @@ export interface TrainContext {
   step: number;
   epoch: number;
   learningRate: number;
+  /** One optimizer per name in `model.optimizerNames`, created and checkpointed by the trainer. */
+  optimizers: Record<string, Optimizer>;
 }
 
 export interface SampleOptions {
@@ -67,6 +70,8 @@ export interface GenerativeModel {
   /** Shape of one example this model was built for ([H, W, C] or [D]). */
   readonly inputShape: number[];
 
+  /** Optimizers `trainStep` needs (e.g. ['main'], or ['generator', 'discriminator']); none for counting models. */
+  readonly optimizerNames?: readonly string[];
   /** Called once before the first step of the first epoch (not on resume). */
   beginTraining?(data: Dataset, rng: Rng): void;
   /** One optimisation (or counting) step on a batch. */

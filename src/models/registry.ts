@@ -6,6 +6,9 @@ import { UserError } from '../core/errors.js';
 import type { ValueKind } from '../data/dataset.js';
 import type { GenerativeModel, ModelInfo } from './model.js';
 import { ArTableModel, TABULAR_CAPABILITIES } from './tabular/arTable.js';
+import { EXACT_BINARY_AR, Fvsbn } from './autoregressive/fvsbn.js';
+import { Nade } from './autoregressive/nade.js';
+import { PIXELCNN_CAPABILITIES, PixelCnn } from './autoregressive/pixelcnn.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
 export interface DataInfo {
@@ -49,6 +52,30 @@ const ENTRIES: RegistryEntry[] = [
     accepts: ['binary', 'uint8'],
     description: 'AR-k lookup table (--order k) along an ordering, fit by counting',
     create: (config, data) => new ArTableModel('ar', { states: defaultStates(data), order: 2, ...config }, data.shape),
+  },
+  {
+    name: 'fvsbn',
+    family: 'autoregressive',
+    capabilities: EXACT_BINARY_AR,
+    accepts: ['binary'],
+    description: 'fully visible sigmoid belief net: a logistic regression on all previous variables',
+    create: (config, data) => new Fvsbn(config, data.shape),
+  },
+  {
+    name: 'nade',
+    family: 'autoregressive',
+    capabilities: EXACT_BINARY_AR,
+    accepts: ['binary'],
+    description: 'NADE (Larochelle & Murray 2011): shared hidden layer, all conditionals in O(HD)',
+    create: (config, data) => new Nade(config, data.shape),
+  },
+  {
+    name: 'pixelcnn',
+    family: 'autoregressive',
+    capabilities: PIXELCNN_CAPABILITIES,
+    accepts: ['binary', 'uint8'],
+    description: 'PixelCNN (van den Oord et al. 2016): masked convolutions, raster order, R -> G -> B; Bernoulli or 256-way softmax',
+    create: (config, data) => new PixelCnn({ levels: defaultStates(data), ...config }, data.shape),
   },
 ];
 

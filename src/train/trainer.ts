@@ -10,6 +10,7 @@ import { Rng, type RngState } from '../core/rng.js';
 import { check } from '../core/errors.js';
 import { exampleSize, type Dataset } from '../data/dataset.js';
 import type { Batch, GenerativeModel, StepMetrics } from '../models/model.js';
+import type { Optimizers } from './optimizers.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -18,6 +19,8 @@ export interface TrainOptions {
   seed: number;
   /** Applied to every batch before the step (e.g. dynamic binarization), with the noise stream. */
   transformBatch?: (batch: Batch, rng: Rng) => Batch;
+  /** The model's optimizers (see createOptimizers); the caller keeps them to checkpoint their state. */
+  optimizers?: Optimizers;
 }
 
 /** Everything needed to continue a run exactly where it stopped. */
@@ -122,6 +125,7 @@ export async function train(
         step: state.step,
         epoch: state.epoch,
         learningRate: options.learningRate,
+        optimizers: options.optimizers ?? {},
       });
 
       // 3. Book-keeping, then hooks see a state that is safe to checkpoint.

@@ -34,8 +34,8 @@ export async function sampleCommand(args: string[]): Promise<number> {
   const out = String(v.out);
   const ext = path.extname(out).toLowerCase();
   if (ext !== '.png' && ext !== '.csv') throw new UserError(`--out must end in .png or .csv, got '${out}'`);
-  const run = openRun(runDir);
   const backend = await initNodeBackend(v.backend as string | undefined);
+  const run = openRun(runDir);
   const samples = await run.model.sample(n, new Rng(seed));
   const { shape, kind } = run.checkpoint.manifest.data;
   if (ext === '.png') writeSampleGrid(out, samples, n, shape, kind);
@@ -57,11 +57,11 @@ export async function scoreCommand(args: string[]): Promise<number> {
   if (v.help) return help('Usage: genlab score RUN --input FILE [--json]', SCORE_OPTIONS);
   const runDir = onePositional('score', positionals, 'RUN folder');
   if (!v.input) throw new UserError('genlab score needs --input FILE (.csv or .png)');
+  await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir);
   requireDensity(run.model.name, run.model.capabilities.density);
   const { shape } = run.checkpoint.manifest.data;
   const input = prepareInput(readInput(String(v.input), shape), run.config.data);
-  await initNodeBackend(v.backend as string | undefined);
   const logp = await logProbAll(run.model, input, new Rng(numberFlag('seed', v.seed, { integer: true, min: 0 })!));
   const D = exampleSize(input);
   const kind = run.model.capabilities.density;
@@ -88,9 +88,9 @@ export async function evalCommand(args: string[]): Promise<number> {
   const runDir = onePositional('eval', positionals, 'RUN folder');
   const split = choiceFlag('split', v.split, ['test', 'train'] as const)!;
   const limit = numberFlag('limit', v.limit, { integer: true, min: 1 });
+  const backend = await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir);
   requireDensity(run.model.name, run.model.capabilities.density);
-  const backend = await initNodeBackend(v.backend as string | undefined);
   const data = loadRunData(run.config)[split];
   const n = Math.min(data.n, limit ?? data.n);
   const D = exampleSize(data);

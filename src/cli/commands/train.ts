@@ -9,6 +9,8 @@ import { logProbAll, summariseNll } from '../../eval/likelihood.js';
 import { ORDERING_TYPES, type OrderingType } from '../../models/ordering.js';
 import { createModel, getEntry } from '../../models/registry.js';
 import { train, type TrainState } from '../../train/trainer.js';
+import { createOptimizers, getOptimizerState, setOptimizerState } from '../../train/optimizers.js';
+import type { NamedArray } from '../../models/model.js';
 import { loadLatestCheckpoint, saveCheckpoint } from '../../node/checkpoint.js';
 import { DATA_SPEC_HELP, loadDataSpec } from '../../node/data/spec.js';
 import { initNodeBackend } from '../../node/engine.js';
@@ -88,6 +90,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   let runDir: string;
   let resumeState: TrainState | undefined;
   let resumeWeights;
+  let resumeOptimizer: NamedArray[] = [];
   if (v.resume) {
     if (!v.out) throw new UserError('--resume needs --out DIR, the run folder to continue');
     runDir = String(v.out);
@@ -105,6 +108,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (!ckpt) throw new UserError(`run '${runDir}' has no checkpoint to resume from`);
     resumeState = ckpt.manifest.train;
     resumeWeights = ckpt.weights;
+    resumeOptimizer = ckpt.optimizer;
     config.model.config = ckpt.manifest.model.config;
     if (given.has('epochs')) config.train.epochs = epochs;
     epochs = config.train.epochs;
@@ -151,13 +155,15 @@ export async function trainCommand(args: string[]): Promise<number> {
     testExamples: data.test.n,
   });
   const dataInfo = { shape: data.train.shape, kind: data.modelKind };
+
+  // 3. Engine, model and optimizers, then the run folder.
+  const backend = await initNodeBackend(v.backend as string | undefined);
+  config.backend = backend;
   const model = createModel(modelName, config.model.config, dataInfo);
   if (resumeWeights) model.setWeights(resumeWeights);
   config.model.config = model.getConfig();
-
-  // 3. Engine, then the run folder.
-  const backend = await initNodeBackend(v.backend as string | undefined);
-  config.backend = backend;
+  const optimizers = createOptimizers(model, config.train.learningRate);
+  await setOptimizerState(optimizers, resumeOptimizer);
   fs.mkdirSync(path.join(runDir, 'samples'), { recursive: true });
   writeRunConfig(runDir, config);
   const log = new MetricsLog(runDir);
@@ -178,7 +184,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
 
-  const checkpoint = (state: TrainState) => saveCheckpoint(runDir, model, dataInfo, state, backend);
+  const checkpoint = async (state: TrainState) =>
+    saveCheckpoint(runDir, model, dataInfo, state, backend, await getOptimizerState(optimizers));
   const D = exampleSize(data.test);
   const evalSet = head(data.test, evalExamples);
   let lastCheckpoint = Date.now();
@@ -188,14 +195,14 @@ export async function trainCommand(args: string[]): Promise<number> {
   const result = await train(
     model,
     data.train,
-    { ...config.train, transformBatch: data.transformBatch },
+    { ...config.train, transformBatch: data.transformBatch, optimizers },
     {
-      onBatchEnd: ({ epoch, batch, batchesPerEpoch, step, metrics, state }) => {
+      onBatchEnd: async ({ epoch, batch, batchesPerEpoch, step, metrics, state }) => {
         progress ??= new Progress({ label: `epoch ${epoch + 1}/${epochs}`, total: batchesPerEpoch - batch, unit: 'batch' });
         progress.tick(1, `loss ${metrics.loss.toFixed(3)}`);
         if (step % 100 === 0) log.append({ event: 'batch', epoch: epoch + 1, step, ...metrics });
         if (checkpointMinutes > 0 && Date.now() - lastCheckpoint > checkpointMinutes * 60_000) {
-          checkpoint(state);
+          await checkpoint(state);
           lastCheckpoint = Date.now();
         }
       },
@@ -213,7 +220,7 @@ export async function trainCommand(args: string[]): Promise<number> {
           writeSampleGrid(path.join(runDir, 'samples', `epoch-${String(epoch).padStart(3, '0')}.png`), samples, sampleCount, dataInfo.shape, dataInfo.kind);
         }
         log.append(record);
-        checkpoint(state);
+        await checkpoint(state);
         lastCheckpoint = Date.now();
         say(
           `epoch ${epoch}/${epochs}: train loss ${metrics.loss?.toFixed(4)}` +
@@ -229,7 +236,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   progress?.finish();
   const seconds = (Date.now() - started) / 1000;
   if (result.stopped) {
-    checkpoint(result.state);
+    await checkpoint(result.state);
     log.append({ event: 'interrupted', step: result.state.step });
     say(`stopped at epoch ${result.state.epoch + 1}, step ${result.state.step}; continue with:\n  genlab train ${modelName} --resume --out ${runDir} --epochs ${epochs}`);
     model.dispose();

@@ -1,0 +1,173 @@
+/**
+ * NADE: neural autoregressive distribution estimator (Larochelle & Murray 2011, AISTATS, Eqs. 2-4).
+ * One set of weights is shared by all D conditionals: in the ordering o,
+ *
+ *   h_t = sigma(c + W_{<t}^T x_{o(<t)})            (Eq. 3; W_{<t}: rows of the variables before t)
+ *   p(x_{o(t)} = 1 | x_{o(<t)}) = sigma(b_t + V_t . h_t)   (Eq. 2)
+ *
+ * The pre-activations obey a_1 = c, a_{t+1} = a_t + x_{o(t)} W_t, so all D hidden layers cost O(DH)
+ * (Eq. 4) instead of O(D^2 H) for D separate networks; batched, that running sum is an exclusive
+ * cumulative sum along t. Parameters are stored by step t of the ordering (column t of W belongs to
+ * variable o(t)), so no gather sits on a gradient path; t is the last axis because tfjs 4.22's
+ * Cumsum gradient mis-shapes any other axis.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { check } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import { Parameters } from '../../nn/parameters.js';
+import { gradientStep } from '../../nn/step.js';
+import { Ordering, type OrderingSpec } from '../ordering.js';
+import type { Batch, GenerativeModel, NamedArray, StepMetrics, TrainContext } from '../model.js';
+import { bernoulliLogProb } from './binary.js';
+import { EXACT_BINARY_AR } from './fvsbn.js';
+
+export interface NadeConfig {
+  /** Hidden units H (500 in Larochelle & Murray 2011). */
+  hidden: number;
+  /** The order in which variables are chained. */
+  ordering: OrderingSpec;
+  /** Seed of the initial weights. */
+  seed: number;
+}
+
+export const NADE_DEFAULTS: Readonly<NadeConfig> = Object.freeze({
+  hidden: 500,
+  ordering: { type: 'raster' } as OrderingSpec,
+  seed: 0,
+});
+
+/** Largest [B, H, D] activation tensor built for scoring (2^24 floats = 64 MiB). */
+const MAX_ACTIVATIONS = 2 ** 24;
+
+export class Nade implements GenerativeModel {
+  readonly name = 'nade';
+  readonly capabilities = EXACT_BINARY_AR;
+  readonly optimizerNames = ['main'];
+  readonly config: NadeConfig;
+  readonly ordering: Ordering;
+  private readonly params: Parameters;
+  /** [H, D], column t: input weights of variable o(t). */
+  private readonly W: tf.Variable;
+  /** [H] */
+  private readonly c: tf.Variable;
+  /** [H, D], column t: output weights of step t. */
+  private readonly V: tf.Variable;
+  /** [D] */
+  private readonly b: tf.Variable;
+  /** order as an int32 tensor, to permute inputs into ordering space. */
+  private readonly orderIndex: tf.Tensor1D;
+
+  constructor(config: Partial<NadeConfig>, readonly inputShape: number[]) {
+    this.config = { ...NADE_DEFAULTS, ...config };
+    const { hidden: H } = this.config;
+    check(Number.isInteger(H) && H >= 1, `nade: hidden must be an integer >= 1, got ${H}`);
+    this.ordering = new Ordering(this.config.ordering, inputShape);
+    const D = this.ordering.size;
+    this.orderIndex = tf.tensor1d(this.ordering.order, 'int32');
+    this.params = new Parameters(new Rng(this.config.seed));
+    this.W = this.params.add('W', [H, D], { type: 'glorot', fanIn: D, fanOut: H });
+    this.c = this.params.add('c', [H, 1], { type: 'zeros' });
+    this.V = this.params.add('V', [H, D], { type: 'glorot', fanIn: H, fanOut: D });
+    this.b = this.params.add('b', [D], { type: 'zeros' });
+  }
+
+  /** Inputs [B, D] in pixel order -> [B, D] in ordering order. */
+  private toOrdered(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.gather(x, this.orderIndex, 1);
+  }
+
+  /** [B, D] ordered inputs -> [B, D] logits of every conditional, ordered. */
+  orderedLogits(xo: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const [B, D] = xo.shape;
+      const contributions = tf.mul(tf.reshape(xo, [B, 1, D]), this.W); // [B, H, D]: x_{o(t)} W_t
+      const a = tf.add(tf.cumsum(contributions, 2, true), this.c); // [B, H, D]: a_t = c + sum_{s<t}
+      const h = tf.sigmoid(a);
+      return tf.add(tf.sum(tf.mul(h, this.V), 1), this.b) as tf.Tensor2D; // [B, D]
+    });
+  }
+
+  private logProbTensor(batch: Batch): tf.Tensor1D {
+    return tf.tidy(() => {
+      const xo = this.toOrdered(tf.tensor2d(batch.x, [batch.n, this.ordering.size]));
+      return bernoulliLogProb(xo, this.orderedLogits(xo));
+    });
+  }
+
+  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
+      loss: tf.neg(tf.mean(this.logProbTensor(batch))) as tf.Scalar,
+    }));
+  }
+
+  async logProb(batch: Batch): Promise<Float64Array> {
+    // The hidden layers of all steps take B x H x D floats: score in chunks that fit wasm's memory.
+    const D = this.ordering.size;
+    const chunk = Math.max(1, Math.floor(MAX_ACTIVATIONS / (this.config.hidden * D)));
+    const out = new Float64Array(batch.n);
+    for (let start = 0; start < batch.n; start += chunk) {
+      const n = Math.min(chunk, batch.n - start);
+      const logp = this.logProbTensor({ x: batch.x.subarray(start * D, (start + n) * D), n });
+      out.set(await logp.data(), start);
+      logp.dispose();
+    }
+    return out;
+  }
+
+  async sample(n: number, rng: Rng): Promise<Float32Array> {
+    const D = this.ordering.size;
+    return this.fill(new Float32Array(n * D), n, new Uint8Array(D).fill(1), rng);
+  }
+
+  /** Missing variables drawn in the ordering given all earlier ones (later observed ones are not looked ahead to). */
+  async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
+    check(missing.length === this.ordering.size, `mask has ${missing.length} entries, the model expects ${this.ordering.size}`);
+    return this.fill(Float32Array.from(batch.x), batch.n, missing, rng);
+  }
+
+  /** Ancestral sampling with the running pre-activation (Eq. 4): O(DH) per example. */
+  private fill(x: Float32Array, n: number, missing: Uint8Array, rng: Rng): Float32Array {
+    const D = this.ordering.size;
+    const order = this.ordering.order;
+    let a = tf.tidy(() => tf.tile(tf.reshape(this.c, [1, -1]), [n, 1])); // [n, H]
+    const Wt = tf.transpose(this.W); // [D, H]: row t = input weights of step t
+    const Vt = tf.transpose(this.V); // [D, H]
+    const column = new Float32Array(n);
+    for (let t = 0; t < D; t++) {
+      const i = order[t];
+      if (missing[i]) {
+        const p = tf.tidy(() => {
+          const vt = tf.slice(Vt, [t, 0], [1, -1]); // [1, H]
+          const bt = tf.slice(this.b, [t], [1]);
+          return tf.sigmoid(tf.add(tf.sum(tf.mul(tf.sigmoid(a), vt), 1), bt)); // [n]
+        });
+        const probs = p.dataSync();
+        p.dispose();
+        for (let k = 0; k < n; k++) x[k * D + i] = rng.uniform() < probs[k] ? 1 : 0;
+      }
+      for (let k = 0; k < n; k++) column[k] = x[k * D + i];
+      const next = tf.tidy(() => tf.add(a, tf.mul(tf.tensor2d(column, [n, 1]), tf.slice(Wt, [t, 0], [1, -1]))));
+      a.dispose();
+      a = next;
+    }
+    tf.dispose([a, Wt, Vt]);
+    return x;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.config };
+  }
+
+  getWeights(): NamedArray[] {
+    return this.params.getWeights();
+  }
+
+  setWeights(weights: NamedArray[]): void {
+    this.params.setWeights(weights);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+    this.orderIndex.dispose();
+  }
+}

@@ -1,0 +1,333 @@
+/**
+ * PixelCNN (van den Oord, Kalchbrenner & Kavukcuoglu 2016, "Pixel Recurrent Neural Networks",
+ * ICML; arXiv:1601.06759). An image x of n x n pixels with colour channels is modelled in raster
+ * order, rows top to bottom, pixels left to right, channels R -> G -> B within a pixel:
+ *
+ *   p(x) = prod_i p(x_i | x_1, ..., x_{i-1})                                            (Eq. 1)
+ *   p(x_i | x_<i) = p(x_i,R | x_<i) p(x_i,G | x_<i, x_i,R) p(x_i,B | x_<i, x_i,R, x_i,G)   (Eq. 2)
+ *
+ * All conditionals come out of one fully convolutional pass whose convolutions are masked
+ * (Sec. 3.4, Fig. 2 right; src/nn/maskedConv2d.ts) so that the output at (pixel i, channel c) sees
+ * only the inputs before it. The network (Sec. 3.5 and the paper's architecture table, Fig. 5 left):
+ *
+ *   firstKernel^2 (7x7) conv, mask A                              C -> h
+ *   `layers` residual blocks: h + [ReLU, 1x1 conv h -> h/2, ReLU, kernel^2 (3x3) conv h/2 -> h/2,
+ *                                   ReLU, 1x1 conv h/2 -> h], all mask B
+ *   ReLU, 1x1 conv h -> h, ReLU, 1x1 conv h -> C * K', mask B
+ *
+ * with K' = 1 logit per channel for binary data (a Bernoulli, the paper's MNIST sigmoid) or K' = K
+ * logits per channel for integer data 0..K-1 (a K-way softmax, the paper's 256-way softmax, Sec.
+ * 2.2). Fig. 5 writes the block as 2h -> h -> h -> 2h: our h is its 2h. Inputs are fed as they are
+ * when binary, scaled to [0, 1] as x / (K - 1) otherwise.
+ *
+ * Training evaluates every conditional of a batch in one pass (teacher forcing); sampling needs one
+ * pass per (pixel, channel). Because the masks never look down, and each k x k layer reaches
+ * (k - 1) / 2 pixels up, left and right, the output at (r, c) depends only on the window of rows
+ * r - R .. r and columns c - R .. c + R, R = (firstKernel - 1) / 2 + layers (kernel - 1) / 2; sampling
+ * runs the network on that window only, which gives the same logits as the whole image.
+ *
+ * This is the original PixelCNN, with its blind spot (a wedge of earlier pixels up and to the right
+ * that no stack of these masks reaches); Gated PixelCNN (van den Oord et al. 2016b) removes it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { check, UserError } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import { MaskedConv2d } from '../../nn/maskedConv2d.js';
+import { Parameters } from '../../nn/parameters.js';
+import { gradientStep } from '../../nn/step.js';
+import type { Batch, Capabilities, GenerativeModel, NamedArray, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import { bernoulliLogProb } from './binary.js';
+
+export interface PixelCnnConfig {
+  /**
+   * Hidden feature maps h (the residual stream; the blocks' bottleneck has h / 2). 32 keeps a 28 x 28 MNIST epoch (60k images, batch 32) near 6 minutes
+   * on two CPU cores with the wasm backend (~0.2 s per step; binary data); 64 costs ~3x (~0.6 s per
+   * step, ~18 minutes), 256 levels instead of 2 ~2.5x. For RGB, h / 2 must be at least 3.
+   */
+  channels: number;
+  /**
+   * Residual blocks between the first and the output layers (the paper: 15 layers in all). With
+   * the default kernels, 5 blocks let a pixel see 3 + 5 = 8 pixels up, left and right.
+   */
+  layers: number;
+  /** Kernel size of the first, mask-A convolution (odd; 7 in the paper). */
+  firstKernel: number;
+  /** Kernel size of the mask-B convolution in each residual block (odd; 3 in the paper). */
+  kernel: number;
+  /**
+   * Values per channel K: 2 = binary data with a Bernoulli per channel; K > 2 = integers 0..K-1
+   * with a K-way softmax per channel (256 for 8-bit images, what the registry picks for 'uint8').
+   */
+  levels: number;
+  /** Seed of the initial weights. */
+  seed: number;
+}
+
+export const PIXELCNN_DEFAULTS: Readonly<PixelCnnConfig> = Object.freeze({
+  channels: 32,
+  layers: 5,
+  firstKernel: 7,
+  kernel: 3,
+  levels: 2,
+  seed: 0,
+});
+
+export const PIXELCNN_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
+
+/** The three mask-B convolutions of one residual block (Fig. 5 left). */
+interface ResidualBlock {
+  reduce: MaskedConv2d;
+  conv: MaskedConv2d;
+  expand: MaskedConv2d;
+}
+
+export class PixelCnn implements GenerativeModel {
+  readonly name = 'pixelcnn';
+  readonly capabilities = PIXELCNN_CAPABILITIES;
+  readonly optimizerNames = ['main'];
+  readonly config: PixelCnnConfig;
+  /** How many pixels up, left and right the output at a pixel can see (see the header). */
+  readonly reach: number;
+  private readonly height: number;
+  private readonly width: number;
+  /** Colour channels C (1 or 3); also the number of mask channel groups. */
+  private readonly colors: number;
+  private readonly params: Parameters;
+  private readonly first: MaskedConv2d;
+  private readonly blocks: ResidualBlock[] = [];
+  private readonly head: [MaskedConv2d, MaskedConv2d];
+
+  constructor(config: Partial<PixelCnnConfig>, readonly inputShape: number[]) {
+    this.config = { ...PIXELCNN_DEFAULTS, ...config };
+    const { channels: h, layers, firstKernel, kernel, levels, seed } = this.config;
+    check(
+      inputShape.length === 3 && inputShape.every((d) => Number.isInteger(d) && d >= 1),
+      `pixelcnn: needs images [H, W, C], got shape [${inputShape.join(', ')}]`,
+    );
+    const [H, W, C] = inputShape;
+    check(C === 1 || C === 3, `pixelcnn: images need 1 or 3 channels, got ${C}`);
+    check(
+      Number.isInteger(h) && h % 2 === 0 && h / 2 >= C,
+      `pixelcnn: channels must be an even integer >= ${2 * C}, got ${h}`,
+    );
+    check(Number.isInteger(layers) && layers >= 0, `pixelcnn: layers must be an integer >= 0, got ${layers}`);
+    for (const [key, k] of [['firstKernel', firstKernel], ['kernel', kernel]] as const) {
+      check(Number.isInteger(k) && k >= 1 && k % 2 === 1, `pixelcnn: ${key} must be an odd integer >= 1, got ${k}`);
+    }
+    check(Number.isInteger(levels) && levels >= 2, `pixelcnn: levels must be an integer >= 2, got ${levels}`);
+    check(Number.isInteger(seed), `pixelcnn: seed must be an integer, got ${seed}`);
+    this.height = H;
+    this.width = W;
+    this.colors = C;
+    this.reach = (firstKernel - 1) / 2 + (layers * (kernel - 1)) / 2;
+
+    this.params = new Parameters(new Rng(seed));
+    const conv = (name: string, k: number, inChannels: number, outChannels: number, mask: 'A' | 'B') =>
+      new MaskedConv2d(this.params, name, { kernel: k, inChannels, outChannels, mask, groups: C });
+    this.first = conv('input', firstKernel, C, h, 'A');
+    for (let l = 0; l < layers; l++) {
+      this.blocks.push({
+        reduce: conv(`block${l}/reduce`, 1, h, h / 2, 'B'),
+        conv: conv(`block${l}/conv`, kernel, h / 2, h / 2, 'B'),
+        expand: conv(`block${l}/expand`, 1, h / 2, h, 'B'),
+      });
+    }
+    this.head = [conv('head0', 1, h, h, 'B'), conv('head1', 1, h, C * this.logitsPerChannel, 'B')];
+  }
+
+  /** 1 logit per channel (Bernoulli) for binary data, K (softmax) otherwise. */
+  private get logitsPerChannel(): number {
+    return this.config.levels === 2 ? 1 : this.config.levels;
+  }
+
+  private get size(): number {
+    return this.height * this.width * this.colors;
+  }
+
+  /**
+   * Logits of every conditional for images of values 0..K-1, of any height and width:
+   * [B, h, w, C] -> [B, h, w, C] (binary: logit p(x = 1)) or [B, h, w, C, K] (softmax logits).
+   */
+  logits(x: tf.Tensor4D): tf.Tensor {
+    return tf.tidy(() => {
+      const K = this.config.levels;
+      let h = this.first.apply(K === 2 ? x : tf.div(x, K - 1));
+      for (const b of this.blocks) {
+        const r = b.expand.apply(tf.relu(b.conv.apply(tf.relu(b.reduce.apply(tf.relu(h))))));
+        h = tf.add(h, r);
+      }
+      const out = this.head[1].apply(tf.relu(this.head[0].apply(tf.relu(h)))); // [B, h, w, C * K']
+      if (K === 2) return out;
+      const [B, rows, cols] = out.shape;
+      return tf.reshape(out, [B, rows, cols, this.colors, K]); // [B, h, w, C, K]: channel c * K + k
+    });
+  }
+
+  /** log p(x) per example, [B]; `x` holds values 0..K-1, [B * H * W * C]. */
+  private logProbTensor(x: Float32Array, n: number): tf.Tensor1D {
+    return tf.tidy(() => {
+      const D = this.size;
+      const images = tf.tensor4d(x, [n, this.height, this.width, this.colors]);
+      const logits = this.logits(images);
+      const K = this.config.levels;
+      if (K === 2) return bernoulliLogProb(tf.reshape(images, [n, D]), tf.reshape(logits, [n, D])); // [B, D]
+      // Picking log p(observed level) with a one-hot product keeps gathers off the gradient path.
+      const observed = tf.oneHot(tf.tensor1d(Int32Array.from(x), 'int32'), K); // [B * D, K]
+      const logp = tf.mul(tf.logSoftmax(tf.reshape(logits, [n * D, K])), observed); // [B * D, K]
+      return tf.sum(tf.reshape(logp, [n, D * K]), 1) as tf.Tensor1D; // [B]
+    });
+  }
+
+  /** Rejects batches of the wrong size or with values outside 0..K-1 (a silent wrong answer otherwise). */
+  private checkBatch(batch: Batch): void {
+    const D = this.size;
+    check(batch.x.length === batch.n * D, () => `pixelcnn: expected ${batch.n} x ${D} values, got ${batch.x.length}`);
+    const top = this.config.levels - 1;
+    for (let i = 0; i < batch.x.length; i++) {
+      const v = batch.x[i];
+      if (!(Number.isInteger(v) && v >= 0 && v <= top)) {
+        throw new UserError(`pixelcnn: value ${v} at index ${i} is not an integer in 0..${top} (levels = ${top + 1})`);
+      }
+    }
+  }
+
+  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    this.checkBatch(batch);
+    return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
+      loss: tf.neg(tf.mean(this.logProbTensor(batch.x, batch.n))) as tf.Scalar,
+    }));
+  }
+
+  async logProb(batch: Batch): Promise<Float64Array> {
+    this.checkBatch(batch);
+    const logp = this.logProbTensor(batch.x, batch.n);
+    const out = Float64Array.from(await logp.data());
+    logp.dispose();
+    return out;
+  }
+
+  async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
+    check(Number.isInteger(n) && n >= 0, `pixelcnn: sample count must be an integer >= 0, got ${n}`);
+    return this.fill(new Float32Array(n * this.size), n, new Uint8Array(this.size).fill(1), rng, options.temperature ?? 1);
+  }
+
+  /**
+   * Draws the entries where `missing` ([H * W * C], shared by the batch) is 1 in raster order,
+   * each from p(x_i | x_<i) with the observed and already drawn values before it; observed entries
+   * stay. Observed pixels after a missing one are not conditioned on (the model cannot look ahead),
+   * so this is exact for p(missing | observed) only when every missing entry comes after all
+   * observed ones, e.g. completing the bottom of an image from its top.
+   */
+  async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
+    check(batch.x.length === batch.n * this.size, () => `pixelcnn: expected ${batch.n} x ${this.size} values, got ${batch.x.length}`);
+    check(missing.length === this.size, `pixelcnn: mask has ${missing.length} entries, the model expects ${this.size}`);
+    const x = Float32Array.from(batch.x);
+    // Missing entries may hold anything; they are drawn before any later conditional reads them.
+    for (let i = 0; i < x.length; i++) if (missing[i % this.size]) x[i] = 0;
+    this.checkBatch({ x, n: batch.n });
+    return this.fill(x, batch.n, missing, rng, 1);
+  }
+
+  /** Draws x's missing entries in place, one network pass (on the reach window) per (pixel, channel). */
+  private async fill(x: Float32Array, n: number, missing: Uint8Array, rng: Rng, temperature: number): Promise<Float32Array> {
+    check(temperature > 0 && Number.isFinite(temperature), `pixelcnn: temperature must be > 0, got ${temperature}`);
+    if (n === 0) return x;
+    const { height: H, width: W, colors: C } = this;
+    const K = this.config.levels;
+    const KL = this.logitsPerChannel;
+    const D = this.size;
+    const probs = new Float64Array(K);
+    for (let r = 0; r < H; r++) {
+      for (let c = 0; c < W; c++) {
+        for (let ch = 0; ch < C; ch++) {
+          const i = (r * W + c) * C + ch;
+          if (!missing[i]) continue;
+          // 1. One pass on the window of (r, c), keeping channel ch's logits: [n, K'].
+          const p = tf.tidy(() => {
+            const l = tf.div(tf.reshape(tf.slice(this.pixelLogits(x, n, r, c), [0, ch, 0], [n, 1, KL]), [n, KL]), temperature);
+            return K === 2 ? tf.sigmoid(l) : tf.softmax(l);
+          });
+          const values = await p.data();
+          p.dispose();
+          // 2. Draw x_i for every example: Bernoulli, or the inverse CDF of the softmax.
+          for (let b = 0; b < n; b++) {
+            if (K === 2) {
+              x[b * D + i] = rng.uniform() < values[b] ? 1 : 0;
+            } else {
+              for (let k = 0; k < K; k++) probs[k] = values[b * K + k];
+              x[b * D + i] = drawCategorical(probs, rng.uniform());
+            }
+          }
+        }
+      }
+    }
+    return x;
+  }
+
+  /**
+   * The logits of pixel (r, c) of n images `x` ([n * H * W * C], values 0..K-1), from one pass on
+   * the window the pixel depends on, rows r - R .. r and columns c - R .. c + R: [n, C, K'].
+   */
+  pixelLogits(x: Float32Array, n: number, r: number, c: number): tf.Tensor3D {
+    const { height: H, width: W, colors: C, reach: R } = this;
+    check(Number.isInteger(r) && Number.isInteger(c) && r >= 0 && r < H && c >= 0 && c < W, `pixelcnn: no pixel (${r}, ${c})`);
+    const r0 = Math.max(0, r - R);
+    const c0 = Math.max(0, c - R);
+    const rows = r - r0 + 1;
+    const cols = Math.min(W - 1, c + R) - c0 + 1;
+    return tf.tidy(() => {
+      const window = tf.tensor4d(crop(x, n, H, W, C, r0, rows, c0, cols), [n, rows, cols, C]);
+      const logits = tf.reshape(this.logits(window), [n, rows, cols, C * this.logitsPerChannel]); // [n, rows, cols, C * K']
+      const at = tf.slice(logits, [0, r - r0, c - c0, 0], [n, 1, 1, C * this.logitsPerChannel]);
+      return tf.reshape(at, [n, C, this.logitsPerChannel]); // [n, C, K']
+    });
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.config };
+  }
+
+  getWeights(): NamedArray[] {
+    return this.params.getWeights();
+  }
+
+  setWeights(weights: NamedArray[]): void {
+    this.params.setWeights(weights);
+  }
+
+  /** Number of scalar parameters (masked-out weights included). */
+  parameterCount(): number {
+    return this.params.count();
+  }
+
+  dispose(): void {
+    this.params.dispose();
+    for (const layer of [this.first, ...this.blocks.flatMap((b) => [b.reduce, b.conv, b.expand]), ...this.head]) layer.dispose();
+  }
+}
+
+/** Rows r0 .. r0 + rows - 1 and columns c0 .. c0 + cols - 1 of n images [H, W, C]: [n * rows * cols * C]. */
+function crop(x: Float32Array, n: number, H: number, W: number, C: number, r0: number, rows: number, c0: number, cols: number): Float32Array {
+  const out = new Float32Array(n * rows * cols * C);
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let r = r0; r < r0 + rows; r++) {
+      const start = ((b * H + r) * W + c0) * C;
+      out.set(x.subarray(start, start + cols * C), o);
+      o += cols * C;
+    }
+  }
+  return out;
+}
+
+/** The smallest k with p_0 + ... + p_k > u; the last state with p_k > 0 if rounding leaves u uncovered. */
+function drawCategorical(p: Float64Array, u: number): number {
+  let cum = 0;
+  let last = 0;
+  for (let k = 0; k < p.length; k++) {
+    if (p[k] > 0) last = k;
+    cum += p[k];
+    if (cum > u && p[k] > 0) return k;
+  }
+  return last;
+}
