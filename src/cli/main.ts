@@ -6,12 +6,14 @@ import { UserError } from '../core/errors.js';
 import { modelsCommand, paramsCommand } from './commands/info-commands.js';
 import { evalCommand, infoCommand, sampleCommand, scoreCommand } from './commands/run-commands.js';
 import { trainCommand } from './commands/train.js';
+import { completeCommand } from './commands/complete.js';
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
   train: { run: trainCommand, summary: 'train a model into a run folder (checkpoints, samples, metrics)' },
   sample: { run: sampleCommand, summary: 'draw samples from a trained run (.png grid or .csv)' },
   score: { run: scoreCommand, summary: 'per-example log p(x) of inputs, in nats and bits/dim' },
   eval: { run: evalCommand, summary: 'mean test NLL of a run, in nats and bits/dim' },
+  complete: { run: completeCommand, summary: 'fill in the missing part of images (inpainting) by sampling p(missing | observed)' },
   info: { run: infoCommand, summary: 'what a run folder holds' },
   models: { run: modelsCommand, summary: 'list the models with their family and capabilities' },
   params: { run: paramsCommand, summary: 'count the free parameters of a joint distribution' },

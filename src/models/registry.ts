@@ -8,6 +8,7 @@ import type { GenerativeModel, ModelInfo } from './model.js';
 import { ArTableModel, TABULAR_CAPABILITIES } from './tabular/arTable.js';
 import { EXACT_BINARY_AR, Fvsbn } from './autoregressive/fvsbn.js';
 import { Nade } from './autoregressive/nade.js';
+import { Made } from './autoregressive/made.js';
 import { PIXELCNN_CAPABILITIES, PixelCnn } from './autoregressive/pixelcnn.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
@@ -68,6 +69,14 @@ const ENTRIES: RegistryEntry[] = [
     accepts: ['binary'],
     description: 'NADE (Larochelle & Murray 2011): shared hidden layer, all conditionals in O(HD)',
     create: (config, data) => new Nade(config, data.shape),
+  },
+  {
+    name: 'made',
+    family: 'autoregressive',
+    capabilities: EXACT_BINARY_AR,
+    accepts: ['binary'],
+    description: 'MADE (Germain et al. 2015): masked MLP, all conditionals in one pass; --masks K for an ensemble',
+    create: (config, data) => new Made(config, data.shape),
   },
   {
     name: 'pixelcnn',

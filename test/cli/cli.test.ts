@@ -88,6 +88,16 @@ test('train, eval, score and sample a CSV run end to end', () => {
   for (const r of rows) assert.match(r, /^[01](,[01]){9}$/);
   assert.equal(genlab('sample', run, '-n', '9', '--out', path.join(tmp, 'grid.png')).code, 0);
 
+  // Completion: the right half of each row is missing; the left half must come back unchanged.
+  const inputs = path.join(tmp, 'two.csv');
+  fs.writeFileSync(inputs, '1,1,1,1,1,0,0,0,0,0\n0,0,0,0,0,1,1,1,1,1\n');
+  const completed = path.join(tmp, 'completed.csv');
+  assert.equal(genlab('complete', run, '--input', inputs, '--mask', 'right', '-n', '3', '--out', completed).code, 0);
+  const filled = fs.readFileSync(completed, 'utf8').trim().split('\n');
+  assert.equal(filled.length, 6);
+  filled.forEach((row, i) => assert.ok(row.startsWith(i < 3 ? '1,1,1,1,1,' : '0,0,0,0,0,'), row));
+  assert.equal(genlab('complete', run, '--input', inputs, '--out', path.join(tmp, 'completed.png')).code, 0);
+
   const info = genlab('info', run);
   assert.match(info.stdout, /markov/);
   assert.match(info.stdout, /backend wasm/);

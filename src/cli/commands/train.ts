@@ -37,6 +37,12 @@ export const TRAIN_OPTIONS: OptionTable = {
   'ordering-seed': { type: 'string', value: 'N', help: 'seed of a random ordering' },
   smoothing: { type: 'string', value: 'ALPHA', help: 'Laplace pseudo-count of tabular models (default 1)' },
   states: { type: 'string', value: 'K', help: 'states per variable of tabular models (default 2, or 256 for 8-bit data)' },
+  hidden: { type: 'string', value: 'H[,H..]', help: 'hidden units (nade: H; made: one size per layer)' },
+  masks: { type: 'string', value: 'K', help: 'made: mask sets trained in turn and averaged' },
+  'order-agnostic': { type: 'boolean', help: 'made: a random ordering for every mask set' },
+  channels: { type: 'string', value: 'C', help: 'pixelcnn: feature maps per layer' },
+  layers: { type: 'string', value: 'L', help: 'pixelcnn: residual blocks' },
+  'model-config': { type: 'string', value: 'JSON', help: 'any model option as JSON, e.g. \'{"hidden": [500, 500]}\'' },
   'eval-examples': { type: 'string', value: 'N', help: 'test examples scored after each epoch (0: none)', default: '2000' },
   'sample-count': { type: 'string', value: 'N', help: 'samples in each epoch grid', default: '64' },
   'checkpoint-minutes': { type: 'string', value: 'M', help: 'also checkpoint every M minutes within an epoch', default: '10' },
@@ -65,6 +71,25 @@ function modelConfigFromFlags(v: Record<string, string | boolean | undefined>): 
   const ordering = choiceFlag<OrderingType>('ordering', v.ordering, ['raster', 'snake', 'column', 'random']);
   const orderingSeed = numberFlag('ordering-seed', v['ordering-seed'], { integer: true, min: 0 });
   if (ordering) config.ordering = ordering === 'random' ? { type: ordering, seed: orderingSeed ?? 0 } : { type: ordering };
+  if (v.hidden !== undefined) {
+    const sizes = String(v.hidden).split(',').map((h, i) => numberFlag('hidden', h.trim(), { integer: true, min: 1 }) ?? i);
+    config.hidden = sizes.length === 1 ? sizes[0] : sizes;
+  }
+  for (const name of ['masks', 'channels', 'layers'] as const) {
+    const value = numberFlag(name, v[name], { integer: true, min: 1 });
+    if (value !== undefined) config[name] = value;
+  }
+  if (v['order-agnostic']) config.orderAgnostic = true;
+  if (v['model-config'] !== undefined) {
+    let extra: unknown;
+    try {
+      extra = JSON.parse(String(v['model-config']));
+    } catch {
+      throw new UserError(`--model-config must be a JSON object, got '${String(v['model-config'])}'`);
+    }
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new UserError('--model-config must be a JSON object');
+    Object.assign(config, extra);
+  }
   return config;
 }
 
@@ -99,7 +124,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       throw new UserError(`run '${runDir}' trains ${config.model.name}, not ${modelName}`);
     }
     // A resumed run keeps its data and training options; only --epochs (the new total) may change.
-    const fixed = ['data', 'binarize', 'data-seed', 'label-column', 'size', 'batch-size', 'lr', 'seed', 'order', 'ordering', 'ordering-seed', 'smoothing', 'states'];
+    const fixed = ['data', 'binarize', 'data-seed', 'label-column', 'size', 'batch-size', 'lr', 'seed', 'order', 'ordering', 'ordering-seed', 'smoothing', 'states', 'hidden', 'masks', 'order-agnostic', 'channels', 'layers', 'model-config'];
     const changed = fixed.filter((f) => given.has(f));
     if (changed.length) {
       throw new UserError(`--resume continues '${runDir}' with its own settings; drop ${changed.map((f) => `--${f}`).join(', ')}`);

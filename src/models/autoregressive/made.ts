@@ -1,0 +1,195 @@
+/**
+ * MADE: masked autoencoder for distribution estimation (Germain, Gregor, Murray & Larochelle 2015,
+ * ICML, Sec. 4, Eqs. 9-13). An MLP whose weight matrices are masked so that output d depends only on
+ * inputs before d in an ordering: every conditional in one pass.
+ *
+ * Degrees: m^0(d) = position of d in the ordering, 1..D; a hidden unit k of layer l gets
+ * m^l(k) ~ U{min m^(l-1), ..., D - 1} (Eq. 13). Masks: M^l[k', k] = [m^l(k) >= m^(l-1)(k')] (Eq. 12)
+ * and, for the output, M^V[k, d] = [m^0(d) > m^L(k)] (Eq. 11).
+ *
+ * With `masks` > 1 the network is trained over several mask sets in turn (connectivity-agnostic
+ * training, Sec. 4.2; with `orderAgnostic`, each set also draws its own ordering) and evaluated as the
+ * ensemble p(x) = (1/K) sum_k p_k(x), which is still exactly normalised.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { check } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import { Parameters } from '../../nn/parameters.js';
+import { gradientStep } from '../../nn/step.js';
+import { Ordering, type OrderingSpec } from '../ordering.js';
+import type { Batch, GenerativeModel, NamedArray, StepMetrics, TrainContext } from '../model.js';
+import { bernoulliLogProb, fillSequentially } from './binary.js';
+import { EXACT_BINARY_AR } from './fvsbn.js';
+
+export interface MadeConfig {
+  /** Units of each hidden layer (two layers of 500 in the paper's best MNIST model). */
+  hidden: number[];
+  /** Number of mask sets K trained in turn and averaged at test time (1 = a single fixed mask). */
+  masks: number;
+  /** Draw a new random ordering for every mask set (else all use `ordering`). */
+  orderAgnostic: boolean;
+  /** The ordering of every mask set unless orderAgnostic. */
+  ordering: OrderingSpec;
+  /** Seed of the initial weights and of the mask degrees. */
+  seed: number;
+}
+
+export const MADE_DEFAULTS: Readonly<MadeConfig> = Object.freeze({
+  hidden: [500, 500],
+  masks: 1,
+  orderAgnostic: false,
+  ordering: { type: 'raster' } as OrderingSpec,
+  seed: 0,
+});
+
+/** The masks of one connectivity: hidden degrees drawn for its ordering. */
+export interface MaskSet {
+  ordering: Ordering;
+  /** One [fanIn, fanOut] 0/1 matrix per weight matrix, output last. */
+  masks: Float32Array[];
+}
+
+/** Builds mask set k deterministically from the config (Eqs. 11-13). */
+export function buildMaskSet(config: MadeConfig, inputShape: number[], k: number): MaskSet {
+  const rng = new Rng(config.seed * 7919 + k + 1);
+  const ordering = config.orderAgnostic
+    ? new Ordering({ type: 'random', seed: config.seed * 7919 + k }, inputShape)
+    : new Ordering(config.ordering, inputShape);
+  const D = ordering.size;
+  const inputDegrees = Int32Array.from(ordering.position, (p) => p + 1);
+  let previous = inputDegrees;
+  const masks: Float32Array[] = [];
+  for (const units of config.hidden) {
+    let lowest = D;
+    for (const m of previous) lowest = Math.min(lowest, m);
+    // Degrees in [lowest, D - 1]; D - 1 >= lowest as long as D >= 2.
+    const degrees = Int32Array.from({ length: units }, () => lowest + rng.int(Math.max(1, D - lowest)));
+    masks.push(maskMatrix(previous, degrees, (from, to) => to >= from));
+    previous = degrees;
+  }
+  masks.push(maskMatrix(previous, inputDegrees, (from, to) => to > from));
+  return { ordering, masks };
+}
+
+function maskMatrix(from: Int32Array, to: Int32Array, connected: (from: number, to: number) => boolean): Float32Array {
+  const m = new Float32Array(from.length * to.length);
+  for (let i = 0; i < from.length; i++) for (let j = 0; j < to.length; j++) m[i * to.length + j] = connected(from[i], to[j]) ? 1 : 0;
+  return m;
+}
+
+export class Made implements GenerativeModel {
+  readonly name = 'made';
+  readonly capabilities = EXACT_BINARY_AR;
+  readonly optimizerNames = ['main'];
+  readonly config: MadeConfig;
+  private readonly params: Parameters;
+  private readonly layers: { W: tf.Variable; b: tf.Variable }[] = [];
+  private readonly maskSets: { ordering: Ordering; masks: tf.Tensor2D[] }[] = [];
+  private readonly D: number;
+
+  constructor(config: Partial<MadeConfig>, readonly inputShape: number[]) {
+    this.config = { ...MADE_DEFAULTS, ...config };
+    // One layer may be given as a plain number (--hidden 500).
+    if (typeof this.config.hidden === 'number') this.config.hidden = [this.config.hidden];
+    const { hidden, masks } = this.config;
+    check(Array.isArray(hidden) && hidden.length >= 1 && hidden.every((h) => Number.isInteger(h) && h >= 1), `made: hidden must be a list of layer sizes >= 1, got ${JSON.stringify(hidden)}`);
+    check(Number.isInteger(masks) && masks >= 1 && masks <= 256, `made: masks must be an integer in 1..256, got ${masks}`);
+    this.D = inputShape.reduce((a, b) => a * b, 1);
+    check(this.D >= 2, 'made needs at least 2 variables');
+    this.params = new Parameters(new Rng(this.config.seed));
+    const sizes = [this.D, ...hidden, this.D];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      this.layers.push({
+        W: this.params.add(`W${l}`, [sizes[l], sizes[l + 1]], { type: 'glorot', fanIn: sizes[l], fanOut: sizes[l + 1] }),
+        b: this.params.add(`b${l}`, [sizes[l + 1]], { type: 'zeros' }),
+      });
+    }
+    for (let k = 0; k < masks; k++) {
+      const set = buildMaskSet(this.config, inputShape, k);
+      this.maskSets.push({
+        ordering: set.ordering,
+        masks: set.masks.map((m, l) => tf.tensor2d(m, [sizes[l], sizes[l + 1]])),
+      });
+    }
+  }
+
+  /** Orderings of the mask sets. */
+  get orderings(): Ordering[] {
+    return this.maskSets.map((s) => s.ordering);
+  }
+
+  /** [B, D] -> [B, D] logits of every conditional under mask set k (input order). */
+  logits(x: tf.Tensor2D, k = 0): tf.Tensor2D {
+    return tf.tidy(() => {
+      const masks = this.maskSets[k].masks;
+      let h: tf.Tensor2D = x;
+      this.layers.forEach(({ W, b }, l) => {
+        const a = tf.add(tf.matMul(h, tf.mul(W, masks[l])), b) as tf.Tensor2D;
+        h = l + 1 < this.layers.length ? tf.relu(a) : a;
+      });
+      return h;
+    });
+  }
+
+  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    const k = ctx.step % this.maskSets.length; // connectivity-agnostic: mask sets in turn
+    return gradientStep(ctx.optimizers.main, this.params.list(), () => {
+      const x = tf.tensor2d(batch.x, [batch.n, this.D]);
+      return { loss: tf.neg(tf.mean(bernoulliLogProb(x, this.logits(x, k)))) as tf.Scalar };
+    });
+  }
+
+  /** log p(x) of the ensemble: log (1/K) sum_k p_k(x). */
+  async logProb(batch: Batch): Promise<Float64Array> {
+    const logp = tf.tidy(() => {
+      const x = tf.tensor2d(batch.x, [batch.n, this.D]);
+      const perMask = this.maskSets.map((_, k) => bernoulliLogProb(x, this.logits(x, k)));
+      return tf.sub(tf.logSumExp(tf.stack(perMask), 0), Math.log(perMask.length)); // [B]
+    });
+    const out = Float64Array.from(await logp.data());
+    logp.dispose();
+    return out;
+  }
+
+  /** Ancestral sampling from the ensemble: each sample picks a mask set uniformly, then its conditionals. */
+  async sample(n: number, rng: Rng): Promise<Float32Array> {
+    const out = new Float32Array(n * this.D);
+    const component = Int32Array.from({ length: n }, () => rng.int(this.maskSets.length));
+    for (let k = 0; k < this.maskSets.length; k++) {
+      const members = [...component.keys()].filter((i) => component[i] === k);
+      if (members.length === 0) continue;
+      const x = fillSequentially(
+        (v) => this.logits(v, k),
+        new Float32Array(members.length * this.D),
+        members.length,
+        this.maskSets[k].ordering.order,
+        new Uint8Array(this.D).fill(1),
+        rng,
+      );
+      members.forEach((i, j) => out.set(x.subarray(j * this.D, (j + 1) * this.D), i * this.D));
+    }
+    return out;
+  }
+
+  /** Completes with the first mask set's conditionals (later observed variables are not looked ahead to). */
+  async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
+    return fillSequentially((v) => this.logits(v, 0), Float32Array.from(batch.x), batch.n, this.maskSets[0].ordering.order, missing, rng);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.config, hidden: [...this.config.hidden] };
+  }
+
+  getWeights(): NamedArray[] {
+    return this.params.getWeights();
+  }
+
+  setWeights(weights: NamedArray[]): void {
+    this.params.setWeights(weights);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+    for (const set of this.maskSets) tf.dispose(set.masks);
+  }
+}
