@@ -76,8 +76,13 @@ export function prepareData(raw: DataSplits, accepts: readonly ValueKind[], opti
   }
 }
 
-/** Applies the run's preprocessing to user input at scoring time (deterministic: threshold). */
-export function prepareInput(d: Dataset, options: PrepareOptions): Dataset {
-  if (options.binarize === 'none' || d.kind === 'binary') return d;
-  return binarize(toContinuous(d), 'threshold');
+/**
+ * Brings user input (a PNG is 8-bit, a CSV as written) to the value kind the model was trained on,
+ * deterministically: 8-bit or [0, 1] input to a binary model is thresholded at 0.5 (scoring must not
+ * be random); 8-bit input to a continuous model is scaled to [0, 1].
+ */
+export function prepareInput(d: Dataset, modelKind: ValueKind): Dataset {
+  if (modelKind === 'binary' && d.kind !== 'binary') return binarize(toContinuous(d), 'threshold');
+  if (modelKind === 'continuous' && d.kind === 'uint8') return toContinuous(d);
+  return d;
 }

@@ -78,7 +78,7 @@ export async function completeCommand(args: string[]): Promise<number> {
     throw new UserError(`${run.model.name} cannot complete partly observed inputs`);
   }
   const { shape, kind } = run.checkpoint.manifest.data;
-  const input = prepareInput(readInput(String(v.input), shape), run.config.data);
+  const input = prepareInput(readInput(String(v.input), shape), run.checkpoint.manifest.data.kind);
   const missing = missingMask(String(v.mask), shape);
   const D = missing.length;
 

@@ -61,7 +61,7 @@ export async function scoreCommand(args: string[]): Promise<number> {
   const run = openRun(runDir);
   requireDensity(run.model.name, run.model.capabilities.density);
   const { shape } = run.checkpoint.manifest.data;
-  const input = prepareInput(readInput(String(v.input), shape), run.config.data);
+  const input = prepareInput(readInput(String(v.input), shape), run.checkpoint.manifest.data.kind);
   const logp = await logProbAll(run.model, input, new Rng(numberFlag('seed', v.seed, { integer: true, min: 0 })!));
   const D = exampleSize(input);
   const kind = run.model.capabilities.density;

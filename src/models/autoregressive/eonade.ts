@@ -1,0 +1,264 @@
+/**
+ * Order-agnostic NADE, "DeepNADE", and its ensembles over orderings, EoNADE (Uria, Murray &
+ * Larochelle 2014, "A Deep and Tractable Density Estimator", ICML, Secs. 2-3).
+ *
+ * One network predicts every variable from ANY observed subset: its input is [x ⊙ m, m] (m_i = 1
+ * where x_i is observed; the mask tells an observed 0 from a missing one), ReLU hidden layers, and
+ * sigmoid outputs p(x_i = 1 | x_obs), of which only the unobserved ones are used.
+ *
+ * Training (Eq. 8): per example, a random ordering o and a split d ~ U{0, ..., D-1}; x_{o(<d)} is
+ * observed and the loss is
+ *   D / (D - d) * sum_{t >= d} -log p(x_{o(t)} | x_{o(<d)}),
+ * an unbiased estimate of the NLL averaged over all D! orderings. Only the SET o(<d) matters, so it
+ * is drawn directly as a uniform subset of size d.
+ *
+ * Exact log p(x) under one ordering o is sum_t log p(x_{o(t)} | x_{o(<t)}): D network passes, pass t
+ * observing o(<t). Two savings keep it exact but cheaper than D full passes:
+ *  - the first layer's pre-activation of pass t + 1 is that of pass t plus x_{o(t)} W_{o(t)} +
+ *    M_{o(t)} (one more observed variable, value and mask weights), so all D first layers are one
+ *    exclusive running sum, NADE's trick (Larochelle & Murray 2011, Eq. 4): O(D H_1), not O(D^2 H_1);
+ *  - pass t needs only output o(t): O(H_L) instead of O(D H_L).
+ * Layers above the first stay D separate passes, O(D H_l H_{l+1}) per example. For 784-pixel MNIST:
+ * hidden [500] costs about 1.2M multiply-adds per example and ordering (like NADE), [500, 500] about
+ * 200M (where a single pass costs 1.2M). Examples are scored in chunks ([chunk, H_1, D] activations).
+ * The ensemble over `evalOrderings` fixed orderings (Sec. 3, EoNADE) is
+ *   log p(x) = log (1/K) sum_k p_{o_k}(x),
+ * still exactly normalised; it costs K times one ordering.
+ *
+ * Completion conditions on any mask: the missing variables are drawn one at a time in a random
+ * order, each from p(x_i | observed and already drawn), with the same running first layer. Sampling
+ * is completion with everything missing: a fresh random ordering per sample, i.e. a draw from the
+ * model averaged over all orderings (of which the K-ordering ensemble that logProb scores is a
+ * Monte-Carlo estimate).
+ *
+ * No gather sits on a gradient path: training masks inputs; only scoring and sampling (which take no
+ * gradients) permute weights into an ordering.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { check } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import { Parameters } from '../../nn/parameters.js';
+import { gradientStep } from '../../nn/step.js';
+import { Ordering } from '../ordering.js';
+import type { Batch, GenerativeModel, NamedArray, StepMetrics, TrainContext } from '../model.js';
+import { bernoulliLogProb } from './binary.js';
+import { EXACT_BINARY_AR } from './fvsbn.js';
+
+export interface EonadeConfig {
+  /** Units of each ReLU hidden layer (the paper's MNIST models have 1 to 4 layers of 500). */
+  hidden: number[];
+  /** Orderings K whose models logProb averages (EoNADE); 1 = a single ordering. */
+  evalOrderings: number;
+  /** Seed of the initial weights and of the evaluation orderings. */
+  seed: number;
+}
+
+export const EONADE_DEFAULTS: Readonly<EonadeConfig> = Object.freeze({
+  hidden: [500],
+  evalOrderings: 2,
+  seed: 0,
+});
+
+/** Largest activation tensor built for scoring (2^24 floats = 64 MiB). */
+const MAX_ACTIVATIONS = 2 ** 24;
+
+export class Eonade implements GenerativeModel {
+  readonly name = 'eonade';
+  readonly capabilities = EXACT_BINARY_AR;
+  readonly optimizerNames = ['main'];
+  readonly config: EonadeConfig;
+  /** The K orderings of the evaluation ensemble, drawn from the seed. */
+  readonly orderings: Ordering[] = [];
+  private readonly params: Parameters;
+  /** Layer 0: W [2D, H_1], rows 0..D-1 take x ⊙ m, rows D..2D-1 take m; the last layer outputs D logits. */
+  private readonly layers: { W: tf.Variable; b: tf.Variable }[] = [];
+  private readonly D: number;
+
+  constructor(config: Partial<EonadeConfig>, readonly inputShape: number[]) {
+    this.config = { ...EONADE_DEFAULTS, ...config };
+    // One layer may be given as a plain number (--hidden 500).
+    if (typeof this.config.hidden === 'number') this.config.hidden = [this.config.hidden];
+    const { hidden, evalOrderings: K, seed } = this.config;
+    check(Array.isArray(hidden) && hidden.length >= 1 && hidden.every((h) => Number.isInteger(h) && h >= 1), `eonade: hidden must be a list of layer sizes >= 1, got ${JSON.stringify(hidden)}`);
+    check(Number.isInteger(K) && K >= 1 && K <= 1024, `eonade: evalOrderings must be an integer in 1..1024, got ${K}`);
+    this.D = inputShape.reduce((a, b) => a * b, 1);
+    check(this.D >= 1, 'eonade needs at least 1 variable');
+    this.params = new Parameters(new Rng(seed));
+    const sizes = [2 * this.D, ...hidden, this.D];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      this.layers.push({
+        W: this.params.add(`W${l}`, [sizes[l], sizes[l + 1]], { type: 'glorot', fanIn: sizes[l], fanOut: sizes[l + 1] }),
+        b: this.params.add(`b${l}`, [sizes[l + 1]], { type: 'zeros' }),
+      });
+    }
+    for (let k = 0; k < K; k++) this.orderings.push(new Ordering({ type: 'random', seed: seed * 7919 + k }, inputShape));
+  }
+
+  /** [B, D] values and [B, D] masks (1 = observed) -> [B, D] logits of p(x_i = 1 | x_obs), used where m_i = 0. */
+  logits(x: tf.Tensor2D, m: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      let h = tf.concat([tf.mul(x, m), m], 1) as tf.Tensor2D; // [B, 2D]
+      this.layers.forEach(({ W, b }, l) => {
+        const a = tf.add(tf.matMul(h, W), b) as tf.Tensor2D;
+        h = l + 1 < this.layers.length ? tf.relu(a) : a;
+      });
+      return h;
+    });
+  }
+
+  /** Hidden layers 2..L on [N, H_1] first-layer pre-activations -> [N, H_L]. */
+  private upperLayers(a1: tf.Tensor2D): tf.Tensor2D {
+    let h = tf.relu(a1);
+    for (let l = 1; l + 1 < this.layers.length; l++) h = tf.relu(tf.add(tf.matMul(h, this.layers[l].W), this.layers[l].b) as tf.Tensor2D);
+    return h;
+  }
+
+  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    const { D } = this;
+    const { n } = batch;
+    // 1. Per example: d ~ U{0..D-1}, and a uniform d-subset observed (the first d of a random ordering).
+    const mask = new Float32Array(n * D);
+    const weight = new Float32Array(n);
+    const perm = Int32Array.from({ length: D }, (_, i) => i);
+    for (let b = 0; b < n; b++) {
+      const d = ctx.rng.int(D);
+      for (let j = 0; j < d; j++) {
+        const r = j + ctx.rng.int(D - j); // partial Fisher-Yates
+        [perm[j], perm[r]] = [perm[r], perm[j]];
+        mask[b * D + perm[j]] = 1;
+      }
+      weight[b] = D / (D - d);
+    }
+    // 2. Eq. 8: D / (D - d) * the NLL of the unobserved variables, averaged over the batch.
+    return gradientStep(ctx.optimizers.main, this.params.list(), () => {
+      const x = tf.tensor2d(batch.x, [n, D]);
+      const m = tf.tensor2d(mask, [n, D]);
+      const logits = this.logits(x, m);
+      const perVariable = tf.sub(tf.mul(x, logits), tf.softplus(logits)); // [n, D]: log p(x_i | x_obs)
+      const unobserved = tf.sum(tf.mul(perVariable, tf.sub(1, m)), 1); // [n]
+      return { loss: tf.neg(tf.mean(tf.mul(unobserved, tf.tensor1d(weight)))) as tf.Scalar };
+    });
+  }
+
+  /** [n, D] inputs -> [n] exact log p_o(x) under ordering `order` (D passes, first layer as a running sum). */
+  orderedLogProb(x: tf.Tensor2D, order: Int32Array): tf.Tensor1D {
+    return tf.tidy(() => {
+      const { D } = this;
+      const n = x.shape[0];
+      const index = tf.tensor1d(order, 'int32');
+      const xo = tf.gather(x, index, 1); // [n, D], column t = x_{o(t)}
+      const { W: W0, b: b0 } = this.layers[0];
+      const H1 = this.config.hidden[0];
+      // Value and mask weights of variable o(t) as column t ([H_1, D]).
+      const valueWeights = tf.transpose(tf.gather(tf.slice(W0, [0, 0], [D, H1]), index));
+      const maskWeights = tf.transpose(tf.gather(tf.slice(W0, [D, 0], [D, H1]), index));
+      const contributions = tf.add(tf.mul(tf.reshape(xo, [n, 1, D]), valueWeights), maskWeights); // [n, H_1, D]
+      const a1 = tf.add(tf.cumsum(contributions, 2, true), tf.reshape(b0, [H1, 1])); // [n, H_1, D]: pass t observes o(<t)
+      const passes = tf.reshape(tf.transpose(a1, [0, 2, 1]), [n * D, H1]); // [n * D, H_1]
+      const top = this.upperLayers(passes as tf.Tensor2D); // [n * D, H_L]
+      const { W: Wout, b: bout } = this.layers[this.layers.length - 1];
+      const HL = this.config.hidden[this.config.hidden.length - 1];
+      const outWeights = tf.transpose(tf.gather(Wout, index, 1)); // [D, H_L], row t: output weights of o(t)
+      const logits = tf.add(tf.sum(tf.mul(tf.reshape(top, [n, D, HL]), outWeights), 2), tf.gather(bout, index)); // [n, D]
+      return bernoulliLogProb(xo, logits as tf.Tensor2D);
+    });
+  }
+
+  /** log p(x) of the ensemble, log (1/K) sum_k p_{o_k}(x), in chunks of examples. */
+  async logProb(batch: Batch): Promise<Float64Array> {
+    const { D } = this;
+    const K = this.orderings.length;
+    const widest = Math.max(...this.config.hidden);
+    const chunk = Math.max(1, Math.floor(MAX_ACTIVATIONS / (D * (2 * this.config.hidden[0] + widest))));
+    const perOrdering = new Float64Array(K * batch.n); // [K, n]
+    for (let start = 0; start < batch.n; start += chunk) {
+      const n = Math.min(chunk, batch.n - start);
+      const x = tf.tensor2d(batch.x.subarray(start * D, (start + n) * D), [n, D]);
+      for (let k = 0; k < K; k++) {
+        const logp = this.orderedLogProb(x, this.orderings[k].order);
+        perOrdering.set(await logp.data(), k * batch.n + start);
+        logp.dispose();
+      }
+      x.dispose();
+    }
+    const out = new Float64Array(batch.n);
+    for (let b = 0; b < batch.n; b++) {
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) max = Math.max(max, perOrdering[k * batch.n + b]);
+      let s = 0;
+      for (let k = 0; k < K; k++) s += Math.exp(perOrdering[k * batch.n + b] - max);
+      out[b] = max + Math.log(s / K);
+    }
+    return out;
+  }
+
+  async sample(n: number, rng: Rng): Promise<Float32Array> {
+    return this.complete({ x: new Float32Array(n * this.D), n }, new Uint8Array(this.D).fill(1), rng);
+  }
+
+  /**
+   * Fills the entries where `missing` is 1 given ALL observed ones, wherever they are: missing
+   * variables are drawn one at a time, in a random order per example, each from
+   * p(x_i | observed and already drawn). O(H_1 + sum_l H_l H_{l+1}) per drawn variable.
+   */
+  async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
+    const { D } = this;
+    const { n } = batch;
+    check(missing.length === D, `mask has ${missing.length} entries, the model expects ${D}`);
+    check(batch.x.length === n * D, `expected ${n} x ${D} values, got ${batch.x.length}`);
+    const x = Float32Array.from(batch.x);
+    const observed = Float32Array.from(missing, (v) => (v ? 0 : 1));
+    const holes = Int32Array.from([...missing.keys()].filter((i) => missing[i]));
+    const M = holes.length;
+    // 1. Each example's drawing order: step s draws variable steps[s * n + b] of example b.
+    const steps = new Int32Array(M * n);
+    for (let b = 0; b < n; b++) rng.shuffle(holes).forEach((i, s) => (steps[s * n + b] = i));
+    const { W: W0, b: b0 } = this.layers[0];
+    const H1 = this.config.hidden[0];
+    const valueWeights = tf.slice(W0, [0, 0], [D, H1]); // [D, H_1]
+    const maskWeights = tf.slice(W0, [D, 0], [D, H1]); // [D, H_1]
+    const { W: Wout, b: bout } = this.layers[this.layers.length - 1];
+    const outWeights = tf.transpose(Wout); // [D, H_L]
+    // 2. First-layer pre-activation given the observed entries: b_0 + (x ⊙ m) W_x + m W_m, [n, H_1].
+    let a1 = tf.tidy(() => {
+      const m = tf.tensor2d(observed, [1, D]);
+      return tf.add(tf.add(tf.matMul(tf.mul(tf.tensor2d(x, [n, D]), m), valueWeights), tf.matMul(m, maskWeights)), b0) as tf.Tensor2D;
+    });
+    const column = new Float32Array(n);
+    for (let s = 0; s < M; s++) {
+      const which = steps.subarray(s * n, (s + 1) * n);
+      const index = tf.tensor1d(which, 'int32');
+      // 3. p(x_i = 1 | observed and drawn so far), for each example's own next variable i.
+      const probs = tf.tidy(() =>
+        tf.sigmoid(tf.add(tf.sum(tf.mul(this.upperLayers(a1), tf.gather(outWeights, index)), 1), tf.gather(bout, index))),
+      );
+      const p = probs.dataSync();
+      probs.dispose();
+      for (let b = 0; b < n; b++) x[b * D + which[b]] = column[b] = rng.uniform() < p[b] ? 1 : 0;
+      // 4. The variable just drawn becomes observed: add its value and mask weights.
+      const next = tf.tidy(() =>
+        tf.add(tf.add(a1, tf.mul(tf.tensor2d(column, [n, 1]), tf.gather(valueWeights, index))), tf.gather(maskWeights, index)) as tf.Tensor2D,
+      );
+      tf.dispose([a1, index]);
+      a1 = next;
+    }
+    tf.dispose([a1, valueWeights, maskWeights, outWeights]);
+    return x;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.config, hidden: [...this.config.hidden] };
+  }
+
+  getWeights(): NamedArray[] {
+    return this.params.getWeights();
+  }
+
+  setWeights(weights: NamedArray[]): void {
+    this.params.setWeights(weights);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

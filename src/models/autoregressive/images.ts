@@ -1,0 +1,160 @@
+/**
+ * Shared pieces of the PixelRNN image models (src/models/autoregressive/rowlstm.ts and
+ * diagbilstm.ts; van den Oord, Kalchbrenner & Kavukcuoglu 2016): the conditionals of Eq. 2 as one
+ * Bernoulli (binary data) or K-way softmax (Sec. 2.2) per channel, input checks, and sampling /
+ * completion in raster order, R -> G -> B within a pixel. PixelCnn keeps its own copies, with its
+ * window crop.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { check, UserError } from '../../core/errors.js';
+import type { Rng } from '../../core/rng.js';
+import type { Batch } from '../model.js';
+import { bernoulliLogProb } from './binary.js';
+
+/** An image model's input: [H, W, C] with values 0..levels-1 per channel. */
+export interface ImageSpec {
+  height: number;
+  width: number;
+  /** Colour channels C (1 or 3). */
+  colors: number;
+  /** Values per channel K: 2 = Bernoulli, K > 2 = K-way softmax. */
+  levels: number;
+}
+
+/** Logits per channel: 1 (Bernoulli) for binary data, K (softmax) otherwise. */
+export function logitsPerChannel(levels: number): number {
+  return levels === 2 ? 1 : levels;
+}
+
+/** Checks an image shape and the levels (the config's other fields are the model's to check). */
+export function checkImageSpec(model: string, inputShape: number[], levels: number): ImageSpec {
+  check(
+    inputShape.length === 3 && inputShape.every((d) => Number.isInteger(d) && d >= 1),
+    `${model}: needs images [H, W, C], got shape [${inputShape.join(', ')}]`,
+  );
+  const [height, width, colors] = inputShape;
+  check(colors === 1 || colors === 3, `${model}: images need 1 or 3 channels, got ${colors}`);
+  check(Number.isInteger(levels) && levels >= 2, `${model}: levels must be an integer >= 2, got ${levels}`);
+  return { height, width, colors, levels };
+}
+
+/** Rejects batches of the wrong size or with values outside 0..K-1 (a silent wrong answer otherwise). */
+export function checkImageBatch(model: string, spec: ImageSpec, batch: Batch): void {
+  const D = spec.height * spec.width * spec.colors;
+  check(batch.x.length === batch.n * D, () => `${model}: expected ${batch.n} x ${D} values, got ${batch.x.length}`);
+  const top = spec.levels - 1;
+  for (let i = 0; i < batch.x.length; i++) {
+    const v = batch.x[i];
+    if (!(Number.isInteger(v) && v >= 0 && v <= top)) {
+      throw new UserError(`${model}: value ${v} at index ${i} is not an integer in 0..${top} (levels = ${top + 1})`);
+    }
+  }
+}
+
+/**
+ * log p(x) per example, [B], from `logits` mapping images [B, H, W, C] (values 0..K-1) to [B, H, W, C]
+ * (binary) or [B, H, W, C, K] logits; `x` is [B * H * W * C].
+ */
+export function imageLogProb(spec: ImageSpec, x: Float32Array, n: number, logits: (images: tf.Tensor4D) => tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    const { height: H, width: W, colors: C, levels: K } = spec;
+    const D = H * W * C;
+    const images = tf.tensor4d(x, [n, H, W, C]);
+    const l = logits(images);
+    if (K === 2) return bernoulliLogProb(tf.reshape(images, [n, D]), tf.reshape(l, [n, D])); // [B, D]
+    // Picking log p(observed level) with a one-hot product keeps gathers off the gradient path.
+    const observed = tf.oneHot(tf.tensor1d(Int32Array.from(x), 'int32'), K); // [B * D, K]
+    const logp = tf.mul(tf.logSoftmax(tf.reshape(l, [n * D, K])), observed); // [B * D, K]
+    return tf.sum(tf.reshape(logp, [n, D * K]), 1) as tf.Tensor1D; // [B]
+  });
+}
+
+/**
+ * The logits of row r of n images `x` ([n * H * W * C]) whose rows 0..r hold values (later rows
+ * are never read): [n, W, C, K'].
+ */
+export type RowLogits = (x: Float32Array, n: number, r: number) => tf.Tensor3D | tf.Tensor4D;
+
+/** Rows 0..rows-1 of n images [H, W, C]: [n * rows * W * C]. */
+export function topRows(x: Float32Array, n: number, spec: ImageSpec, rows: number): Float32Array {
+  const per = spec.height * spec.width * spec.colors;
+  const kept = rows * spec.width * spec.colors;
+  const out = new Float32Array(n * kept);
+  for (let b = 0; b < n; b++) out.set(x.subarray(b * per, b * per + kept), b * kept);
+  return out;
+}
+
+/** The batch's values with missing entries zeroed (any value may stand there), checked. */
+export function completionInput(model: string, spec: ImageSpec, batch: Batch, missing: Uint8Array): Float32Array {
+  const D = spec.height * spec.width * spec.colors;
+  check(batch.x.length === batch.n * D, () => `${model}: expected ${batch.n} x ${D} values, got ${batch.x.length}`);
+  check(missing.length === D, `${model}: mask has ${missing.length} entries, the model expects ${D}`);
+  const x = Float32Array.from(batch.x);
+  for (let i = 0; i < x.length; i++) if (missing[i % D]) x[i] = 0;
+  checkImageBatch(model, spec, { x, n: batch.n });
+  return x;
+}
+
+/**
+ * Draws the entries of `x` ([n * H * W * C]) where `missing` ([H * W * C], shared by the batch) is
+ * 1 in place, in raster order, R -> G -> B within a pixel, each from p(x_i | x_<i) with the observed
+ * and already drawn values before it, one network pass (`rowLogits`) per missing entry. Observed
+ * entries stay; observed values after a missing one are not conditioned on (the model cannot look
+ * ahead), so this is exact for p(missing | observed) only when every missing entry comes after all
+ * observed ones.
+ */
+export async function fillRaster(
+  model: string,
+  spec: ImageSpec,
+  rowLogits: RowLogits,
+  x: Float32Array,
+  n: number,
+  missing: Uint8Array,
+  rng: Rng,
+  temperature: number,
+): Promise<Float32Array> {
+  check(temperature > 0 && Number.isFinite(temperature), `${model}: temperature must be > 0, got ${temperature}`);
+  if (n === 0) return x;
+  const { height: H, width: W, colors: C, levels: K } = spec;
+  const KL = logitsPerChannel(K);
+  const D = H * W * C;
+  const probs = new Float64Array(K);
+  for (let r = 0; r < H; r++) {
+    for (let c = 0; c < W; c++) {
+      for (let ch = 0; ch < C; ch++) {
+        const i = (r * W + c) * C + ch;
+        if (!missing[i]) continue;
+        // 1. One pass on rows 0..r, keeping (c, ch)'s logits: [n, K'].
+        const p = tf.tidy(() => {
+          const row = tf.reshape(rowLogits(x, n, r), [n, W, C, KL]); // [n, W, C, K']
+          const l = tf.div(tf.reshape(tf.slice(row, [0, c, ch, 0], [n, 1, 1, KL]), [n, KL]), temperature);
+          return K === 2 ? tf.sigmoid(l) : tf.softmax(l);
+        });
+        const values = await p.data();
+        p.dispose();
+        // 2. Draw x_i for every example: Bernoulli, or the inverse CDF of the softmax.
+        for (let b = 0; b < n; b++) {
+          if (K === 2) {
+            x[b * D + i] = rng.uniform() < values[b] ? 1 : 0;
+          } else {
+            for (let k = 0; k < K; k++) probs[k] = values[b * K + k];
+            x[b * D + i] = drawCategorical(probs, rng.uniform());
+          }
+        }
+      }
+    }
+  }
+  return x;
+}
+
+/** The smallest k with p_0 + ... + p_k > u; the last state with p_k > 0 if rounding leaves u uncovered. */
+export function drawCategorical(p: Float64Array, u: number): number {
+  let cum = 0;
+  let last = 0;
+  for (let k = 0; k < p.length; k++) {
+    if (p[k] > 0) last = k;
+    cum += p[k];
+    if (cum > u && p[k] > 0) return k;
+  }
+  return last;
+}
