@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Dataset, ValueKind } from '../data/dataset.js';
 import { makeGrid } from '../io/grid.js';
+import { histogram, scatterPlot } from '../io/scatter.js';
 import { loadCsv } from '../node/data/csv.js';
 import { readPng, writePng } from '../node/data/images.js';
 import { writeFileAtomic } from '../node/fsAtomic.js';
@@ -25,9 +26,12 @@ export function imageShape(shape: number[]): [number, number, number] {
   return shape.length === 3 ? [shape[0], shape[1], shape[2]] : [1, shape.reduce((a, b) => a * b, 1), 1];
 }
 
+/** Samples as a picture: an image grid, or a scatter plot (2-D) / histogram (1-D) of real values. */
 export function writeSampleGrid(file: string, samples: Float32Array, n: number, shape: number[], kind: ValueKind): void {
-  const grid = makeGrid(samples, n, imageShape(shape), { valueRange: valueRange(kind, samples) });
-  writePng(file, grid);
+  const D = shape.reduce((a, b) => a * b, 1);
+  if (kind === 'real' && D === 2) return writePng(file, scatterPlot(samples, n));
+  if (kind === 'real' && D === 1) return writePng(file, histogram(samples, n));
+  writePng(file, makeGrid(samples, n, imageShape(shape), { valueRange: valueRange(kind, samples) }));
 }
 
 /** Samples as CSV, one example per row, values as the model produced them. */

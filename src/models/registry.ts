@@ -9,6 +9,8 @@ import { ArTableModel, TABULAR_CAPABILITIES } from './tabular/arTable.js';
 import { EXACT_BINARY_AR, Fvsbn } from './autoregressive/fvsbn.js';
 import { Nade } from './autoregressive/nade.js';
 import { Made } from './autoregressive/made.js';
+import { RNADE_CAPABILITIES, Rnade } from './autoregressive/rnade.js';
+import { Eonade } from './autoregressive/eonade.js';
 import { PIXELCNN_CAPABILITIES, PixelCnn } from './autoregressive/pixelcnn.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
@@ -77,6 +79,23 @@ const ENTRIES: RegistryEntry[] = [
     accepts: ['binary'],
     description: 'MADE (Germain et al. 2015): masked MLP, all conditionals in one pass; --masks K for an ensemble',
     create: (config, data) => new Made(config, data.shape),
+  },
+  {
+    name: 'eonade',
+    family: 'autoregressive',
+    capabilities: EXACT_BINARY_AR,
+    accepts: ['binary'],
+    description: 'order-agnostic DeepNADE / EoNADE (Uria et al. 2014): one network for every ordering, ensemble over orderings, completes any mask',
+    create: (config, data) => new Eonade(config, data.shape),
+  },
+  {
+    name: 'rnade',
+    family: 'autoregressive',
+    capabilities: RNADE_CAPABILITIES,
+    accepts: ['continuous', 'real'],
+    description: 'RNADE (Uria et al. 2013): NADE with a Gaussian mixture per conditional, for real values (log-densities in nats)',
+    // [0, 1] intensities are 8-bit levels in practice: dequantize them, or the density spikes at 0.
+    create: (config, data) => new Rnade({ dequantize: data.kind === 'continuous', ...config }, data.shape),
   },
   {
     name: 'pixelcnn',

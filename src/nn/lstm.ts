@@ -2,8 +2,8 @@
  * Building blocks of PixelRNN's two-dimensional LSTM layers (van den Oord, Kalchbrenner &
  * Kavukcuoglu 2016, "Pixel Recurrent Neural Networks", ICML; arXiv:1601.06759, Sec. 3.1-3.2):
  * the LSTM cell of Eq. 3 on gate pre-activations, the mask and forget-gate bias of a masked
- * input-to-state convolution whose outputs are gates, and the skew / unskew of a feature map that
- * turns the Diagonal BiLSTM's diagonals into columns (Fig. 3).
+ * input-to-state convolution whose outputs are gates, the skew / unskew of a feature map that
+ * turns diagonals into columns (Fig. 3), and the split of a map into its recurrent steps.
  *
  * Gate layout, everywhere: gate-major blocks [o | f | i | g] of u units each (channel b * u + j is
  * gate b of unit j), so that one split and one sigmoid serve the three sigmoid gates.
@@ -34,67 +34,113 @@ export function lstmCell(pre: tf.Tensor, cPrev: tf.Tensor | null): { h: tf.Tenso
 }
 
 /**
- * The mask of a convolution onto `copies` blocks of the same `units` hidden units (an LSTM's gates,
- * possibly for two directions), block-major: output channel b * units + j is copy b of unit j and
- * gets unit j's connections. `base` is the mask onto the units alone, [taps, Cin, units] row-major
- * (from src/nn/maskedConv2d.ts' maskValues), so every gate of a unit keeps the unit's colour group.
- * Returns [taps, Cin, copies * units].
+ * The mask of a convolution onto the four gates of `units` hidden units, [o | f | i | g]: output
+ * channel b * units + j (gate b of unit j) gets unit j's connections, so that every gate of a unit
+ * keeps the unit's colour group. `base` is the mask onto the units alone, [taps, Cin, units]
+ * row-major (src/nn/maskedConv2d.ts' maskValues). Returns [taps, Cin, 4 * units].
  */
-export function repeatOutputMask(base: Float32Array, units: number, copies: number): Float32Array {
+export function gateMask(base: Float32Array, units: number): Float32Array {
   const rows = base.length / units; // taps * Cin
-  const out = new Float32Array(rows * copies * units);
+  const out = new Float32Array(rows * GATES * units);
   for (let t = 0; t < rows; t++) {
     const from = base.subarray(t * units, (t + 1) * units);
-    for (let b = 0; b < copies; b++) out.set(from, (t * copies + b) * units);
+    for (let b = 0; b < GATES; b++) out.set(from, (t * GATES + b) * units);
   }
   return out;
 }
 
 /**
- * The bias of `GATES * blockUnits` gate pre-activations in the layout [o | f | i | g]: zero but for
- * the forget gates, which start at 1 (Gers, Schmidhuber & Cummins 2000; Jozefowicz et al. 2015) so
- * that the cell state is carried along the rows / diagonals from the first step of training.
+ * The bias of the gate pre-activations [o | f | i | g] of `units` units: zero but for the forget
+ * gates, which start at 1 (Gers, Schmidhuber & Cummins 2000; Jozefowicz et al. 2015) so that the
+ * cell state is carried along the rows / diagonals from the first step of training.
  */
-export function gateBias(params: Parameters, name: string, blockUnits: number): tf.Variable {
-  const bias = params.add(name, [GATES * blockUnits], { type: 'zeros' });
-  const values = new Float32Array(GATES * blockUnits).fill(1, blockUnits, 2 * blockUnits);
-  tf.tidy(() => bias.assign(tf.tensor1d(values)));
+export function gateBias(params: Parameters, name: string, units: number): tf.Variable {
+  const bias = params.add(name, [GATES * units], { type: 'zeros' });
+  tf.tidy(() => bias.assign(tf.tensor1d(new Float32Array(GATES * units).fill(1, units, 2 * units))));
   return bias;
 }
 
+/** Which way `skew` shifts the rows: 'right' (row r by r) or 'left' (row r by H - 1 - r, i.e. row r - 1 sits one column right of row r). */
+export type SkewDirection = 'right' | 'left';
+
 /**
- * Skews a map so that row r starts r columns further right (Fig. 3): out[:, r, r + c] = x[:, r, c],
- * zeros elsewhere, [B, H, W, C] -> [B, H, W + H - 1, C]. Column j of the result is the diagonal
- * r + c = j of the input, top to bottom. No gather: each row padded with H zeros to width W + H
- * and the flat buffer re-read with row stride W + H - 1 lands x[r, c] at row r, column r + c, since
- * r (W + H) + c = r (W + H - 1) + (r + c), and what it reads before column r is the previous row's
- * padding.
+ * Skews a map so that its diagonals become columns (Fig. 3), [B, H, W, C] -> [B, H, W + H - 1, C],
+ * zeros elsewhere:
+ *   'right': out[:, r, r + c] = x[:, r, c]; column j is the diagonal r + c = j, top to bottom;
+ *   'left':  out[:, r, H - 1 - r + c] = x[:, r, c]; column j is the anti-diagonal c - r = j - H + 1.
+ * In both, the pixel above (r - 1, c) sits in the column next to (r, c): the previous one for
+ * 'right', the next one for 'left'. No gather: the rows are padded and the flat buffer re-read with
+ * a row stride one shorter ('right') or one longer ('left'); r P + c = r (P - 1) + (r + c) puts
+ * x[r, c] r columns further right, r P + c = r (P + 1) + (c - r) r columns further left, and what
+ * the re-read rows pick up besides x is padding.
  */
-export function skew(x: tf.Tensor4D): tf.Tensor4D {
+export function skew(x: tf.Tensor4D, direction: SkewDirection): tf.Tensor4D {
   return tf.tidy(() => {
     const [B, H, W, C] = x.shape;
     if (H === 1) return x.clone();
-    const padded = tf.pad(x, [[0, 0], [0, 0], [0, H], [0, 0]]); // [B, H, W + H, C]
-    const flat = tf.reshape(padded, [B, H * (W + H), C]); // [B, H (W + H), C]
-    const kept = tf.slice(flat, [0, 0, 0], [B, H * (W + H - 1), C]); // [B, H (W + H - 1), C]
-    return tf.reshape(kept, [B, H, W + H - 1, C]); // [B, H, W + H - 1, C]
+    const S = W + H - 1;
+    if (direction === 'right') {
+      const padded = tf.pad(x, [[0, 0], [0, 0], [0, H], [0, 0]]); // [B, H, S + 1, C]
+      const flat = tf.slice(tf.reshape(padded, [B, H * (S + 1), C]), [0, 0, 0], [B, H * S, C]); // [B, H S, C]
+      return tf.reshape(flat, [B, H, S, C]); // [B, H, S, C]
+    }
+    const padded = tf.pad(x, [[0, 0], [0, 0], [H - 1, 0], [0, 0]]); // [B, H, S, C]: x[r, c] at column H - 1 + c
+    const flat = tf.pad(tf.reshape(padded, [B, H * S, C]), [[0, 0], [0, H], [0, 0]]); // [B, H (S + 1), C]
+    const rows = tf.reshape(flat, [B, H, S + 1, C]); // [B, H, S + 1, C]: the last column is padding
+    return tf.slice(rows, [0, 0, 0, 0], [B, H, S, C]) as tf.Tensor4D; // [B, H, S, C]
+  });
+}
+
+/** The inverse of `skew`: [B, H, W + H - 1, C] -> [B, H, W, C], the same index identities read backwards. */
+export function unskew(s: tf.Tensor4D, width: number, direction: SkewDirection): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [B, H, S, C] = s.shape;
+    const W = width;
+    if (S !== W + H - 1) throw new Error(`unskew: width ${S} is not ${W} + ${H} - 1`);
+    if (H === 1) return s.clone();
+    if (direction === 'right') {
+      const flat = tf.pad(tf.reshape(s, [B, H * S, C]), [[0, 0], [0, H], [0, 0]]); // [B, H (S + 1), C]
+      const rows = tf.reshape(flat, [B, H, S + 1, C]); // [B, H, S + 1, C]: x[r, c] at column c
+      return tf.slice(rows, [0, 0, 0, 0], [B, H, W, C]) as tf.Tensor4D; // [B, H, W, C]
+    }
+    const padded = tf.pad(s, [[0, 0], [0, 0], [0, 1], [0, 0]]); // [B, H, S + 1, C]
+    const flat = tf.slice(tf.reshape(padded, [B, H * (S + 1), C]), [0, H - 1, 0], [B, H * S, C]); // [B, H S, C]
+    const rows = tf.reshape(flat, [B, H, S, C]); // [B, H, S, C]: x[r, c] at column c
+    return tf.slice(rows, [0, 0, 0, 0], [B, H, W, C]) as tf.Tensor4D; // [B, H, W, C]
   });
 }
 
 /**
- * The inverse of `skew`: out[:, r, c] = s[:, r, r + c], [B, H, W + H - 1, C] -> [B, H, W, C]. The
- * same index identity read backwards: flatten, pad the end with H entries, re-read with row stride
- * W + H and keep the first W columns.
+ * The slices of x along `axis` (the recurrence's steps: rows, or columns of a skewed map) as
+ * separate tensors, the axis kept with size 1: what tf.split(x, n, axis) gives. Done step-major and
+ * in two levels, about sqrt(n) chunks of about sqrt(n) steps each, because a slice on the wasm
+ * backend copies its whole source before it picks its part: n slices of x cost n copies of x, the
+ * two levels about 2 sqrt(n). The backward pass is concatenations.
  */
-export function unskew(s: tf.Tensor4D, width: number): tf.Tensor4D {
+export function splitSteps(x: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D[] {
   return tf.tidy(() => {
-    const [B, H, skewedWidth, C] = s.shape;
-    if (H === 1) return s.clone();
-    const W = width;
-    if (skewedWidth !== W + H - 1) throw new Error(`unskew: width ${skewedWidth} is not ${W} + ${H} - 1`);
-    const flat = tf.reshape(s, [B, H * (W + H - 1), C]); // [B, H (W + H - 1), C]
-    const padded = tf.pad(flat, [[0, 0], [0, H], [0, 0]]); // [B, H (W + H), C]
-    const rows = tf.reshape(padded, [B, H, W + H, C]); // [B, H, W + H, C]
-    return tf.slice(rows, [0, 0, 0, 0], [B, H, W, C]) as tf.Tensor4D; // [B, H, W, C]
+    const n = x.shape[axis];
+    const perm = axis === 1 ? [1, 0, 2, 3] : [2, 0, 1, 3];
+    const stepMajor = tf.transpose(x, perm); // [n, ...]: each step one contiguous block
+    const chunk = Math.ceil(Math.sqrt(n));
+    const sizes: number[] = [];
+    for (let s = 0; s < n; s += chunk) sizes.push(Math.min(chunk, n - s));
+    const steps = tf.split(stepMajor, sizes, 0).flatMap((c) => (c.shape[0] === 1 ? [c] : tf.split(c, c.shape[0], 0)));
+    const shape: [number, number, number, number] = [...x.shape];
+    shape[axis] = 1;
+    return steps.map((step) => tf.reshape(step, shape) as tf.Tensor4D); // [1, ...] -> x's shape with axis = 1
+  });
+}
+
+/**
+ * The inverse of `splitSteps`: the steps' outputs concatenated along `axis`, in two levels so that
+ * the backward pass (a split) costs about 2 sqrt(n) copies of the result on wasm, not n.
+ */
+export function concatSteps(steps: tf.Tensor4D[], axis: 1 | 2): tf.Tensor4D {
+  return tf.tidy(() => {
+    const chunk = Math.ceil(Math.sqrt(steps.length));
+    const chunks: tf.Tensor4D[] = [];
+    for (let s = 0; s < steps.length; s += chunk) chunks.push(tf.concat(steps.slice(s, s + chunk), axis));
+    return tf.concat(chunks, axis);
   });
 }

@@ -241,8 +241,10 @@ export async function trainCommand(args: string[]): Promise<number> {
           Object.assign(record, { testNll: report.nll, testBitsPerDim: report.bitsPerDim, testExamples: report.n });
         }
         if (sampleCount > 0) {
-          const samples = await model.sample(sampleCount, new Rng(config.train.seed + 7919));
-          writeSampleGrid(path.join(runDir, 'samples', `epoch-${String(epoch).padStart(3, '0')}.png`), samples, sampleCount, dataInfo.shape, dataInfo.kind);
+          // A scatter plot of 2-D (or histogram of 1-D) points needs many more points than a grid images.
+          const count = dataInfo.kind === 'real' && D <= 2 ? Math.max(sampleCount, 2000) : sampleCount;
+          const samples = await model.sample(count, new Rng(config.train.seed + 7919));
+          writeSampleGrid(path.join(runDir, 'samples', `epoch-${String(epoch).padStart(3, '0')}.png`), samples, count, dataInfo.shape, dataInfo.kind);
         }
         log.append(record);
         await checkpoint(state);

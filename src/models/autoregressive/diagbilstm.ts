@@ -38,7 +38,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { gateBias, GATES, lstmCell, repeatOutputMask, skew, unskew } from '../../nn/lstm.js';
+import { gateBias, gateMask, GATES, concatSteps, lstmCell, skew, splitSteps, unskew } from '../../nn/lstm.js';
 import { MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
 import { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
@@ -88,19 +88,19 @@ export const DIAGBILSTM_DEFAULTS: Readonly<DiagonalBiLstmConfig> = Object.freeze
 
 export const DIAGBILSTM_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
 
-/** The two LSTM directions, side by side in the channels: [left-to-right | right-to-left]. */
-const DIRECTIONS = 2;
+/** One direction's LSTM in a Diagonal BiLSTM layer (Sec. 3.2). */
+interface DiagonalLstm {
+  /** K^is: 1 x 1, mask B, 2h -> 4h gate pre-activations [o | f | i | g]. */
+  inputWeight: tf.Variable;
+  inputBias: tf.Variable;
+  /** K^ss: kernel 2 down the previous column (taps: row r - 1, row r), h -> 4h, no mask. */
+  stateWeight: tf.Variable;
+}
 
 /** One Diagonal BiLSTM layer with its residual connection (Sec. 3.2, 3.3). */
 interface DiagonalLayer {
-  /**
-   * K^is of both directions: 1 x 1, mask B, 2h -> 8h gate pre-activations, laid out
-   * [o | f | i | g] x [left-to-right | right-to-left] x h.
-   */
-  inputWeight: tf.Variable;
-  inputBias: tf.Variable;
-  /** K^ss of both directions: kernel 2 down the column (row r - 1, row r), 2h states -> 8h. */
-  stateWeight: tf.Variable;
+  leftToRight: DiagonalLstm;
+  rightToLeft: DiagonalLstm;
   /** 1 x 1, mask B, h -> 2h: the summed directions back to the residual stream. */
   output: MaskedConv2d;
 }
@@ -115,14 +115,8 @@ export class DiagonalBiLstm implements GenerativeModel {
   private readonly first: MaskedConv2d;
   private readonly lstms: DiagonalLayer[] = [];
   private readonly head: [MaskedConv2d, MaskedConv2d];
-  /** K^is's mask [1, 1, 2h, 8h]: mask B by colour group for every gate of both directions. */
+  /** K^is's mask [1, 1, 2h, 4h]: mask B by colour group, the same for every gate of a unit. */
   private readonly inputMask: tf.Tensor4D;
-  /** K^ss's mask [2, 1, 2h, 8h]: block-diagonal, each direction reads its own states only. */
-  private readonly stateMask: tf.Tensor4D;
-  /** [8h] 1 on the left-to-right gates, 0 on the right-to-left ones. */
-  private readonly leftToRight: tf.Tensor1D;
-  /** [8h] the complement of `leftToRight`. */
-  private readonly rightToLeft: tf.Tensor1D;
 
   constructor(config: Partial<DiagonalBiLstmConfig>, readonly inputShape: number[]) {
     this.config = { ...DIAGBILSTM_DEFAULTS, ...config };
@@ -136,34 +130,22 @@ export class DiagonalBiLstm implements GenerativeModel {
       `diagbilstm: firstKernel must be an odd integer >= 1, got ${firstKernel}`,
     );
     check(Number.isInteger(seed), `diagbilstm: seed must be an integer, got ${seed}`);
-
-    // Channel b * h + j of the 8h gates is unit j of gate floor(b / 2), direction b mod 2.
-    const gates = GATES * DIRECTIONS * h;
     const unitMask = maskValues({ kernel: 1, inChannels: 2 * h, outChannels: h, mask: 'B', groups: C }); // [1, 1, 2h, h]
-    this.inputMask = tf.tensor4d(repeatOutputMask(unitMask, h, GATES * DIRECTIONS), [1, 1, 2 * h, gates]);
-    const stateMask = new Float32Array(2 * 2 * h * gates); // [2, 1, 2h, 8h]
-    for (let tap = 0; tap < 2; tap++) {
-      for (let i = 0; i < 2 * h; i++) {
-        for (let o = 0; o < gates; o++) {
-          if (Math.floor(i / h) === Math.floor(o / h) % DIRECTIONS) stateMask[(tap * 2 * h + i) * gates + o] = 1;
-        }
-      }
-    }
-    this.stateMask = tf.tensor4d(stateMask, [2, 1, 2 * h, gates]);
-    const direction = Float32Array.from({ length: gates }, (_, o) => Math.floor(o / h) % DIRECTIONS);
-    this.leftToRight = tf.tensor1d(direction.map((d) => 1 - d));
-    this.rightToLeft = tf.tensor1d(direction);
+    this.inputMask = tf.tensor4d(gateMask(unitMask, h), [1, 1, 2 * h, GATES * h]);
 
     this.params = new Parameters(new Rng(seed));
     const conv = (name: string, k: number, inChannels: number, outChannels: number, mask: 'A' | 'B') =>
       new MaskedConv2d(this.params, name, { kernel: k, inChannels, outChannels, mask, groups: C });
+    const lstm = (name: string): DiagonalLstm => ({
+      inputWeight: this.params.add(`${name}/inputToState/W`, [1, 1, 2 * h, GATES * h], { type: 'glorot', fanIn: 2 * h, fanOut: GATES * h }),
+      inputBias: gateBias(this.params, `${name}/inputToState/b`, h),
+      stateWeight: this.params.add(`${name}/stateToState/W`, [2, 1, h, GATES * h], { type: 'glorot', fanIn: 2 * h, fanOut: 2 * GATES * h }),
+    });
     this.first = conv('input', firstKernel, C, 2 * h, 'A');
     for (let l = 0; l < layers; l++) {
       this.lstms.push({
-        // Glorot per direction: each direction's gates read the 2h stream, resp. its own h states over 2 taps.
-        inputWeight: this.params.add(`layer${l}/inputToState/W`, [1, 1, 2 * h, gates], { type: 'glorot', fanIn: 2 * h, fanOut: GATES * h }),
-        inputBias: gateBias(this.params, `layer${l}/inputToState/b`, DIRECTIONS * h),
-        stateWeight: this.params.add(`layer${l}/stateToState/W`, [2, 1, 2 * h, gates], { type: 'glorot', fanIn: 2 * h, fanOut: 2 * GATES * h }),
+        leftToRight: lstm(`layer${l}/leftToRight`),
+        rightToLeft: lstm(`layer${l}/rightToLeft`),
         output: conv(`layer${l}/output`, 1, h, 2 * h, 'B'),
       });
     }
@@ -198,36 +180,47 @@ export class DiagonalBiLstm implements GenerativeModel {
     return tf.tidy(() => {
       const [B, H, W] = s.shape;
       const h = this.config.hiddenChannels;
-      const gates = GATES * DIRECTIONS * h;
-      // 1. K^is of both directions at once (1 x 1, so it commutes with mirroring); the right-to-left
-      //    LSTM is a left-to-right one on the mirror image, so its gates are mirrored: [B, H, W, 8h].
-      const isBoth = maskedConv2d(s, layer.inputWeight as tf.Tensor4D, layer.inputBias as tf.Tensor1D, this.inputMask);
-      const pre = tf.add(tf.mul(isBoth, this.leftToRight), tf.mul(tf.reverse(isBoth, 2), this.rightToLeft));
-      // 2. Skew: column j holds the diagonal r + c = j; unstack (not slice) so the backward pass is one stack.
-      const columns = tf.unstack(skew(pre as tf.Tensor4D), 2); // (W + H - 1) x [B, H, 8h]
-      // 3. Eq. 3 column by column from h_{-1} = c_{-1} = 0. K^ss reads the previous column at rows
-      //    r - 1 and r: padding one row on top makes the kernel-2 convolution end at row r.
-      const stateWeight = tf.mul(layer.stateWeight, this.stateMask) as tf.Tensor4D;
-      const states: tf.Tensor4D[] = [];
-      let hPrev: tf.Tensor4D | null = null;
+      const { leftToRight: ltr, rightToLeft: rtl } = layer;
+      const inputToState = (d: DiagonalLstm) =>
+        maskedConv2d(s, d.inputWeight as tf.Tensor4D, d.inputBias as tf.Tensor1D, this.inputMask); // [B, H, W, 4h]
+      // 1. K^is at every pixel, skewed so that each step is one column: S = W + H - 1 columns
+      //    [B, H, 1, 4h]. Left to right runs down the diagonals r + c = j (right skew, columns first
+      //    to last). Right to left would run on the mirror image skewed the same way; its column j is
+      //    column S - 1 - j of the left skew, which is what it reads here (no mirroring needed).
+      const ltrInputs = splitSteps(skew(inputToState(ltr), 'right'), 2);
+      const rtlInputs = splitSteps(skew(inputToState(rtl), 'left'), 2);
+      const S = ltrInputs.length;
+      // 2. K^ss of both directions as one block-diagonal kernel 2 x 1 convolution, 2h -> 8h, on the
+      //    states [left-to-right | right-to-left] of the previous column at rows r - 1 and r: the
+      //    pixel above and the pixel to the left (right) of (r, c). The top padding row ends it at r.
+      const zeros = tf.zeros([2, 1, h, GATES * h]);
+      const stateWeight = tf.concat(
+        [tf.concat([ltr.stateWeight, zeros], 3), tf.concat([zeros, rtl.stateWeight], 3)],
+        2,
+      ) as tf.Tensor4D; // [2, 1, 2h, 8h]
+      // 3. Eq. 3 column by column, from h_{-1} = c_{-1} = 0, both directions side by side on the
+      //    width axis: [B, H, 2, 4h] gates -> [B, H, 2, h] states.
+      const ltrStates: tf.Tensor4D[] = [];
+      const rtlStates: tf.Tensor4D[] = [];
+      let states: tf.Tensor4D | null = null; // [B, H, 1, 2h]
       let c: tf.Tensor | null = null;
-      for (const column of columns) {
-        let preJ: tf.Tensor4D = tf.reshape(column, [B, H, 1, gates]); // [B, H, 1, 8h]
-        if (hPrev !== null) {
-          preJ = tf.add(preJ, tf.conv2d(hPrev, stateWeight, 1, [[0, 0], [1, 0], [0, 0], [0, 0]]));
-        }
-        const next = lstmCell(preJ, c);
-        hPrev = next.h as tf.Tensor4D; // [B, H, 1, 2h]: [left-to-right | right-to-left]
+      for (let j = 0; j < S; j++) {
+        let pre: tf.Tensor4D = tf.concat([ltrInputs[j], rtlInputs[S - 1 - j]], 3); // [B, H, 1, 8h]
+        if (states !== null) pre = tf.add(pre, tf.conv2d(states, stateWeight, 1, [[0, 0], [1, 0], [0, 0], [0, 0]]));
+        const next = lstmCell(tf.reshape(pre, [B, H, 2, GATES * h]), c);
         c = next.c;
-        states.push(hPrev);
+        states = tf.reshape(next.h, [B, H, 1, 2 * h]);
+        const [l, r] = tf.split(states, 2, 3) as tf.Tensor4D[]; // [B, H, 1, h] each
+        ltrStates.push(l);
+        rtlStates.unshift(r); // back in left-skew column order
       }
-      // 4. Unskew, mirror the right-to-left states back, and shift them down one row: (r, c) gets the
-      //    right-to-left states of (r - 1, c), which have seen rows 0..r-1 only.
-      const [ltr, rtlMirrored] = tf.split(unskew(tf.concat(states, 2), W), 2, 3); // [B, H, W, h] each
-      const rtl = tf.reverse(rtlMirrored, 2);
-      if (H === 1) return ltr as tf.Tensor4D;
-      const rtlDown = tf.pad(tf.slice(rtl, [0, 0, 0, 0], [B, H - 1, W, h]), [[0, 0], [1, 0], [0, 0], [0, 0]]); // [B, H, W, h]
-      return tf.add(ltr, rtlDown);
+      // 4. Unskew both; shift right to left down one row: (r, c) gets the right-to-left states of
+      //    (r - 1, c), which have seen rows 0..r-1 only.
+      const left = unskew(concatSteps(ltrStates, 2), W, 'right'); // [B, H, W, h]
+      if (H === 1) return left;
+      const right = unskew(concatSteps(rtlStates, 2), W, 'left'); // [B, H, W, h]
+      const rightDown = tf.pad(tf.slice(right, [0, 0, 0, 0], [B, H - 1, W, h]), [[0, 0], [1, 0], [0, 0], [0, 0]]); // [B, H, W, h]
+      return tf.add(left, rightDown);
     });
   }
 
@@ -294,7 +287,7 @@ export class DiagonalBiLstm implements GenerativeModel {
 
   dispose(): void {
     this.params.dispose();
-    for (const t of [this.inputMask, this.stateMask, this.leftToRight, this.rightToLeft]) t.dispose();
+    this.inputMask.dispose();
     for (const layer of [this.first, ...this.lstms.map((l) => l.output), ...this.head]) layer.dispose();
   }
 }

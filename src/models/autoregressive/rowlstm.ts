@@ -26,7 +26,7 @@
  *
  * with K' = 1 logit per channel for binary data and K otherwise. Colour channels (Sec. 3.4): every
  * feature map is split into C contiguous groups, the gates of a hidden unit in the unit's group
- * (src/nn/lstm.ts' repeatOutputMask), and only K^is and the 1x1 convolutions at a pixel's own
+ * (src/nn/lstm.ts' gateMask), and only K^is and the 1x1 convolutions at a pixel's own
  * position need channel masks.
  *
  * Training evaluates every conditional in one pass of H recurrent steps per layer. Sampling draws
@@ -36,7 +36,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { gateBias, GATES, lstmCell, repeatOutputMask } from '../../nn/lstm.js';
+import { gateBias, gateMask, GATES, concatSteps, lstmCell, splitSteps } from '../../nn/lstm.js';
 import { MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
 import { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
@@ -137,7 +137,7 @@ export class RowLstm implements GenerativeModel {
           fanOut: 3 * GATES * h,
         }),
         inputBias: gateBias(this.params, `layer${l}/inputToState/b`, h),
-        inputMask: tf.tensor4d(repeatOutputMask(middleRow, h, GATES), [1, 3, 2 * h, GATES * h]),
+        inputMask: tf.tensor4d(gateMask(middleRow, h), [1, 3, 2 * h, GATES * h]),
         stateWeight: this.params.add(`layer${l}/stateToState/W`, [1, 3, h, GATES * h], {
           type: 'glorot',
           fanIn: 3 * h,
@@ -172,23 +172,22 @@ export class RowLstm implements GenerativeModel {
   /** One Row LSTM over the residual stream s, [B, H, W, 2h] -> hidden states [B, H, W, h]. */
   private rowLstm(layer: RowLstmLayer, s: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const [B, H, W] = s.shape;
-      const gates = GATES * this.config.hiddenChannels;
-      // 1. K^is for every row at once; unstack (not slice) so the backward pass is one stack.
-      const inputs = tf.unstack(maskedConv2d(s, layer.inputWeight as tf.Tensor4D, layer.inputBias as tf.Tensor1D, layer.inputMask), 1); // H x [B, W, 4h]
+      const H = s.shape[1];
+      // 1. K^is for every row at once, then split into rows: H x [B, 1, W, 4h].
+      const inputs = splitSteps(maskedConv2d(s, layer.inputWeight as tf.Tensor4D, layer.inputBias as tf.Tensor1D, layer.inputMask), 1);
       // 2. Eq. 3 row by row, from h_{-1} = c_{-1} = 0.
       const states: tf.Tensor4D[] = [];
       let h: tf.Tensor4D | null = null;
       let c: tf.Tensor | null = null;
       for (let r = 0; r < H; r++) {
-        let pre: tf.Tensor4D = tf.reshape(inputs[r], [B, 1, W, gates]); // [B, 1, W, 4h]
+        let pre = inputs[r]; // [B, 1, W, 4h]
         if (h !== null) pre = tf.add(pre, tf.conv2d(h, layer.stateWeight as tf.Tensor4D, 1, 'same'));
         const next = lstmCell(pre, c);
         h = next.h as tf.Tensor4D; // [B, 1, W, h]
         c = next.c;
         states.push(h);
       }
-      return tf.concat(states, 1); // [B, H, W, h]
+      return concatSteps(states, 1); // [B, H, W, h]
     });
   }
 
