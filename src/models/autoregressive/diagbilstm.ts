@@ -17,8 +17,14 @@
  * so the state at (r, c) has seen every pixel above and to the left of it. A second LSTM does the
  * same on the mirrored image (right to left: every pixel above and to the right, but also the
  * pixels to the right in its own row, which are still to come); its output map is shifted down by
- * one row before it is added to the left-to-right one, leaving rows r' < r from it. Both together
- * give (r, c) every earlier pixel: the receptive field is the whole past after one layer (Fig. 4).
+ * one row before it is added to the left-to-right one, leaving rows r' < r from it.
+ *
+ * Together they cover the whole past after one layer (Fig. 4) but for one pixel: the last pixel
+ * of the row above, (r - 1, W - 1), when c < W - 1 - a (a = (firstKernel - 1) / 2). Mask A keeps
+ * it out of its own position's features, so only positions after it in raster order carry it (the
+ * first convolution's reach in row r, from c >= W - 1 - a), and neither direction brings those to
+ * (r, c). More layers do not change this. The tests compose the fields layer by layer and compare
+ * them with the autograd ones, pixel for pixel.
  *
  * The network (Sec. 3.3 and the paper's architecture table, Table 1):
  *
@@ -31,9 +37,12 @@
  * 1 x 1 convolutions at a pixel's own position carry the channel masks, K^ss reads earlier pixels
  * only and needs none.
  *
- * Both directions run in one loop of W + H - 1 steps: their gates and states sit side by side in
- * the channels, and K^ss is masked block-diagonal so that neither reads the other's states.
- * Sampling draws one (pixel, channel) at a time, each pass on rows 0..r (nothing looks down).
+ * Both directions run in one loop of W + H - 1 steps: their gates and states sit side by side, and
+ * K^ss is one block-diagonal convolution so that neither reads the other's states. The mirrored
+ * map skewed right is the map skewed left with its columns reversed, so the right-to-left LSTM
+ * reads the left skew from its last column back (no mirroring). Sampling draws one (pixel,
+ * channel) at a time, each pass one step of the left-to-right recurrence at that pixel; the
+ * right-to-left one runs once a row is complete.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
@@ -51,7 +60,8 @@ import {
   imageLogProb,
   type ImageSpec,
   logitsPerChannel,
-  topRows,
+  imageWindow,
+  type RasterSampler,
 } from './images.js';
 
 export interface DiagonalBiLstmConfig {
@@ -63,8 +73,8 @@ export interface DiagonalBiLstmConfig {
    */
   hiddenChannels: number;
   /**
-   * Diagonal BiLSTM layers (the paper: 7 on MNIST, 12 on CIFAR-10). One already sees every
-   * earlier pixel; more add depth, each costing as much as the first.
+   * Diagonal BiLSTM layers (the paper: 7 on MNIST, 12 on CIFAR-10). One already sees all earlier
+   * pixels (but one, see the header); more add depth, each costing as much as the first.
    */
   layers: number;
   /** Kernel size of the first, mask-A convolution (odd; 7 in the paper). */
@@ -87,6 +97,9 @@ export const DIAGBILSTM_DEFAULTS: Readonly<DiagonalBiLstmConfig> = Object.freeze
 });
 
 export const DIAGBILSTM_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
+
+/** An LSTM's hidden and cell states, h and c. */
+type LstmState = { h: tf.Tensor4D; c: tf.Tensor };
 
 /** One direction's LSTM in a Diagonal BiLSTM layer (Sec. 3.2). */
 interface DiagonalLstm {
@@ -162,14 +175,32 @@ export class DiagonalBiLstm implements GenerativeModel {
    */
   logits(x: tf.Tensor4D): tf.Tensor {
     return tf.tidy(() => {
-      const K = this.config.levels;
-      let s = this.first.apply(K === 2 ? x : tf.div(x, K - 1)); // [B, h, w, 2h]
+      let s = this.features(x); // [B, h, w, 2h]
       for (const layer of this.lstms) s = tf.add(s, layer.output.apply(this.diagonalBiLstm(layer, s))); // Sec. 3.3
+      return this.outputLogits(s);
+    });
+  }
+
+  /** The first, mask-A convolution of images of values 0..K-1 (scaled to [0, 1] unless binary): [B, h, w, 2h]. */
+  private features(x: tf.Tensor4D): tf.Tensor4D {
+    const K = this.config.levels;
+    return this.first.apply(K === 2 ? x : (tf.div(x, K - 1) as tf.Tensor4D));
+  }
+
+  /** The output layers: residual stream [B, h, w, 2h] -> [B, h, w, C] or [B, h, w, C, K] logits. */
+  private outputLogits(s: tf.Tensor4D): tf.Tensor {
+    return tf.tidy(() => {
+      const K = this.config.levels;
       const out = this.head[1].apply(tf.relu(this.head[0].apply(tf.relu(s)))); // [B, h, w, C * K']
       if (K === 2) return out;
       const [B, rows, cols] = out.shape;
       return tf.reshape(out, [B, rows, cols, this.spec.colors, K]); // [B, h, w, C, K]: channel c * K + k
     });
+  }
+
+  /** One direction's K^is of the stream s, [B, h, w, 2h] -> gate pre-activations [B, h, w, 4h]. */
+  private inputToState(direction: DiagonalLstm, s: tf.Tensor4D): tf.Tensor4D {
+    return maskedConv2d(s, direction.inputWeight as tf.Tensor4D, direction.inputBias as tf.Tensor1D, this.inputMask);
   }
 
   /**
@@ -181,14 +212,12 @@ export class DiagonalBiLstm implements GenerativeModel {
       const [B, H, W] = s.shape;
       const h = this.config.hiddenChannels;
       const { leftToRight: ltr, rightToLeft: rtl } = layer;
-      const inputToState = (d: DiagonalLstm) =>
-        maskedConv2d(s, d.inputWeight as tf.Tensor4D, d.inputBias as tf.Tensor1D, this.inputMask); // [B, H, W, 4h]
       // 1. K^is at every pixel, skewed so that each step is one column: S = W + H - 1 columns
       //    [B, H, 1, 4h]. Left to right runs down the diagonals r + c = j (right skew, columns first
       //    to last). Right to left would run on the mirror image skewed the same way; its column j is
       //    column S - 1 - j of the left skew, which is what it reads here (no mirroring needed).
-      const ltrInputs = splitSteps(skew(inputToState(ltr), 'right'), 2);
-      const rtlInputs = splitSteps(skew(inputToState(rtl), 'left'), 2);
+      const ltrInputs = splitSteps(skew(this.inputToState(ltr, s), 'right'), 2);
+      const rtlInputs = splitSteps(skew(this.inputToState(rtl, s), 'left'), 2);
       const S = ltrInputs.length;
       // 2. K^ss of both directions as one block-diagonal kernel 2 x 1 convolution, 2h -> 8h, on the
       //    states [left-to-right | right-to-left] of the previous column at rows r - 1 and r: the
@@ -199,7 +228,10 @@ export class DiagonalBiLstm implements GenerativeModel {
         2,
       ) as tf.Tensor4D; // [2, 1, 2h, 8h]
       // 3. Eq. 3 column by column, from h_{-1} = c_{-1} = 0, both directions side by side on the
-      //    width axis: [B, H, 2, 4h] gates -> [B, H, 2, h] states.
+      //    width axis: [B, H, 2, 4h] gates -> [B, H, 2, h] states. Step j holds pixel (r, j - r) of
+      //    left to right and its mirror (r, W - 1 - j + r) of right to left, so the same rows are
+      //    inside the image for both; states outside it are kept at zero, as above the first row,
+      //    so that a row's recurrence starts at its edge (and sampling can start it there too).
       const ltrStates: tf.Tensor4D[] = [];
       const rtlStates: tf.Tensor4D[] = [];
       let states: tf.Tensor4D | null = null; // [B, H, 1, 2h]
@@ -207,7 +239,8 @@ export class DiagonalBiLstm implements GenerativeModel {
       for (let j = 0; j < S; j++) {
         let pre: tf.Tensor4D = tf.concat([ltrInputs[j], rtlInputs[S - 1 - j]], 3); // [B, H, 1, 8h]
         if (states !== null) pre = tf.add(pre, tf.conv2d(states, stateWeight, 1, [[0, 0], [1, 0], [0, 0], [0, 0]]));
-        const next = lstmCell(tf.reshape(pre, [B, H, 2, GATES * h]), c);
+        const inside = tf.tensor4d(Float32Array.from({ length: H }, (_, r) => (j - r >= 0 && j - r < W ? 1 : 0)), [1, H, 1, 1]);
+        const next = lstmCell(tf.reshape(pre, [B, H, 2, GATES * h]), c, inside);
         c = next.c;
         states = tf.reshape(next.h, [B, H, 1, 2 * h]);
         const [l, r] = tf.split(states, 2, 3) as tf.Tensor4D[]; // [B, H, 1, h] each
@@ -221,6 +254,21 @@ export class DiagonalBiLstm implements GenerativeModel {
       const right = unskew(concatSteps(rtlStates, 2), W, 'left'); // [B, H, W, h]
       const rightDown = tf.pad(tf.slice(right, [0, 0, 0, 0], [B, H - 1, W, h]), [[0, 0], [1, 0], [0, 0], [0, 0]]); // [B, H, W, h]
       return tf.add(left, rightDown);
+    });
+  }
+
+  /**
+   * Eq. 3 at one pixel for one direction (sampling): its K^is pre-activations `input` [n, 1, 1, 4h]
+   * plus K^ss of the states of the pixel above (`above`, h only) and of the pixel before it in the
+   * direction's row (`before`, whose c the cell carries on); null outside the image.
+   */
+  private pixelStep(direction: DiagonalLstm, input: tf.Tensor4D, above: tf.Tensor4D | null, before: LstmState | null): LstmState {
+    return tf.tidy(() => {
+      if (above === null && before === null) return lstmCell(input, null) as LstmState;
+      const zeros = () => tf.zeros([input.shape[0], 1, 1, this.config.hiddenChannels]) as tf.Tensor4D;
+      const column = tf.concat([above ?? zeros(), before?.h ?? zeros()], 1) as tf.Tensor4D; // [n, 2, 1, h]: rows r - 1, r
+      const pre = tf.add(input, tf.conv2d(column, direction.stateWeight as tf.Tensor4D, 1, 'valid'));
+      return lstmCell(pre, before?.c ?? null) as LstmState;
     });
   }
 
@@ -242,7 +290,7 @@ export class DiagonalBiLstm implements GenerativeModel {
   async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
     check(Number.isInteger(n) && n >= 0, `diagbilstm: sample count must be an integer >= 0, got ${n}`);
     const all = new Uint8Array(this.size).fill(1);
-    return fillRaster('diagbilstm', this.spec, this.rowLogits, new Float32Array(n * this.size), n, all, rng, options.temperature ?? 1);
+    return fillRaster('diagbilstm', this.spec, this.sampler(n), new Float32Array(n * this.size), n, all, rng, options.temperature ?? 1);
   }
 
   /**
@@ -252,21 +300,85 @@ export class DiagonalBiLstm implements GenerativeModel {
    */
   async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
     const x = completionInput('diagbilstm', this.spec, batch, missing);
-    return fillRaster('diagbilstm', this.spec, this.rowLogits, x, batch.n, missing, rng, 1);
+    return fillRaster('diagbilstm', this.spec, this.sampler(batch.n), x, batch.n, missing, rng, 1);
   }
 
   /**
-   * The logits of row r from a pass on rows 0..r: [n, W, C, K']. Exact: the skewed map of fewer
-   * rows is narrower, but a position's states depend only on positions above and to the left in it.
+   * Sampling's passes for n images, one pixel at a time as the recurrences run: the logits of (r, c)
+   * from each layer's left-to-right states of (r, c - 1) and (r - 1, c) and right-to-left states of
+   * row r - 1, kept as pixels and rows become final, and the first convolution on the window around
+   * (r, c) that it reads. Once row r is final, each layer's right-to-left LSTM runs along it from
+   * the right: row r + 1 needs its states. Exact because states outside the image are zero.
    */
-  readonly rowLogits = (x: Float32Array, n: number, r: number): tf.Tensor4D =>
-    tf.tidy(() => {
-      const { width: W, colors: C, levels: K } = this.spec;
-      const rows = tf.tensor4d(topRows(x, n, this.spec, r + 1), [n, r + 1, W, C]);
-      const KL = logitsPerChannel(K);
-      const logits = tf.reshape(this.logits(rows), [n, r + 1, W, C * KL]); // [n, r + 1, W, C * K']
-      return tf.reshape(tf.slice(logits, [0, r, 0, 0], [n, 1, W, C * KL]), [n, W, C, KL]); // [n, W, C, K']
-    });
+  private sampler(n: number): RasterSampler {
+    const { width: W, colors: C, levels: K } = this.spec;
+    const h = this.config.hiddenChannels;
+    const KL = logitsPerChannel(K);
+    const reach = (this.config.firstKernel - 1) / 2;
+    // Per layer, both directions' hidden states of row r - 1, [n, 1, W, h] each (null on row 0) ...
+    let above: { ltr: tf.Tensor4D; rtl: tf.Tensor4D }[] | null = null;
+    // ... and, along row r so far, per layer and pixel: the layer's input [n, 1, 1, 2h] and left-to-right states.
+    let inputs: tf.Tensor4D[][] = this.lstms.map(() => []);
+    let ltrRow: LstmState[][] = this.lstms.map(() => []);
+    const at = (row: tf.Tensor4D, c: number) => tf.slice(row, [0, 0, c, 0], [n, 1, 1, h]) as tf.Tensor4D; // [n, 1, 1, h]
+
+    // 1. One pass at (r, c): the logits [n, C, K'], and each layer's input and left-to-right states there.
+    const pass = (x: Float32Array, r: number, c: number) =>
+      tf.tidy(() => {
+        const [r0, c0, c1] = [Math.max(0, r - reach), Math.max(0, c - reach), Math.min(W - 1, c + reach)];
+        const window = imageWindow(x, n, this.spec, r0, r - r0 + 1, c0, c1 - c0 + 1); // [n, rows, cols, C]
+        let s = tf.slice(this.features(window), [0, r - r0, c - c0, 0], [n, 1, 1, 2 * h]) as tf.Tensor4D; // [n, 1, 1, 2h]
+        const layerInputs: tf.Tensor4D[] = [];
+        const ltr: LstmState[] = [];
+        this.lstms.forEach((layer, l) => {
+          layerInputs.push(s);
+          const d = layer.leftToRight;
+          const state = this.pixelStep(d, this.inputToState(d, s), above && at(above[l].ltr, c), c > 0 ? ltrRow[l][c - 1] : null);
+          ltr.push(state);
+          // The right-to-left states of (r - 1, c): its output map shifted down one row.
+          s = tf.add(s, layer.output.apply(above === null ? state.h : tf.add(state.h, at(above[l].rtl, c))));
+        });
+        return { logits: tf.reshape(this.outputLogits(s), [n, C, KL]) as tf.Tensor3D, inputs: layerInputs, ltr };
+      });
+    const statesOf = (states: LstmState[]) => states.flatMap((state) => [state.h, state.c]);
+    const release = () => {
+      tf.dispose([...(above ?? []).flatMap((a) => [a.ltr, a.rtl]), ...inputs.flat(), ...statesOf(ltrRow.flat())]);
+      above = null;
+      inputs = this.lstms.map(() => []);
+      ltrRow = this.lstms.map(() => []);
+    };
+    return {
+      logits: (x, r, c) => {
+        const p = pass(x, r, c);
+        tf.dispose([...p.inputs, ...statesOf(p.ltr)]);
+        return p.logits;
+      },
+      pixelDone: (x, r, c) => {
+        const p = pass(x, r, c);
+        p.logits.dispose();
+        p.inputs.forEach((t, l) => inputs[l].push(t));
+        p.ltr.forEach((state, l) => ltrRow[l].push(state));
+      },
+      // 2. Row r is final: run each layer's right-to-left LSTM along it, from the right.
+      rowDone: () => {
+        const next = tf.tidy(() =>
+          this.lstms.map((layer, l) => {
+            const d = layer.rightToLeft;
+            const rtl: tf.Tensor4D[] = new Array(W);
+            let before: LstmState | null = null;
+            for (let c = W - 1; c >= 0; c--) {
+              before = this.pixelStep(d, this.inputToState(d, inputs[l][c]), above && at(above[l].rtl, c), before);
+              rtl[c] = before.h;
+            }
+            return { ltr: tf.concat(ltrRow[l].map((state) => state.h), 2) as tf.Tensor4D, rtl: tf.concat(rtl, 2) as tf.Tensor4D }; // [n, 1, W, h]
+          }),
+        );
+        release();
+        above = next;
+      },
+      dispose: release,
+    };
+  }
 
   getConfig(): Record<string, unknown> {
     return { ...this.config };

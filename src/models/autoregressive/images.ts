@@ -70,18 +70,35 @@ export function imageLogProb(spec: ImageSpec, x: Float32Array, n: number, logits
 }
 
 /**
- * The logits of row r of n images `x` ([n * H * W * C]) whose rows 0..r hold values (later rows
- * are never read): [n, W, C, K'].
+ * What raster sampling asks of a model, for one batch of n images x ([n * H * W * C]) being filled.
+ * `logits(x, r, c)`: the logits of pixel (r, c), [n, C, K'], from the values before it (later ones
+ * are never read). `pixelDone(x, r, c)` and `rowDone(x, r)`: pixel (r, c), resp. row r, is final
+ * (called for every pixel and row, in raster order), so a model may keep what later pixels need,
+ * e.g. the states of its recurrences. `dispose()`: sampling is over.
  */
-export type RowLogits = (x: Float32Array, n: number, r: number) => tf.Tensor3D | tf.Tensor4D;
+export interface RasterSampler {
+  logits(x: Float32Array, r: number, c: number): tf.Tensor;
+  pixelDone?(x: Float32Array, r: number, c: number): void;
+  rowDone?(x: Float32Array, r: number): void;
+  dispose?(): void;
+}
 
-/** Rows 0..rows-1 of n images [H, W, C]: [n * rows * W * C]. */
-export function topRows(x: Float32Array, n: number, spec: ImageSpec, rows: number): Float32Array {
-  const per = spec.height * spec.width * spec.colors;
-  const kept = rows * spec.width * spec.colors;
-  const out = new Float32Array(n * kept);
-  for (let b = 0; b < n; b++) out.set(x.subarray(b * per, b * per + kept), b * kept);
-  return out;
+/**
+ * Rows r0 .. r0 + rows - 1 and columns c0 .. c0 + cols - 1 of n images [H, W, C] (all columns by
+ * default), as a tensor [n, rows, cols, C].
+ */
+export function imageWindow(x: Float32Array, n: number, spec: ImageSpec, r0: number, rows: number, c0 = 0, cols = spec.width): tf.Tensor4D {
+  const { height: H, width: W, colors: C } = spec;
+  const out = new Float32Array(n * rows * cols * C);
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let r = r0; r < r0 + rows; r++) {
+      const start = ((b * H + r) * W + c0) * C;
+      out.set(x.subarray(start, start + cols * C), o);
+      o += cols * C;
+    }
+  }
+  return tf.tensor4d(out, [n, rows, cols, C]);
 }
 
 /** The batch's values with missing entries zeroed (any value may stand there), checked. */
@@ -98,15 +115,14 @@ export function completionInput(model: string, spec: ImageSpec, batch: Batch, mi
 /**
  * Draws the entries of `x` ([n * H * W * C]) where `missing` ([H * W * C], shared by the batch) is
  * 1 in place, in raster order, R -> G -> B within a pixel, each from p(x_i | x_<i) with the observed
- * and already drawn values before it, one network pass (`rowLogits`) per missing entry. Observed
- * entries stay; observed values after a missing one are not conditioned on (the model cannot look
- * ahead), so this is exact for p(missing | observed) only when every missing entry comes after all
- * observed ones.
+ * and already drawn values before it, one `logits` pass per missing entry. Observed entries stay;
+ * observed values after a missing one are not conditioned on (the model cannot look ahead), so this
+ * is exact for p(missing | observed) only when every missing entry comes after all observed ones.
  */
 export async function fillRaster(
   model: string,
   spec: ImageSpec,
-  rowLogits: RowLogits,
+  sampler: RasterSampler,
   x: Float32Array,
   n: number,
   missing: Uint8Array,
@@ -119,30 +135,36 @@ export async function fillRaster(
   const KL = logitsPerChannel(K);
   const D = H * W * C;
   const probs = new Float64Array(K);
-  for (let r = 0; r < H; r++) {
-    for (let c = 0; c < W; c++) {
-      for (let ch = 0; ch < C; ch++) {
-        const i = (r * W + c) * C + ch;
-        if (!missing[i]) continue;
-        // 1. One pass on rows 0..r, keeping (c, ch)'s logits: [n, K'].
-        const p = tf.tidy(() => {
-          const row = tf.reshape(rowLogits(x, n, r), [n, W, C, KL]); // [n, W, C, K']
-          const l = tf.div(tf.reshape(tf.slice(row, [0, c, ch, 0], [n, 1, 1, KL]), [n, KL]), temperature);
-          return K === 2 ? tf.sigmoid(l) : tf.softmax(l);
-        });
-        const values = await p.data();
-        p.dispose();
-        // 2. Draw x_i for every example: Bernoulli, or the inverse CDF of the softmax.
-        for (let b = 0; b < n; b++) {
-          if (K === 2) {
-            x[b * D + i] = rng.uniform() < values[b] ? 1 : 0;
-          } else {
-            for (let k = 0; k < K; k++) probs[k] = values[b * K + k];
-            x[b * D + i] = drawCategorical(probs, rng.uniform());
+  try {
+    for (let r = 0; r < H; r++) {
+      for (let c = 0; c < W; c++) {
+        for (let ch = 0; ch < C; ch++) {
+          const i = (r * W + c) * C + ch;
+          if (!missing[i]) continue;
+          // 1. One pass for pixel (r, c), keeping channel ch's logits: [n, K'].
+          const p = tf.tidy(() => {
+            const pixel = tf.reshape(sampler.logits(x, r, c), [n, C, KL]); // [n, C, K']
+            const l = tf.div(tf.reshape(tf.slice(pixel, [0, ch, 0], [n, 1, KL]), [n, KL]), temperature);
+            return K === 2 ? tf.sigmoid(l) : tf.softmax(l);
+          });
+          const values = await p.data();
+          p.dispose();
+          // 2. Draw x_i for every example: Bernoulli, or the inverse CDF of the softmax.
+          for (let b = 0; b < n; b++) {
+            if (K === 2) {
+              x[b * D + i] = rng.uniform() < values[b] ? 1 : 0;
+            } else {
+              for (let k = 0; k < K; k++) probs[k] = values[b * K + k];
+              x[b * D + i] = drawCategorical(probs, rng.uniform());
+            }
           }
         }
+        sampler.pixelDone?.(x, r, c);
       }
+      sampler.rowDone?.(x, r);
     }
+  } finally {
+    sampler.dispose?.();
   }
   return x;
 }

@@ -13,10 +13,13 @@
  *   [o_r, f_r, i_r, g_r] = [sigmoid, sigmoid, sigmoid, tanh](K^ss * h_{r-1} + K^is * x_r)     (Eq. 3)
  *   c_r = f_r . c_{r-1} + i_r . g_r,   h_r = o_r . tanh(c_r)
  *
- * The state at (r, c) sees the row above at columns c - 1 .. c + 1, which saw columns c - 2 .. c + 2
- * of the row above it, and so on: a triangle opening upwards (Fig. 4). It misses pixels of its own
- * row more than one step to the left (reached only through the first convolution and further
- * layers) and pixels up and to the side beyond the triangle's edge.
+ * The state at (r, c) reads the states of the row above at columns c - 1 .. c + 1, which read
+ * columns c - 2 .. c + 2 of the row above them, and so on: the inputs of row r - d at columns
+ * c - d - 1 .. c + d, a triangle opening upwards (Fig. 4), plus (r, c - 1) in its own row; the
+ * first convolution widens it by its reach. Each further layer adds one pixel on the left (in the
+ * pixel's own row too); pixels beyond the triangle's edges, such as the upper right corner seen
+ * from the bottom left, stay out of the field. The tests compose the fields layer by layer and
+ * compare them with the autograd ones, pixel for pixel.
  *
  * The network (Sec. 3.3 and the paper's architecture table, Table 1):
  *
@@ -30,8 +33,8 @@
  * position need channel masks.
  *
  * Training evaluates every conditional in one pass of H recurrent steps per layer. Sampling draws
- * one (pixel, channel) at a time; since the output at row r depends only on rows 0..r, each pass
- * runs on those rows.
+ * one (pixel, channel) at a time, each pass one step of the recurrence: row r from the states of
+ * row r - 1, kept while row r is drawn.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
@@ -49,7 +52,8 @@ import {
   imageLogProb,
   type ImageSpec,
   logitsPerChannel,
-  topRows,
+  imageWindow,
+  type RasterSampler,
 } from './images.js';
 
 export interface RowLstmConfig {
@@ -60,8 +64,8 @@ export interface RowLstmConfig {
    */
   hiddenChannels: number;
   /**
-   * Row LSTM layers (the paper: 12 on CIFAR-10). Each adds one pixel to the left of the field in a
-   * pixel's own row; the triangle above already reaches every row with one layer.
+   * Row LSTM layers (the paper: 12 on CIFAR-10). Each widens the field by one pixel on the left,
+   * in a pixel's own row and in the triangle above.
    */
   layers: number;
   /** Kernel size of the first, mask-A convolution (odd; 7 in the paper). */
@@ -84,6 +88,9 @@ export const ROWLSTM_DEFAULTS: Readonly<RowLstmConfig> = Object.freeze({
 });
 
 export const ROWLSTM_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
+
+/** An LSTM's hidden and cell states, h and c. */
+type LstmState = { h: tf.Tensor4D; c: tf.Tensor };
 
 /** One Row LSTM layer with its residual connection (Sec. 3.1, 3.3). */
 interface RowLstmLayer {
@@ -159,9 +166,22 @@ export class RowLstm implements GenerativeModel {
    */
   logits(x: tf.Tensor4D): tf.Tensor {
     return tf.tidy(() => {
-      const K = this.config.levels;
-      let s = this.first.apply(K === 2 ? x : tf.div(x, K - 1)); // [B, h, w, 2h]
+      let s = this.features(x); // [B, h, w, 2h]
       for (const layer of this.lstms) s = tf.add(s, layer.output.apply(this.rowLstm(layer, s))); // Sec. 3.3
+      return this.outputLogits(s);
+    });
+  }
+
+  /** The first, mask-A convolution of images of values 0..K-1 (scaled to [0, 1] unless binary): [B, h, w, 2h]. */
+  private features(x: tf.Tensor4D): tf.Tensor4D {
+    const K = this.config.levels;
+    return this.first.apply(K === 2 ? x : (tf.div(x, K - 1) as tf.Tensor4D));
+  }
+
+  /** The output layers: residual stream [B, h, w, 2h] -> [B, h, w, C] or [B, h, w, C, K] logits. */
+  private outputLogits(s: tf.Tensor4D): tf.Tensor {
+    return tf.tidy(() => {
+      const K = this.config.levels;
       const out = this.head[1].apply(tf.relu(this.head[0].apply(tf.relu(s)))); // [B, h, w, C * K']
       if (K === 2) return out;
       const [B, rows, cols] = out.shape;
@@ -169,23 +189,31 @@ export class RowLstm implements GenerativeModel {
     });
   }
 
+  /** K^is of the stream s, [B, h, w, 2h] -> gate pre-activations [B, h, w, 4h]. */
+  private inputToState(layer: RowLstmLayer, s: tf.Tensor4D): tf.Tensor4D {
+    return maskedConv2d(s, layer.inputWeight as tf.Tensor4D, layer.inputBias as tf.Tensor1D, layer.inputMask);
+  }
+
+  /** Eq. 3 for one row: its K^is pre-activations [B, 1, W, 4h] plus K^ss of the row above's states (null above row 0). */
+  private rowStep(layer: RowLstmLayer, input: tf.Tensor4D, above: LstmState | null): LstmState {
+    return tf.tidy(() => {
+      if (above === null) return lstmCell(input, null) as LstmState;
+      const pre = tf.add(input, tf.conv2d(above.h, layer.stateWeight as tf.Tensor4D, 1, 'same'));
+      return lstmCell(pre, above.c) as LstmState;
+    });
+  }
+
   /** One Row LSTM over the residual stream s, [B, H, W, 2h] -> hidden states [B, H, W, h]. */
   private rowLstm(layer: RowLstmLayer, s: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const H = s.shape[1];
       // 1. K^is for every row at once, then split into rows: H x [B, 1, W, 4h].
-      const inputs = splitSteps(maskedConv2d(s, layer.inputWeight as tf.Tensor4D, layer.inputBias as tf.Tensor1D, layer.inputMask), 1);
+      const inputs = splitSteps(this.inputToState(layer, s), 1);
       // 2. Eq. 3 row by row, from h_{-1} = c_{-1} = 0.
       const states: tf.Tensor4D[] = [];
-      let h: tf.Tensor4D | null = null;
-      let c: tf.Tensor | null = null;
-      for (let r = 0; r < H; r++) {
-        let pre = inputs[r]; // [B, 1, W, 4h]
-        if (h !== null) pre = tf.add(pre, tf.conv2d(h, layer.stateWeight as tf.Tensor4D, 1, 'same'));
-        const next = lstmCell(pre, c);
-        h = next.h as tf.Tensor4D; // [B, 1, W, h]
-        c = next.c;
-        states.push(h);
+      let state: LstmState | null = null;
+      for (const input of inputs) {
+        state = this.rowStep(layer, input, state);
+        states.push(state.h); // [B, 1, W, h]
       }
       return concatSteps(states, 1); // [B, H, W, h]
     });
@@ -209,7 +237,7 @@ export class RowLstm implements GenerativeModel {
   async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
     check(Number.isInteger(n) && n >= 0, `rowlstm: sample count must be an integer >= 0, got ${n}`);
     const all = new Uint8Array(this.size).fill(1);
-    return fillRaster('rowlstm', this.spec, this.rowLogits, new Float32Array(n * this.size), n, all, rng, options.temperature ?? 1);
+    return fillRaster('rowlstm', this.spec, this.sampler(n), new Float32Array(n * this.size), n, all, rng, options.temperature ?? 1);
   }
 
   /**
@@ -219,18 +247,48 @@ export class RowLstm implements GenerativeModel {
    */
   async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
     const x = completionInput('rowlstm', this.spec, batch, missing);
-    return fillRaster('rowlstm', this.spec, this.rowLogits, x, batch.n, missing, rng, 1);
+    return fillRaster('rowlstm', this.spec, this.sampler(batch.n), x, batch.n, missing, rng, 1);
   }
 
-  /** The logits of row r from a pass on rows 0..r (nothing looks down): [n, W, C, K']. */
-  readonly rowLogits = (x: Float32Array, n: number, r: number): tf.Tensor4D =>
-    tf.tidy(() => {
-      const { width: W, colors: C, levels: K } = this.spec;
-      const rows = tf.tensor4d(topRows(x, n, this.spec, r + 1), [n, r + 1, W, C]);
-      const KL = logitsPerChannel(K);
-      const logits = tf.reshape(this.logits(rows), [n, r + 1, W, C * KL]); // [n, r + 1, W, C * K']
-      return tf.reshape(tf.slice(logits, [0, r, 0, 0], [n, 1, W, C * KL]), [n, W, C, KL]); // [n, W, C, K']
-    });
+  /**
+   * Sampling's passes for n images, one row at a time as the recurrence runs (Sec. 3.1): the
+   * logits of row r come from each layer's states of row r - 1, kept once row r - 1 is final, and
+   * the first convolution on rows r - a .. r (a its reach).
+   */
+  private sampler(n: number): RasterSampler {
+    const { width: W, colors: C, levels: K } = this.spec;
+    const KL = logitsPerChannel(K);
+    const reach = (this.config.firstKernel - 1) / 2;
+    let above: LstmState[] | null = null; // per layer, row r - 1
+    const row = (x: Float32Array, r: number) =>
+      tf.tidy(() => {
+        const r0 = Math.max(0, r - reach);
+        const window = imageWindow(x, n, this.spec, r0, r + 1 - r0); // [n, rows, W, C]
+        let s = tf.slice(this.features(window), [0, r - r0, 0, 0], [n, 1, W, 2 * this.config.hiddenChannels]) as tf.Tensor4D; // [n, 1, W, 2h]
+        const states = this.lstms.map((layer, l) => {
+          const state = this.rowStep(layer, this.inputToState(layer, s), above === null ? null : above[l]);
+          s = tf.add(s, layer.output.apply(state.h));
+          return state;
+        });
+        return { logits: tf.reshape(this.outputLogits(s), [n, W, C, KL]) as tf.Tensor4D, states }; // [n, W, C, K']
+      });
+    const release = () => above?.forEach((state) => tf.dispose([state.h, state.c]));
+    return {
+      logits: (x, r, c) => {
+        const { logits, states } = row(x, r);
+        const pixel = tf.tidy(() => tf.reshape(tf.slice(logits, [0, c, 0, 0], [n, 1, C, KL]), [n, C, KL])); // [n, C, K']
+        tf.dispose([logits, ...states.flatMap((state) => [state.h, state.c])]);
+        return pixel;
+      },
+      rowDone: (x, r) => {
+        const { logits, states } = row(x, r);
+        logits.dispose();
+        release();
+        above = states;
+      },
+      dispose: release,
+    };
+  }
 
   getConfig(): Record<string, unknown> {
     return { ...this.config };
