@@ -6,7 +6,7 @@
 import { UserError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { exampleSize, type Dataset } from '../data/dataset.js';
-import type { DensityKind, GenerativeModel } from '../models/model.js';
+import type { DensityKind, ElboTerms, GenerativeModel } from '../models/model.js';
 
 export interface NllReport {
   kind: DensityKind;
@@ -54,4 +54,25 @@ export function summariseNll(logProbs: Float64Array, dims: number, kind: Density
   for (const v of logProbs) sq += (-v - mean) ** 2;
   const std = n > 1 ? Math.sqrt(sq / (n - 1)) : 0;
   return { kind, n, nll: mean, nllStdErr: std / Math.sqrt(n), bitsPerDim: bitsPerDim(mean, dims) };
+}
+
+/** Per-example ELBO and its terms for a latent-variable model, batch by batch, in input order. */
+export async function elboAll(model: GenerativeModel, data: Dataset, rng: Rng, batchSize = 500): Promise<ElboTerms> {
+  if (!model.elbo) throw new UserError(`${model.name} has no evidence lower bound`);
+  const D = exampleSize(data);
+  const out: ElboTerms = { elbo: new Float64Array(data.n), reconstruction: new Float64Array(data.n), kl: new Float64Array(data.n) };
+  for (let start = 0; start < data.n; start += batchSize) {
+    const n = Math.min(batchSize, data.n - start);
+    const terms = await model.elbo({ x: data.x.subarray(start * D, (start + n) * D), n, labels: data.labels?.subarray(start, start + n) }, rng);
+    out.elbo.set(terms.elbo, start);
+    out.reconstruction.set(terms.reconstruction, start);
+    out.kl.set(terms.kl, start);
+  }
+  return out;
+}
+
+export function mean(values: Float64Array): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s / values.length;
 }

@@ -37,6 +37,15 @@ export interface Batch {
 /** Scalars a training step reports; `loss` is what was minimised, the rest are named terms. */
 export type StepMetrics = { loss: number } & Record<string, number>;
 
+/** Per-example ELBO and its two terms, nats: elbo = reconstruction - kl. */
+export interface ElboTerms {
+  elbo: Float64Array;
+  /** E_q[log p(x|z)], estimated with one sample of z. */
+  reconstruction: Float64Array;
+  /** KL(q(z|x) || p(z)) (analytic for Gaussian q and prior). */
+  kl: Float64Array;
+}
+
 /** A named array in a checkpoint (written in the TF.js weights format). */
 export interface NamedArray {
   name: string;
@@ -85,6 +94,18 @@ export interface GenerativeModel {
    * Returns [n * D] with observed values unchanged.
    */
   complete?(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array>;
+
+  /**
+   * Latent-variable models: the evidence lower bound per example, log p(x) >= E_q[log p(x|z)] - KL(q(z|x) || p(z)),
+   * with its two terms (nats). `logProb` then returns the importance-sampled estimate.
+   */
+  elbo?(batch: Batch, rng: Rng): Promise<ElboTerms>;
+  /** Latent codes (the posterior means for a VAE), [n * latentSize]. */
+  encode?(batch: Batch, rng: Rng): Promise<Float32Array>;
+  /** Decoded means for latent codes [n * latentSize] (labels for conditional models). */
+  decode?(z: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array>;
+  /** Size of the latent code, for latent models. */
+  readonly latentSize?: number;
 
   /** Plain-JSON configuration: `registry.create(name, config, inputShape)` rebuilds the model. */
   getConfig(): Record<string, unknown>;

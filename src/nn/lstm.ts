@@ -20,18 +20,15 @@ export const GATES = 4;
  *
  *   o, f, i = sigmoid(.), g = tanh(.);   c = f * c_prev + i * g;   h = o * tanh(c)
  *
- * `cPrev` null is the zero state of a sequence's first step. `inside` (0 / 1, broadcast against c)
- * zeroes the new states where it is 0 (positions off the image), c directly and h = o tanh(0)
- * through it. Returns h and c, [..., u] each.
+ * `cPrev` null is the zero state of a sequence's first step. Returns h and c, [..., u] each.
  */
-export function lstmCell(pre: tf.Tensor, cPrev: tf.Tensor | null, inside?: tf.Tensor): { h: tf.Tensor; c: tf.Tensor } {
+export function lstmCell(pre: tf.Tensor, cPrev: tf.Tensor | null): { h: tf.Tensor; c: tf.Tensor } {
   return tf.tidy(() => {
     const u = pre.shape[pre.rank - 1] / GATES;
     const [ofi, gPre] = tf.split(pre, [3 * u, u], -1);
     const [o, f, i] = tf.split(tf.sigmoid(ofi), 3, -1);
     const ig = tf.mul(i, tf.tanh(gPre));
-    let c = cPrev === null ? ig : tf.add(tf.mul(f, cPrev), ig);
-    if (inside !== undefined) c = tf.mul(c, inside);
+    const c = cPrev === null ? ig : tf.add(tf.mul(f, cPrev), ig);
     return { h: tf.mul(o, tf.tanh(c)), c };
   });
 }

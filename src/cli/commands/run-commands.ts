@@ -5,7 +5,7 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { exampleSize } from '../../data/dataset.js';
 import { prepareInput } from '../../data/prepare.js';
-import { bitsPerDim, logProbAll, summariseNll } from '../../eval/likelihood.js';
+import { bitsPerDim, elboAll, logProbAll, mean, summariseNll } from '../../eval/likelihood.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress } from '../../node/progress.js';
 import { MetricsLog, loadRunData, openRun, readRunConfig } from '../../node/run.js';
@@ -62,14 +62,25 @@ export async function scoreCommand(args: string[]): Promise<number> {
   requireDensity(run.model.name, run.model.capabilities.density);
   const { shape } = run.checkpoint.manifest.data;
   const input = prepareInput(readInput(String(v.input), shape), run.checkpoint.manifest.data.kind);
-  const logp = await logProbAll(run.model, input, new Rng(numberFlag('seed', v.seed, { integer: true, min: 0 })!));
+  const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
+  const logp = await logProbAll(run.model, input, new Rng(seed));
   const D = exampleSize(input);
   const kind = run.model.capabilities.density;
+  // Latent models: the ELBO and its terms beside the importance-sampled estimate.
+  const bound = run.model.elbo ? await elboAll(run.model, input, new Rng(seed)) : undefined;
   if (v.json) {
-    printJson({ kind, logProb: Array.from(logp), bitsPerDim: Array.from(logp, (l) => bitsPerDim(-l, D)) });
+    printJson({
+      kind,
+      logProb: Array.from(logp),
+      bitsPerDim: Array.from(logp, (l) => bitsPerDim(-l, D)),
+      ...(bound && { elbo: Array.from(bound.elbo), reconstruction: Array.from(bound.reconstruction), kl: Array.from(bound.kl) }),
+    });
   } else {
-    process.stdout.write(`# ${kind} log p(x) in nats, and -log2 p(x) / D in bits/dim\n`);
-    logp.forEach((l, i) => process.stdout.write(`${i}\t${l.toFixed(4)}\t${bitsPerDim(-l, D).toFixed(5)}\n`));
+    process.stdout.write(`# ${kind} log p(x) in nats, -log2 p(x) / D in bits/dim${bound ? ', ELBO (nats), reconstruction, KL' : ''}\n`);
+    logp.forEach((l, i) => {
+      const extra = bound ? `\t${bound.elbo[i].toFixed(4)}\t${bound.reconstruction[i].toFixed(4)}\t${bound.kl[i].toFixed(4)}` : '';
+      process.stdout.write(`${i}\t${l.toFixed(4)}\t${bitsPerDim(-l, D).toFixed(5)}${extra}\n`);
+    });
   }
   run.model.dispose();
   return 0;
@@ -102,15 +113,20 @@ export async function evalCommand(args: string[]): Promise<number> {
   );
   progress.finish();
   const report = summariseNll(logp, D, run.model.capabilities.density);
+  const bound = run.model.elbo ? await elboAll(run.model, subset, new Rng(0)) : undefined;
+  const elboReport = bound && { elbo: mean(bound.elbo), reconstruction: mean(bound.reconstruction), kl: mean(bound.kl) };
   const seconds = (Date.now() - started) / 1000;
-  new MetricsLog(runDir).append({ event: 'eval', split, ...report, backend, seconds });
+  new MetricsLog(runDir).append({ event: 'eval', split, ...report, ...elboReport, backend, seconds });
   if (v.json) {
-    printJson({ kind: report.kind, split, n: report.n, nll: report.nll, nllStdErr: report.nllStdErr, bitsPerDim: report.bitsPerDim });
+    printJson({ kind: report.kind, split, n: report.n, nll: report.nll, nllStdErr: report.nllStdErr, bitsPerDim: report.bitsPerDim, ...elboReport });
   } else {
     const label = report.kind === 'exact' ? 'NLL' : report.kind === 'bound' ? 'negative ELBO (upper bound on NLL)' : 'NLL estimate';
     process.stdout.write(
       `${run.model.name} on ${run.config.data.spec} ${split} split (${report.n} examples, binarize ${run.config.data.binarize}):\n` +
-        `  ${label}: ${report.nll.toFixed(3)} ± ${report.nllStdErr.toFixed(3)} nats per example, ${report.bitsPerDim.toFixed(4)} bits/dim\n`,
+        `  ${label}: ${report.nll.toFixed(3)} ± ${report.nllStdErr.toFixed(3)} nats per example, ${report.bitsPerDim.toFixed(4)} bits/dim\n` +
+        (elboReport
+          ? `  ELBO (a lower bound on log p(x)): ${elboReport.elbo.toFixed(3)} nats = reconstruction ${elboReport.reconstruction.toFixed(3)} - KL ${elboReport.kl.toFixed(3)}\n`
+          : ''),
     );
   }
   run.model.dispose();

@@ -5,7 +5,7 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { exampleSize, head } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
-import { logProbAll, summariseNll } from '../../eval/likelihood.js';
+import { elboAll, logProbAll, mean, summariseNll } from '../../eval/likelihood.js';
 import { ORDERING_TYPES, type OrderingType } from '../../models/ordering.js';
 import { createModel, getEntry } from '../../models/registry.js';
 import { train, type TrainState } from '../../train/trainer.js';
@@ -235,7 +235,11 @@ export async function trainCommand(args: string[]): Promise<number> {
         progress?.finish();
         progress = undefined;
         const record: Record<string, unknown> = { event: 'epoch', epoch, step: state.step, ...metrics };
-        if (evalSet.n > 0 && model.logProb) {
+        if (evalSet.n > 0 && model.elbo) {
+          // Latent models: the ELBO is cheap; the IWAE estimate (thousands of samples) is for `genlab eval`.
+          const bound = await elboAll(model, evalSet, new Rng(config.train.seed));
+          Object.assign(record, { testElbo: mean(bound.elbo), testKl: mean(bound.kl), testExamples: evalSet.n });
+        } else if (evalSet.n > 0 && model.logProb) {
           const report = summariseNll(await logProbAll(model, evalSet, new Rng(config.train.seed)), D, model.capabilities.density);
           lastTestNll = report.nll;
           Object.assign(record, { testNll: report.nll, testBitsPerDim: report.bitsPerDim, testExamples: report.n });
@@ -252,6 +256,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         say(
           `epoch ${epoch}/${epochs}: train loss ${metrics.loss?.toFixed(4)}` +
             (record.testNll !== undefined ? `, test NLL ${(record.testNll as number).toFixed(3)} nats (${evalSet.n} examples)` : '') +
+            (record.testElbo !== undefined ? `, test ELBO ${(record.testElbo as number).toFixed(3)} nats (${evalSet.n} examples)` : '') +
             `, ${formatTime((Date.now() - started) / 1000)} elapsed`,
         );
       },

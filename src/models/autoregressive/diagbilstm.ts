@@ -228,10 +228,10 @@ export class DiagonalBiLstm implements GenerativeModel {
         2,
       ) as tf.Tensor4D; // [2, 1, 2h, 8h]
       // 3. Eq. 3 column by column, from h_{-1} = c_{-1} = 0, both directions side by side on the
-      //    width axis: [B, H, 2, 4h] gates -> [B, H, 2, h] states. Step j holds pixel (r, j - r) of
-      //    left to right and its mirror (r, W - 1 - j + r) of right to left, so the same rows are
-      //    inside the image for both; states outside it are kept at zero, as above the first row,
-      //    so that a row's recurrence starts at its edge (and sampling can start it there too).
+      //    width axis: [B, H, 2, 4h] gates -> [B, H, 2, h] states. The skew pads K^is with zeros
+      //    (its bias is inside), and an LSTM fed zeros from a zero state stays at zero (g = tanh(0)),
+      //    so the states before a row's first pixel are zero, as above the first row: each row's
+      //    recurrence starts at its edge, and sampling can start it there too.
       const ltrStates: tf.Tensor4D[] = [];
       const rtlStates: tf.Tensor4D[] = [];
       let states: tf.Tensor4D | null = null; // [B, H, 1, 2h]
@@ -239,8 +239,7 @@ export class DiagonalBiLstm implements GenerativeModel {
       for (let j = 0; j < S; j++) {
         let pre: tf.Tensor4D = tf.concat([ltrInputs[j], rtlInputs[S - 1 - j]], 3); // [B, H, 1, 8h]
         if (states !== null) pre = tf.add(pre, tf.conv2d(states, stateWeight, 1, [[0, 0], [1, 0], [0, 0], [0, 0]]));
-        const inside = tf.tensor4d(Float32Array.from({ length: H }, (_, r) => (j - r >= 0 && j - r < W ? 1 : 0)), [1, H, 1, 1]);
-        const next = lstmCell(tf.reshape(pre, [B, H, 2, GATES * h]), c, inside);
+        const next = lstmCell(tf.reshape(pre, [B, H, 2, GATES * h]), c);
         c = next.c;
         states = tf.reshape(next.h, [B, H, 1, 2 * h]);
         const [l, r] = tf.split(states, 2, 3) as tf.Tensor4D[]; // [B, H, 1, h] each
