@@ -121,6 +121,6 @@ export interface ModelInfo {
   family: ModelFamily;
   capabilities: Capabilities;
   /** Value kinds of the training data the model accepts. */
-  accepts: ValueKind[];
+  accepts: readonly ValueKind[];
   description: string;
 }

@@ -1,17 +1,20 @@
 /**
- * The model registry: every trainable model by name, with what it can do and the data it accepts.
- * `genlab models` prints it; checkpoints store (name, config) and come back through `createModel`.
+ * The model registry: every trainable model by name, with what it can do, the data it accepts and
+ * its default options. `genlab models` prints it; checkpoints store (name, config) and come back
+ * through `createModel`. An option a model does not have is refused here, once for all models.
  */
 import { UserError } from '../core/errors.js';
 import type { ValueKind } from '../data/dataset.js';
 import type { GenerativeModel, ModelInfo } from './model.js';
-import { ArTableModel, TABULAR_CAPABILITIES } from './tabular/arTable.js';
-import { EXACT_BINARY_AR, Fvsbn } from './autoregressive/fvsbn.js';
-import { Nade } from './autoregressive/nade.js';
-import { Made } from './autoregressive/made.js';
-import { RNADE_CAPABILITIES, Rnade } from './autoregressive/rnade.js';
-import { Eonade } from './autoregressive/eonade.js';
-import { PIXELCNN_CAPABILITIES, PixelCnn } from './autoregressive/pixelcnn.js';
+import { AR_TABLE_DEFAULTS, ArTableModel, TABULAR_CAPABILITIES } from './tabular/arTable.js';
+import { EXACT_BINARY_AR, FVSBN_DEFAULTS, Fvsbn } from './autoregressive/fvsbn.js';
+import { NADE_DEFAULTS, Nade } from './autoregressive/nade.js';
+import { EONADE_DEFAULTS, Eonade } from './autoregressive/eonade.js';
+import { RNADE_CAPABILITIES, RNADE_DEFAULTS, Rnade } from './autoregressive/rnade.js';
+import { MADE_DEFAULTS, Made } from './autoregressive/made.js';
+import { PIXELCNN_CAPABILITIES, PIXELCNN_DEFAULTS, PixelCnn } from './autoregressive/pixelcnn.js';
+import { ROWLSTM_CAPABILITIES, ROWLSTM_DEFAULTS, RowLstm } from './autoregressive/rowlstm.js';
+import { DIAGBILSTM_CAPABILITIES, DIAGBILSTM_DEFAULTS, DiagonalBiLstm } from './autoregressive/diagbilstm.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
 export interface DataInfo {
@@ -20,71 +23,58 @@ export interface DataInfo {
 }
 
 export interface RegistryEntry extends ModelInfo {
+  /** Every option the model takes, with its default. */
+  defaults: Readonly<object>;
   /** Builds a model; `config` is partial (defaults fill the rest) and plain JSON. */
   create(config: Record<string, unknown>, data: DataInfo): GenerativeModel;
 }
 
-/** Tabular models count discrete states: 2 for binary data, 256 for 8-bit. */
+/** Discrete models count states / levels: 2 for binary data, 256 for 8-bit. */
 function defaultStates(data: DataInfo): number {
   return data.kind === 'uint8' ? 256 : 2;
 }
 
+const TABULAR = { family: 'tabular', capabilities: TABULAR_CAPABILITIES, accepts: ['binary', 'uint8'], defaults: AR_TABLE_DEFAULTS } as const;
+const BINARY_AR = { family: 'autoregressive', capabilities: EXACT_BINARY_AR, accepts: ['binary'] } as const;
+const IMAGE_AR = { family: 'autoregressive', accepts: ['binary', 'uint8'] } as const;
+
 const ENTRIES: RegistryEntry[] = [
   {
     name: 'independent',
-    family: 'tabular',
-    capabilities: TABULAR_CAPABILITIES,
-    accepts: ['binary', 'uint8'],
+    ...TABULAR,
     description: 'fully independent variables, one categorical each (samples look like white noise)',
-    create: (config, data) =>
-      new ArTableModel('independent', { states: defaultStates(data), ...config, order: 0 }, data.shape),
+    create: (config, data) => new ArTableModel('independent', { states: defaultStates(data), ...config, order: 0 }, data.shape),
   },
   {
     name: 'markov',
-    family: 'tabular',
-    capabilities: TABULAR_CAPABILITIES,
-    accepts: ['binary', 'uint8'],
+    ...TABULAR,
     description: 'Markov chain (AR-1) along an ordering, fit by counting',
-    create: (config, data) =>
-      new ArTableModel('markov', { states: defaultStates(data), ...config, order: 1 }, data.shape),
+    create: (config, data) => new ArTableModel('markov', { states: defaultStates(data), ...config, order: 1 }, data.shape),
   },
   {
     name: 'ar',
-    family: 'tabular',
-    capabilities: TABULAR_CAPABILITIES,
-    accepts: ['binary', 'uint8'],
+    ...TABULAR,
     description: 'AR-k lookup table (--order k) along an ordering, fit by counting',
     create: (config, data) => new ArTableModel('ar', { states: defaultStates(data), order: 2, ...config }, data.shape),
   },
   {
     name: 'fvsbn',
-    family: 'autoregressive',
-    capabilities: EXACT_BINARY_AR,
-    accepts: ['binary'],
+    ...BINARY_AR,
+    defaults: FVSBN_DEFAULTS,
     description: 'fully visible sigmoid belief net: a logistic regression on all previous variables',
     create: (config, data) => new Fvsbn(config, data.shape),
   },
   {
     name: 'nade',
-    family: 'autoregressive',
-    capabilities: EXACT_BINARY_AR,
-    accepts: ['binary'],
+    ...BINARY_AR,
+    defaults: NADE_DEFAULTS,
     description: 'NADE (Larochelle & Murray 2011): shared hidden layer, all conditionals in O(HD)',
     create: (config, data) => new Nade(config, data.shape),
   },
   {
-    name: 'made',
-    family: 'autoregressive',
-    capabilities: EXACT_BINARY_AR,
-    accepts: ['binary'],
-    description: 'MADE (Germain et al. 2015): masked MLP, all conditionals in one pass; --masks K for an ensemble',
-    create: (config, data) => new Made(config, data.shape),
-  },
-  {
     name: 'eonade',
-    family: 'autoregressive',
-    capabilities: EXACT_BINARY_AR,
-    accepts: ['binary'],
+    ...BINARY_AR,
+    defaults: EONADE_DEFAULTS,
     description: 'order-agnostic DeepNADE / EoNADE (Uria et al. 2014): one network for every ordering, ensemble over orderings, completes any mask',
     create: (config, data) => new Eonade(config, data.shape),
   },
@@ -93,22 +83,46 @@ const ENTRIES: RegistryEntry[] = [
     family: 'autoregressive',
     capabilities: RNADE_CAPABILITIES,
     accepts: ['continuous', 'real'],
+    defaults: RNADE_DEFAULTS,
     description: 'RNADE (Uria et al. 2013): NADE with a Gaussian mixture per conditional, for real values (log-densities in nats)',
     // [0, 1] intensities are 8-bit levels in practice: dequantize them, or the density spikes at 0.
     create: (config, data) => new Rnade({ dequantize: data.kind === 'continuous', ...config }, data.shape),
   },
   {
+    name: 'made',
+    ...BINARY_AR,
+    defaults: MADE_DEFAULTS,
+    description: 'MADE (Germain et al. 2015): masked MLP, all conditionals in one pass; --masks K for an ensemble',
+    create: (config, data) => new Made(config, data.shape),
+  },
+  {
     name: 'pixelcnn',
-    family: 'autoregressive',
+    ...IMAGE_AR,
     capabilities: PIXELCNN_CAPABILITIES,
-    accepts: ['binary', 'uint8'],
+    defaults: PIXELCNN_DEFAULTS,
     description: 'PixelCNN (van den Oord et al. 2016): masked convolutions, raster order, R -> G -> B; Bernoulli or 256-way softmax',
     create: (config, data) => new PixelCnn({ levels: defaultStates(data), ...config }, data.shape),
   },
+  {
+    name: 'rowlstm',
+    ...IMAGE_AR,
+    capabilities: ROWLSTM_CAPABILITIES,
+    defaults: ROWLSTM_DEFAULTS,
+    description: 'PixelRNN Row LSTM (van den Oord et al. 2016): an LSTM row by row, triangular receptive field; Bernoulli or 256-way softmax',
+    create: (config, data) => new RowLstm({ levels: defaultStates(data), ...config }, data.shape),
+  },
+  {
+    name: 'diagbilstm',
+    ...IMAGE_AR,
+    capabilities: DIAGBILSTM_CAPABILITIES,
+    defaults: DIAGBILSTM_DEFAULTS,
+    description: 'PixelRNN Diagonal BiLSTM (van den Oord et al. 2016): LSTMs along the diagonals both ways; Bernoulli or 256-way softmax',
+    create: (config, data) => new DiagonalBiLstm({ levels: defaultStates(data), ...config }, data.shape),
+  },
 ];
 
-export function listModels(): ModelInfo[] {
-  return ENTRIES.map(({ create: _create, ...info }) => info);
+export function listModels(): (ModelInfo & { options: Record<string, unknown> })[] {
+  return ENTRIES.map(({ create: _create, defaults, ...info }) => ({ ...info, options: { ...defaults } }));
 }
 
 export function getEntry(name: string): RegistryEntry {
@@ -120,5 +134,11 @@ export function getEntry(name: string): RegistryEntry {
 }
 
 export function createModel(name: string, config: Record<string, unknown>, data: DataInfo): GenerativeModel {
-  return getEntry(name).create(config, data);
+  const entry = getEntry(name);
+  const known = Object.keys(entry.defaults);
+  const unknown = Object.keys(config).filter((k) => !known.includes(k));
+  if (unknown.length) {
+    throw new UserError(`${name} has no option ${unknown.map((k) => `'${k}'`).join(', ')}; its options: ${known.join(', ')}`);
+  }
+  return entry.create(config, data);
 }

@@ -41,7 +41,8 @@ export const TRAIN_OPTIONS: OptionTable = {
   masks: { type: 'string', value: 'K', help: 'made: mask sets trained in turn and averaged' },
   'order-agnostic': { type: 'boolean', help: 'made: a random ordering for every mask set' },
   channels: { type: 'string', value: 'C', help: 'pixelcnn: feature maps per layer' },
-  layers: { type: 'string', value: 'L', help: 'pixelcnn: residual blocks' },
+  layers: { type: 'string', value: 'L', help: 'pixelcnn: residual blocks; rowlstm, diagbilstm: LSTM layers' },
+  'hidden-channels': { type: 'string', value: 'H', help: 'rowlstm, diagbilstm: LSTM feature maps' },
   'model-config': { type: 'string', value: 'JSON', help: 'any model option as JSON, e.g. \'{"hidden": [500, 500]}\'' },
   'eval-examples': { type: 'string', value: 'N', help: 'test examples scored after each epoch (0: none)', default: '2000' },
   'sample-count': { type: 'string', value: 'N', help: 'samples in each epoch grid', default: '64' },
@@ -75,9 +76,9 @@ function modelConfigFromFlags(v: Record<string, string | boolean | undefined>): 
     const sizes = String(v.hidden).split(',').map((h, i) => numberFlag('hidden', h.trim(), { integer: true, min: 1 }) ?? i);
     config.hidden = sizes.length === 1 ? sizes[0] : sizes;
   }
-  for (const name of ['masks', 'channels', 'layers'] as const) {
-    const value = numberFlag(name, v[name], { integer: true, min: 1 });
-    if (value !== undefined) config[name] = value;
+  for (const [flag, key] of [['masks', 'masks'], ['channels', 'channels'], ['layers', 'layers'], ['hidden-channels', 'hiddenChannels']]) {
+    const value = numberFlag(flag, v[flag], { integer: true, min: 1 });
+    if (value !== undefined) config[key] = value;
   }
   if (v['order-agnostic']) config.orderAgnostic = true;
   if (v['model-config'] !== undefined) {
@@ -124,7 +125,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       throw new UserError(`run '${runDir}' trains ${config.model.name}, not ${modelName}`);
     }
     // A resumed run keeps its data and training options; only --epochs (the new total) may change.
-    const fixed = ['data', 'binarize', 'data-seed', 'label-column', 'size', 'batch-size', 'lr', 'seed', 'order', 'ordering', 'ordering-seed', 'smoothing', 'states', 'hidden', 'masks', 'order-agnostic', 'channels', 'layers', 'model-config'];
+    const fixed = ['data', 'binarize', 'data-seed', 'label-column', 'size', 'batch-size', 'lr', 'seed', 'order', 'ordering', 'ordering-seed', 'smoothing', 'states', 'hidden', 'masks', 'order-agnostic', 'channels', 'layers', 'hidden-channels', 'model-config'];
     const changed = fixed.filter((f) => given.has(f));
     if (changed.length) {
       throw new UserError(`--resume continues '${runDir}' with its own settings; drop ${changed.map((f) => `--${f}`).join(', ')}`);

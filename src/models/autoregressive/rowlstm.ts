@@ -59,8 +59,9 @@ import {
 export interface RowLstmConfig {
   /**
    * LSTM units h of each layer; the residual stream between layers has 2h feature maps (Sec. 3.3).
-   * 16 (the paper's MNIST width) with 2 layers trains a 28 x 28 MNIST batch of 32 in ~0.3 s on two
-   * CPU cores with the wasm backend (~10 minutes per 60k-image epoch; binary data). For RGB, h >= 3.
+   * 16 (the paper's MNIST width) with 2 layers trains a 28 x 28 MNIST batch of 32 in ~0.35 s on two
+   * CPU cores with the wasm backend (~11 minutes per 60k-image epoch; binary data); 32 costs ~2.5x,
+   * 256 levels instead of 2 ~2x. For RGB, h >= 3.
    */
   hiddenChannels: number;
   /**
@@ -264,7 +265,8 @@ export class RowLstm implements GenerativeModel {
       tf.tidy(() => {
         const r0 = Math.max(0, r - reach);
         const window = imageWindow(x, n, this.spec, r0, r + 1 - r0); // [n, rows, W, C]
-        let s = tf.slice(this.features(window), [0, r - r0, 0, 0], [n, 1, W, 2 * this.config.hiddenChannels]) as tf.Tensor4D; // [n, 1, W, 2h]
+        const stream = 2 * this.config.hiddenChannels;
+        let s = tf.slice(this.features(window), [0, r - r0, 0, 0], [n, 1, W, stream]) as tf.Tensor4D; // [n, 1, W, 2h]
         const states = this.lstms.map((layer, l) => {
           const state = this.rowStep(layer, this.inputToState(layer, s), above === null ? null : above[l]);
           s = tf.add(s, layer.output.apply(state.h));

@@ -4,7 +4,7 @@
  * (pixel i, channel c) has an exactly zero gradient w.r.t. every input not before it in
  * raster-then-RGB order and a non-zero one w.r.t. some input before it (karpathy's MADE check); the
  * receptive fields are the Row LSTM's triangle and the Diagonal BiLSTM's whole past, pixel for pixel;
- * sampling's row-by-row passes give the full image's logits; training on vertical bars learns them;
+ * sampling's incremental passes give the full image's logits; training on vertical bars learns them;
  * sampling, completion, weights and memory behave.
  */
 import { before, test } from 'node:test';
@@ -106,7 +106,8 @@ test('skew shifts row r by r (right) or H - 1 - r (left); unskew and the step sp
   for (const axis of [1, 2] as const) {
     const steps = splitSteps(big, axis);
     assert.equal(steps.length, big.shape[axis]);
-    assert.deepEqual(steps[3].arraySync(), tf.slice(big, axis === 1 ? [0, 3, 0, 0] : [0, 0, 3, 0], axis === 1 ? [2, 1, 11, 3] : [2, 5, 1, 3]).arraySync());
+    const third = axis === 1 ? tf.slice(big, [0, 3, 0, 0], [2, 1, 11, 3]) : tf.slice(big, [0, 0, 3, 0], [2, 5, 1, 3]);
+    assert.deepEqual(steps[3].arraySync(), third.arraySync());
     assert.deepEqual(concatSteps(steps, axis).arraySync(), big.arraySync());
   }
   tf.dispose([x, big]);
@@ -189,7 +190,9 @@ function observedFields(model: PixelRnn, H: number, W: number): Set<number>[] {
   for (let p = 0; p < H * W; p++) {
     const select = new Float32Array(B * H * W);
     for (let b = 0; b < B; b++) select[b * H * W + p] = 1;
-    const g = tf.tidy(() => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(model.logits(input as tf.Tensor4D), tf.tensor4d(select, [B, H, W, 1]))))(x));
+    const s = tf.tensor4d(select, [B, H, W, 1]);
+    const g = tf.tidy(() => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(model.logits(input as tf.Tensor4D), s)))(x));
+    s.dispose();
     const grad = g.dataSync();
     g.dispose();
     const field = new Set<number>();
@@ -337,7 +340,7 @@ function referenceFill(model: PixelRnn, x: Float32Array, n: number, missing: Uin
 }
 
 for (const { name, make } of MODELS) {
-  test(`${name}: sample and complete draw what full-image passes would (the row-by-row passes are exact)`, async () => {
+  test(`${name}: sample and complete draw what full-image passes would (the incremental passes are exact)`, async () => {
     // firstKernel 3 on 5 rows: the Row LSTM's first-layer windows are cropped above.
     const shape = [5, 4, 3];
     const D = 60;
