@@ -125,32 +125,32 @@ export class Nade implements GenerativeModel {
     return this.fill(Float32Array.from(batch.x), batch.n, missing, rng);
   }
 
-  /** Ancestral sampling with the running pre-activation (Eq. 4): O(DH) per example. */
+  /**
+   * Ancestral sampling with the running pre-activation (Eq. 4): O(DH) per example, in plain JS on
+   * the weights read once (a per-step tensor op would cost more in call overhead than in arithmetic).
+   */
   private fill(x: Float32Array, n: number, missing: Uint8Array, rng: Rng): Float32Array {
     const D = this.ordering.size;
+    const H = this.config.hidden;
     const order = this.ordering.order;
-    let a = tf.tidy(() => tf.tile(tf.reshape(this.c, [1, -1]), [n, 1])); // [n, H]
-    const Wt = tf.transpose(this.W); // [D, H]: row t = input weights of step t
-    const Vt = tf.transpose(this.V); // [D, H]
-    const column = new Float32Array(n);
-    for (let t = 0; t < D; t++) {
-      const i = order[t];
-      if (missing[i]) {
-        const p = tf.tidy(() => {
-          const vt = tf.slice(Vt, [t, 0], [1, -1]); // [1, H]
-          const bt = tf.slice(this.b, [t], [1]);
-          return tf.sigmoid(tf.add(tf.sum(tf.mul(tf.sigmoid(a), vt), 1), bt)); // [n]
-        });
-        const probs = p.dataSync();
-        p.dispose();
-        for (let k = 0; k < n; k++) x[k * D + i] = rng.uniform() < probs[k] ? 1 : 0;
+    const W = this.W.dataSync(); // [H, D]
+    const V = this.V.dataSync(); // [H, D]
+    const b = this.b.dataSync();
+    const c = this.c.dataSync();
+    const a = new Float64Array(H);
+    for (let k = 0; k < n; k++) {
+      const xk = x.subarray(k * D, (k + 1) * D);
+      a.set(c);
+      for (let t = 0; t < D; t++) {
+        const i = order[t];
+        if (missing[i]) {
+          let logit = b[t];
+          for (let h = 0; h < H; h++) logit += V[h * D + t] / (1 + Math.exp(-a[h]));
+          xk[i] = rng.uniform() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+        }
+        if (xk[i] !== 0) for (let h = 0; h < H; h++) a[h] += xk[i] * W[h * D + t];
       }
-      for (let k = 0; k < n; k++) column[k] = x[k * D + i];
-      const next = tf.tidy(() => tf.add(a, tf.mul(tf.tensor2d(column, [n, 1]), tf.slice(Wt, [t, 0], [1, -1]))));
-      a.dispose();
-      a = next;
     }
-    tf.dispose([a, Wt, Vt]);
     return x;
   }
 

@@ -150,7 +150,7 @@ export function standardNormals(rng: Rng, n: number): Float32Array {
 
 /** Class labels as a one-hot float matrix, [n] -> [n, K]; not on any gradient path. */
 export function oneHotLabels(labels: Int32Array, K: number): tf.Tensor2D {
-  return tf.oneHot(tf.tensor1d(labels, 'int32'), K, 1, 0, 'float32') as tf.Tensor2D;
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), K, 1, 0, 'float32') as tf.Tensor2D);
 }
 
 // ---------------------------------------------------------------------------------------------

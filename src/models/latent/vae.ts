@@ -228,12 +228,9 @@ export class Vae implements GenerativeModel {
     for (let start = 0; start < batch.n; start += block) {
       const b = Math.min(block, batch.n - start);
       // 1. Encode the block once.
-      const [x, y, mu, logVar] = tf.tidy(() => {
-        const xb = tf.tensor2d(batch.x.subarray(start * this.D, (start + b) * this.D), [b, this.D]);
-        const yb = this.conditioning(batch.labels?.subarray(start, start + b), b);
-        const q = this.posterior(xb, yb);
-        return [xb, yb, q.mu, q.logVar] as const;
-      });
+      const x = tf.tensor2d(batch.x.subarray(start * this.D, (start + b) * this.D), [b, this.D]);
+      const y = this.conditioning(batch.labels?.subarray(start, start + b), b);
+      const { mu, logVar } = this.posterior(x, y);
       // 2. Running log-sum-exp of log w_j over chunks of samples, in float64.
       const acc = new Float64Array(b).fill(-Infinity);
       const S = Math.max(1, Math.floor(this.rowsPerPass / b));
