@@ -6,6 +6,8 @@
  *   BatchMatMul, _FusedMatMul  transposed operands: ~10x faster (transpose first, then plain)
  *   Conv2DBackpropFilter       missing on wasm, so conv nets could not train (now a forward conv)
  *   Conv2DBackpropInput        ~2.4 GFLOP/s stock; now one forward conv over s x s phases
+ *   Slice, SplitV, Unpack,     stock Slice copies its whole source out of the heap per call (and
+ *   StridedSlice (stride 1)    the others call it per output); now only the kept runs are copied
  *
  * Not covered: DepthwiseConv2dNativeBackpropFilter / ...BackpropInput are also unregistered on
  * wasm (tfjs 4.22), so a depthwise-separable net cannot train there.
@@ -19,15 +21,21 @@ import {
   Conv2DBackpropInput,
   getKernel,
   registerKernel,
+  Slice,
+  SplitV,
+  StridedSlice,
   unregisterKernel,
+  Unpack,
 } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { transposeFirstMatMul } from './matmul.js';
+import { sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
 
 export { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 export { conv2dBackpropInput } from './conv2dBackpropInput.js';
 export { transposeFirstMatMul } from './matmul.js';
+export { planSlice, sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
 
 interface Replacement {
   kernelName: string;
@@ -40,6 +48,12 @@ const REPLACEMENTS: readonly Replacement[] = [
   { kernelName: _FusedMatMul, make: (o) => o && transposeFirstMatMul(o.kernelFunc) },
   { kernelName: Conv2DBackpropFilter, make: () => conv2dBackpropFilter },
   { kernelName: Conv2DBackpropInput, make: () => conv2dBackpropInput },
+  // The stock SplitV, Unpack and StridedSlice import the stock slice function directly, so they
+  // are replaced too; each keeps its original for dtypes copied elsewhere (string).
+  { kernelName: Slice, make: (o) => o && sliceKernel(o.kernelFunc) },
+  { kernelName: SplitV, make: (o) => o && splitVKernel(o.kernelFunc) },
+  { kernelName: Unpack, make: (o) => o && unpackKernel(o.kernelFunc) },
+  { kernelName: StridedSlice, make: (o) => o && stridedSliceKernel(o.kernelFunc) },
 ];
 
 /**

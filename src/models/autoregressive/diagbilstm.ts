@@ -49,9 +49,9 @@ import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { gateBias, gateMask, GATES, concatSteps, lstmCell, skew, splitSteps, unskew } from '../../nn/lstm.js';
 import { MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
-import { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
-import type { Batch, Capabilities, GenerativeModel, NamedArray, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
 import {
   checkImageBatch,
   checkImageSpec,
@@ -119,13 +119,10 @@ interface DiagonalLayer {
   output: MaskedConv2d;
 }
 
-export class DiagonalBiLstm implements GenerativeModel {
+export class DiagonalBiLstm extends NeuralModel<DiagonalBiLstmConfig> implements GenerativeModel {
   readonly name = 'diagbilstm';
   readonly capabilities = DIAGBILSTM_CAPABILITIES;
-  readonly optimizerNames = ['main'];
-  readonly config: DiagonalBiLstmConfig;
   private readonly spec: ImageSpec;
-  private readonly params: Parameters;
   private readonly first: MaskedConv2d;
   private readonly lstms: DiagonalLayer[] = [];
   private readonly head: [MaskedConv2d, MaskedConv2d];
@@ -133,7 +130,7 @@ export class DiagonalBiLstm implements GenerativeModel {
   private readonly inputMask: tf.Tensor4D;
 
   constructor(config: Partial<DiagonalBiLstmConfig>, readonly inputShape: number[]) {
-    this.config = { ...DIAGBILSTM_DEFAULTS, ...config };
+    super({ ...DIAGBILSTM_DEFAULTS, ...config });
     const { hiddenChannels: h, layers, firstKernel, levels, seed } = this.config;
     this.spec = checkImageSpec('diagbilstm', inputShape, levels);
     const C = this.spec.colors;
@@ -147,7 +144,6 @@ export class DiagonalBiLstm implements GenerativeModel {
     const unitMask = maskValues({ kernel: 1, inChannels: 2 * h, outChannels: h, mask: 'B', groups: C }); // [1, 1, 2h, h]
     this.inputMask = tf.tensor4d(gateMask(unitMask, h), [1, 1, 2 * h, GATES * h]);
 
-    this.params = new Parameters(new Rng(seed));
     const conv = (name: string, k: number, inChannels: number, outChannels: number, mask: 'A' | 'B') =>
       new MaskedConv2d(this.params, name, { kernel: k, inChannels, outChannels, mask, groups: C });
     const lstm = (name: string): DiagonalLstm => ({
@@ -381,25 +377,13 @@ export class DiagonalBiLstm implements GenerativeModel {
     };
   }
 
-  getConfig(): Record<string, unknown> {
-    return { ...this.config };
-  }
-
-  getWeights(): NamedArray[] {
-    return this.params.getWeights();
-  }
-
-  setWeights(weights: NamedArray[]): void {
-    this.params.setWeights(weights);
-  }
-
   /** Number of scalar parameters (masked-out weights included). */
   parameterCount(): number {
     return this.params.count();
   }
 
-  dispose(): void {
-    this.params.dispose();
+  override dispose(): void {
+    super.dispose();
     this.inputMask.dispose();
     for (const layer of [this.first, ...this.lstms.map((l) => l.output), ...this.head]) layer.dispose();
   }

@@ -40,10 +40,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
 import { Ordering } from '../ordering.js';
-import type { Batch, GenerativeModel, NamedArray, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
 import { bernoulliLogProb } from './binary.js';
 import { EXACT_BINARY_AR } from './fvsbn.js';
 
@@ -87,20 +87,17 @@ function read(f: () => tf.Tensor): Float32Array {
   return values;
 }
 
-export class Eonade implements GenerativeModel {
+export class Eonade extends NeuralModel<EonadeConfig> implements GenerativeModel {
   readonly name = 'eonade';
   readonly capabilities = EXACT_BINARY_AR;
-  readonly optimizerNames = ['main'];
-  readonly config: EonadeConfig;
   /** The K orderings of the evaluation ensemble, drawn from the seed. */
   readonly orderings: Ordering[] = [];
-  private readonly params: Parameters;
   /** Layer 0: W [2D, H_1], rows 0..D-1 take x ⊙ m, rows D..2D-1 take m; the last layer outputs D logits. */
   private readonly layers: { W: tf.Variable; b: tf.Variable }[] = [];
   private readonly D: number;
 
   constructor(config: Partial<EonadeConfig>, readonly inputShape: number[]) {
-    this.config = { ...EONADE_DEFAULTS, ...config };
+    super({ ...EONADE_DEFAULTS, ...config });
     // One layer may be given as a plain number (--hidden 500).
     if (typeof this.config.hidden === 'number') this.config.hidden = [this.config.hidden];
     const { hidden, evalOrderings: K, seed } = this.config;
@@ -108,7 +105,6 @@ export class Eonade implements GenerativeModel {
     check(Number.isInteger(K) && K >= 1 && K <= 1024, `eonade: evalOrderings must be an integer in 1..1024, got ${K}`);
     this.D = inputShape.reduce((a, b) => a * b, 1);
     check(this.D >= 1, 'eonade needs at least 1 variable');
-    this.params = new Parameters(new Rng(seed));
     const sizes = [2 * this.D, ...hidden, this.D];
     for (let l = 0; l + 1 < sizes.length; l++) {
       this.layers.push({
@@ -297,19 +293,4 @@ export class Eonade implements GenerativeModel {
     return x;
   }
 
-  getConfig(): Record<string, unknown> {
-    return { ...this.config, hidden: [...this.config.hidden] };
-  }
-
-  getWeights(): NamedArray[] {
-    return this.params.getWeights();
-  }
-
-  setWeights(weights: NamedArray[]): void {
-    this.params.setWeights(weights);
-  }
-
-  dispose(): void {
-    this.params.dispose();
-  }
 }

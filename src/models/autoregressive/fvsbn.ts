@@ -10,10 +10,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/rng.js';
-import { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
-import type { Batch, Capabilities, GenerativeModel, NamedArray, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
 import { bernoulliLogProb, fillSequentially } from './binary.js';
 
 export interface FvsbnConfig {
@@ -27,27 +27,23 @@ export const FVSBN_DEFAULTS: Readonly<FvsbnConfig> = Object.freeze({ ordering: {
 
 export const EXACT_BINARY_AR: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
 
-export class Fvsbn implements GenerativeModel {
+export class Fvsbn extends NeuralModel<FvsbnConfig> implements GenerativeModel {
   readonly name = 'fvsbn';
   readonly capabilities = EXACT_BINARY_AR;
-  readonly optimizerNames = ['main'];
-  readonly config: FvsbnConfig;
   readonly ordering: Ordering;
-  private readonly params: Parameters;
   private readonly weights: tf.Variable;
   private readonly bias: tf.Variable;
   /** M[i, j] = 1 iff variable i comes before variable j. */
   private readonly mask: tf.Tensor2D;
 
   constructor(config: Partial<FvsbnConfig>, readonly inputShape: number[]) {
-    this.config = { ...FVSBN_DEFAULTS, ...config };
+    super({ ...FVSBN_DEFAULTS, ...config });
     this.ordering = new Ordering(this.config.ordering, inputShape);
     const D = this.ordering.size;
     const mask = new Float32Array(D * D);
     const pos = this.ordering.position;
     for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) mask[i * D + j] = pos[i] < pos[j] ? 1 : 0;
     this.mask = tf.tensor2d(mask, [D, D]);
-    this.params = new Parameters(new Rng(this.config.seed));
     // Small weights: each unit starts near the independent model.
     this.weights = this.params.add('W', [D, D], { type: 'normal', std: 0.01 });
     this.bias = this.params.add('b', [D], { type: 'zeros' });
@@ -84,20 +80,8 @@ export class Fvsbn implements GenerativeModel {
     return fillSequentially((x) => this.logits(x), Float32Array.from(batch.x), batch.n, this.ordering.order, missing, rng);
   }
 
-  getConfig(): Record<string, unknown> {
-    return { ...this.config };
-  }
-
-  getWeights(): NamedArray[] {
-    return this.params.getWeights();
-  }
-
-  setWeights(weights: NamedArray[]): void {
-    this.params.setWeights(weights);
-  }
-
-  dispose(): void {
-    this.params.dispose();
+  override dispose(): void {
+    super.dispose();
     this.mask.dispose();
   }
 }

@@ -14,10 +14,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
-import type { Batch, GenerativeModel, NamedArray, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
 import { bernoulliLogProb, fillSequentially } from './binary.js';
 import { EXACT_BINARY_AR } from './fvsbn.js';
 
@@ -77,18 +77,15 @@ function maskMatrix(from: Int32Array, to: Int32Array, connected: (from: number, 
   return m;
 }
 
-export class Made implements GenerativeModel {
+export class Made extends NeuralModel<MadeConfig> implements GenerativeModel {
   readonly name = 'made';
   readonly capabilities = EXACT_BINARY_AR;
-  readonly optimizerNames = ['main'];
-  readonly config: MadeConfig;
-  private readonly params: Parameters;
   private readonly layers: { W: tf.Variable; b: tf.Variable }[] = [];
   private readonly maskSets: { ordering: Ordering; masks: tf.Tensor2D[] }[] = [];
   private readonly D: number;
 
   constructor(config: Partial<MadeConfig>, readonly inputShape: number[]) {
-    this.config = { ...MADE_DEFAULTS, ...config };
+    super({ ...MADE_DEFAULTS, ...config });
     // One layer may be given as a plain number (--hidden 500).
     if (typeof this.config.hidden === 'number') this.config.hidden = [this.config.hidden];
     const { hidden, masks } = this.config;
@@ -96,7 +93,6 @@ export class Made implements GenerativeModel {
     check(Number.isInteger(masks) && masks >= 1 && masks <= 256, `made: masks must be an integer in 1..256, got ${masks}`);
     this.D = inputShape.reduce((a, b) => a * b, 1);
     check(this.D >= 2, 'made needs at least 2 variables');
-    this.params = new Parameters(new Rng(this.config.seed));
     const sizes = [this.D, ...hidden, this.D];
     for (let l = 0; l + 1 < sizes.length; l++) {
       this.layers.push({
@@ -176,20 +172,8 @@ export class Made implements GenerativeModel {
     return fillSequentially((v) => this.logits(v, 0), Float32Array.from(batch.x), batch.n, this.maskSets[0].ordering.order, missing, rng);
   }
 
-  getConfig(): Record<string, unknown> {
-    return { ...this.config, hidden: [...this.config.hidden] };
-  }
-
-  getWeights(): NamedArray[] {
-    return this.params.getWeights();
-  }
-
-  setWeights(weights: NamedArray[]): void {
-    this.params.setWeights(weights);
-  }
-
-  dispose(): void {
-    this.params.dispose();
+  override dispose(): void {
+    super.dispose();
     for (const set of this.maskSets) tf.dispose(set.masks);
   }
 }

@@ -14,10 +14,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
-import type { Batch, GenerativeModel, NamedArray, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
 import { bernoulliLogProb } from './binary.js';
 import { EXACT_BINARY_AR } from './fvsbn.js';
 
@@ -39,13 +39,10 @@ export const NADE_DEFAULTS: Readonly<NadeConfig> = Object.freeze({
 /** Largest [B, H, D] activation tensor built for scoring (2^24 floats = 64 MiB). */
 const MAX_ACTIVATIONS = 2 ** 24;
 
-export class Nade implements GenerativeModel {
+export class Nade extends NeuralModel<NadeConfig> implements GenerativeModel {
   readonly name = 'nade';
   readonly capabilities = EXACT_BINARY_AR;
-  readonly optimizerNames = ['main'];
-  readonly config: NadeConfig;
   readonly ordering: Ordering;
-  private readonly params: Parameters;
   /** [H, D], column t: input weights of variable o(t). */
   private readonly W: tf.Variable;
   /** [H] */
@@ -58,13 +55,12 @@ export class Nade implements GenerativeModel {
   private readonly orderIndex: tf.Tensor1D;
 
   constructor(config: Partial<NadeConfig>, readonly inputShape: number[]) {
-    this.config = { ...NADE_DEFAULTS, ...config };
+    super({ ...NADE_DEFAULTS, ...config });
     const { hidden: H } = this.config;
     check(Number.isInteger(H) && H >= 1, `nade: hidden must be an integer >= 1, got ${H}`);
     this.ordering = new Ordering(this.config.ordering, inputShape);
     const D = this.ordering.size;
     this.orderIndex = tf.tensor1d(this.ordering.order, 'int32');
-    this.params = new Parameters(new Rng(this.config.seed));
     this.W = this.params.add('W', [H, D], { type: 'glorot', fanIn: D, fanOut: H });
     this.c = this.params.add('c', [H, 1], { type: 'zeros' });
     this.V = this.params.add('V', [H, D], { type: 'glorot', fanIn: H, fanOut: D });
@@ -154,20 +150,8 @@ export class Nade implements GenerativeModel {
     return x;
   }
 
-  getConfig(): Record<string, unknown> {
-    return { ...this.config };
-  }
-
-  getWeights(): NamedArray[] {
-    return this.params.getWeights();
-  }
-
-  setWeights(weights: NamedArray[]): void {
-    this.params.setWeights(weights);
-  }
-
-  dispose(): void {
-    this.params.dispose();
+  override dispose(): void {
+    super.dispose();
     this.orderIndex.dispose();
   }
 }

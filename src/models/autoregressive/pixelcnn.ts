@@ -33,9 +33,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { MaskedConv2d } from '../../nn/maskedConv2d.js';
-import { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
-import type { Batch, Capabilities, GenerativeModel, NamedArray, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
 import { bernoulliLogProb } from './binary.js';
 
 export interface PixelCnnConfig {
@@ -81,24 +81,21 @@ interface ResidualBlock {
   expand: MaskedConv2d;
 }
 
-export class PixelCnn implements GenerativeModel {
+export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeModel {
   readonly name = 'pixelcnn';
   readonly capabilities = PIXELCNN_CAPABILITIES;
-  readonly optimizerNames = ['main'];
-  readonly config: PixelCnnConfig;
   /** How many pixels up, left and right the output at a pixel can see (see the header). */
   readonly reach: number;
   private readonly height: number;
   private readonly width: number;
   /** Colour channels C (1 or 3); also the number of mask channel groups. */
   private readonly colors: number;
-  private readonly params: Parameters;
   private readonly first: MaskedConv2d;
   private readonly blocks: ResidualBlock[] = [];
   private readonly head: [MaskedConv2d, MaskedConv2d];
 
   constructor(config: Partial<PixelCnnConfig>, readonly inputShape: number[]) {
-    this.config = { ...PIXELCNN_DEFAULTS, ...config };
+    super({ ...PIXELCNN_DEFAULTS, ...config });
     const { channels: h, layers, firstKernel, kernel, levels, seed } = this.config;
     check(
       inputShape.length === 3 && inputShape.every((d) => Number.isInteger(d) && d >= 1),
@@ -121,7 +118,6 @@ export class PixelCnn implements GenerativeModel {
     this.colors = C;
     this.reach = (firstKernel - 1) / 2 + (layers * (kernel - 1)) / 2;
 
-    this.params = new Parameters(new Rng(seed));
     const conv = (name: string, k: number, inChannels: number, outChannels: number, mask: 'A' | 'B') =>
       new MaskedConv2d(this.params, name, { kernel: k, inChannels, outChannels, mask, groups: C });
     this.first = conv('input', firstKernel, C, h, 'A');
@@ -283,25 +279,13 @@ export class PixelCnn implements GenerativeModel {
     });
   }
 
-  getConfig(): Record<string, unknown> {
-    return { ...this.config };
-  }
-
-  getWeights(): NamedArray[] {
-    return this.params.getWeights();
-  }
-
-  setWeights(weights: NamedArray[]): void {
-    this.params.setWeights(weights);
-  }
-
   /** Number of scalar parameters (masked-out weights included). */
   parameterCount(): number {
     return this.params.count();
   }
 
-  dispose(): void {
-    this.params.dispose();
+  override dispose(): void {
+    super.dispose();
     for (const layer of [this.first, ...this.blocks.flatMap((b) => [b.reduce, b.conv, b.expand]), ...this.head]) layer.dispose();
   }
 }

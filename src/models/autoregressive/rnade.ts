@@ -37,10 +37,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
-import type { Batch, Capabilities, GenerativeModel, NamedArray, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
 
 export interface RnadeConfig {
   /** Hidden units H of the shared layer. */
@@ -105,13 +105,10 @@ export interface MixtureParams {
   stds: tf.Tensor3D;
 }
 
-export class Rnade implements GenerativeModel {
+export class Rnade extends NeuralModel<RnadeConfig> implements GenerativeModel {
   readonly name = 'rnade';
   readonly capabilities = RNADE_CAPABILITIES;
-  readonly optimizerNames = ['main'];
-  readonly config: RnadeConfig;
   readonly ordering: Ordering;
-  private readonly params: Parameters;
   /** [H, D], column t: input weights of variable o(t). */
   private readonly W: tf.Variable;
   /** [H, 1] */
@@ -130,7 +127,7 @@ export class Rnade implements GenerativeModel {
   private readonly orderIndex: tf.Tensor1D;
 
   constructor(config: Partial<RnadeConfig>, readonly inputShape: number[]) {
-    this.config = { ...RNADE_DEFAULTS, ...config };
+    super({ ...RNADE_DEFAULTS, ...config });
     const { hidden: H, components: C, minStd, dequantize } = this.config;
     check(Number.isInteger(H) && H >= 1, `rnade: hidden must be an integer >= 1, got ${H}`);
     check(Number.isInteger(C) && C >= 1, `rnade: components must be an integer >= 1, got ${C}`);
@@ -139,7 +136,6 @@ export class Rnade implements GenerativeModel {
     this.ordering = new Ordering(this.config.ordering, inputShape);
     const D = this.ordering.size;
     this.orderIndex = tf.tensor1d(this.ordering.order, 'int32');
-    this.params = new Parameters(new Rng(this.config.seed));
     this.W = this.params.add('W', [H, D], { type: 'glorot', fanIn: D, fanOut: H });
     this.c = this.params.add('c', [H, 1], { type: 'zeros' });
     this.rho = this.params.add('rho', [1, D], { type: 'constant', value: 1 });
@@ -280,20 +276,8 @@ export class Rnade implements GenerativeModel {
     return x;
   }
 
-  getConfig(): Record<string, unknown> {
-    return { ...this.config };
-  }
-
-  getWeights(): NamedArray[] {
-    return this.params.getWeights();
-  }
-
-  setWeights(weights: NamedArray[]): void {
-    this.params.setWeights(weights);
-  }
-
-  dispose(): void {
-    this.params.dispose();
+  override dispose(): void {
+    super.dispose();
     this.orderIndex.dispose();
   }
 }

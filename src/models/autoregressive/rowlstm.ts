@@ -41,9 +41,9 @@ import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { gateBias, gateMask, GATES, concatSteps, lstmCell, splitSteps } from '../../nn/lstm.js';
 import { MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
-import { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
-import type { Batch, Capabilities, GenerativeModel, NamedArray, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
 import {
   checkImageBatch,
   checkImageSpec,
@@ -105,19 +105,16 @@ interface RowLstmLayer {
   output: MaskedConv2d;
 }
 
-export class RowLstm implements GenerativeModel {
+export class RowLstm extends NeuralModel<RowLstmConfig> implements GenerativeModel {
   readonly name = 'rowlstm';
   readonly capabilities = ROWLSTM_CAPABILITIES;
-  readonly optimizerNames = ['main'];
-  readonly config: RowLstmConfig;
   private readonly spec: ImageSpec;
-  private readonly params: Parameters;
   private readonly first: MaskedConv2d;
   private readonly lstms: RowLstmLayer[] = [];
   private readonly head: [MaskedConv2d, MaskedConv2d];
 
   constructor(config: Partial<RowLstmConfig>, readonly inputShape: number[]) {
-    this.config = { ...ROWLSTM_DEFAULTS, ...config };
+    super({ ...ROWLSTM_DEFAULTS, ...config });
     const { hiddenChannels: h, layers, firstKernel, levels, seed } = this.config;
     this.spec = checkImageSpec('rowlstm', inputShape, levels);
     const C = this.spec.colors;
@@ -129,7 +126,6 @@ export class RowLstm implements GenerativeModel {
     );
     check(Number.isInteger(seed), `rowlstm: seed must be an integer, got ${seed}`);
 
-    this.params = new Parameters(new Rng(seed));
     const conv = (name: string, k: number, inChannels: number, outChannels: number, mask: 'A' | 'B') =>
       new MaskedConv2d(this.params, name, { kernel: k, inChannels, outChannels, mask, groups: C });
     this.first = conv('input', firstKernel, C, 2 * h, 'A');
@@ -292,25 +288,13 @@ export class RowLstm implements GenerativeModel {
     };
   }
 
-  getConfig(): Record<string, unknown> {
-    return { ...this.config };
-  }
-
-  getWeights(): NamedArray[] {
-    return this.params.getWeights();
-  }
-
-  setWeights(weights: NamedArray[]): void {
-    this.params.setWeights(weights);
-  }
-
   /** Number of scalar parameters (masked-out weights included). */
   parameterCount(): number {
     return this.params.count();
   }
 
-  dispose(): void {
-    this.params.dispose();
+  override dispose(): void {
+    super.dispose();
     for (const layer of this.lstms) {
       layer.inputMask.dispose();
       layer.output.dispose();

@@ -275,9 +275,9 @@ export class Encoder {
         if (y) {
           const K = this.spec.classes;
           const planes = tf.mul(tf.ones([B, H, W, 1]), tf.reshape(y, [B, 1, 1, K])); // [B, H, W, K]
-          maps = tf.concat([maps, planes], 3); // [B, H, W, C + K]
+          maps = tf.concat([maps, planes as tf.Tensor4D], 3); // [B, H, W, C + K]
         }
-        for (const { filter, bias } of this.convs) maps = tf.relu(tf.add(tf.conv2d(maps, filter as tf.Tensor4D, STRIDE, 'same'), bias));
+        for (const { filter, bias } of this.convs) maps = tf.relu(tf.add(tf.conv2d(maps, filter as tf.Tensor4D, STRIDE, 'same'), bias)) as tf.Tensor4D;
         h = tf.reshape(maps, [B, -1]); // [B, h * w * c]
       } else {
         h = y ? tf.concat([x, y], 1) : x; // [B, D + K]
@@ -341,7 +341,7 @@ export class Decoder {
       this.deconvs.forEach(({ filter, bias }, j) => {
         const i = shapes.length - 1 - j; // undoes encoder convolution i
         const [oh, ow] = i > 0 ? shapes[i - 1] : this.spec.inputShape;
-        const oc = filter.shape[2];
+        const oc = filter.shape[2]!;
         const out = tf.add(tf.conv2dTranspose(maps, filter as tf.Tensor4D, [N, oh, ow, oc], STRIDE, 'same'), bias) as tf.Tensor4D;
         maps = i > 0 ? tf.relu(out) : out;
       });
@@ -396,6 +396,11 @@ export class Likelihood {
     return tf.tidy(() =>
       this.theta ? (tf.add(tf.exp(this.theta), this.minStd) as tf.Tensor1D) : tf.fill([this.D], this.decoderStd as number),
     );
+  }
+
+  /** Data as the encoder sees it: 8-bit levels scaled to [0, 1], other kinds as they are. */
+  encoderInput(x: tf.Tensor2D): tf.Tensor2D {
+    return this.kind === 'logistic' ? tf.div(x, LEVELS - 1) : x;
   }
 
   /** Rejects values the distribution cannot score (a silent wrong answer otherwise). */

@@ -113,7 +113,7 @@ export class Vae implements GenerativeModel {
 
   /** q(z|x): mu and log sigma^2, [B, L] each. `y` is the one-hot label [B, K] of a CVAE, else null. */
   posterior(x: tf.Tensor2D, y: tf.Tensor2D | null): { mu: tf.Tensor2D; logVar: tf.Tensor2D } {
-    const [mu, logVar] = this.encoder.apply(x, y);
+    const [mu, logVar] = tf.tidy(() => this.encoder.apply(this.likelihood.encoderInput(x), y));
     return { mu, logVar };
   }
 
@@ -125,8 +125,8 @@ export class Vae implements GenerativeModel {
     return tf.tidy(() => {
       const { mu, logVar } = this.posterior(x, y);
       const [B, L] = mu.shape;
-      const z = tf.reshape(reparameterize(mu, logVar, tf.reshape(eps, [1, B, L])), [B, L]); // [B, L]
-      const out = tf.reshape(this.decoder.apply(z, y), [1, B, this.D]); // [1, B, D]
+      const z = tf.reshape(reparameterize(mu, logVar, tf.reshape(eps, [1, B, L]) as tf.Tensor3D), [B, L]) as tf.Tensor2D; // [B, L]
+      const out = tf.reshape(this.decoder.apply(z, y), [1, B, this.D]) as tf.Tensor3D; // [1, B, D]
       const reconstruction = tf.reshape(this.likelihood.logProb(x, out), [B]) as tf.Tensor1D;
       return { reconstruction, kl: gaussianKl(mu, logVar) };
     });
@@ -138,7 +138,7 @@ export class Vae implements GenerativeModel {
       const [S, B, L] = eps.shape;
       const z = reparameterize(mu, logVar, eps); // [S, B, L]
       const labels = y ? tf.tile(y, [S, 1]) : null; // [S * B, K], sample-major like z
-      const out = tf.reshape(this.decoder.apply(tf.reshape(z, [S * B, L]), labels), [S, B, this.D]); // [S, B, D]
+      const out = tf.reshape(this.decoder.apply(tf.reshape(z, [S * B, L]), labels), [S, B, this.D]) as tf.Tensor3D; // [S, B, D]
       return { logLikelihood: this.likelihood.logProb(x, out), logPriorRatio: logPriorRatio(z, eps, logVar) };
     });
   }

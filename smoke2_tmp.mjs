@@ -1,0 +1,13 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from './dist/src/core/engine.js';
+import { Rng } from './dist/src/core/rng.js';
+import { Vae } from './dist/src/models/latent/vae.js';
+await initBackend('wasm');
+const D = 16, rng = new Rng(1);
+const u8 = Float32Array.from({ length: 4 * D }, () => rng.int(256));
+u8[0]=0; u8[1]=255;
+const m = new Vae({ hidden: [8], latent: 2, decoder: 'logistic' }, [D]);
+const x = tf.tensor2d(u8, [4, D]);
+const eps = tf.zeros([4, 2]);
+const r = tf.variableGrads(() => { const t = m.elboTerms(x, eps, null); t.reconstruction.print(); t.kl.print(); return tf.sum(t.reconstruction); }, m.params.list());
+for (const [k, g] of Object.entries(r.grads)) console.log(k, g.shape, Array.from(g.dataSync()).slice(0,4));

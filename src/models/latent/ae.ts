@@ -1,0 +1,118 @@
+/**
+ * A plain deterministic autoencoder: x -> encoder -> code z -> decoder -> x^, trained on the
+ * reconstruction term alone, -log p(x | z = enc(x)) (Bernoulli: cross-entropy; Gaussian with a
+ * fixed sigma: squared error / 2 sigma^2 + const), with no prior and no KL.
+ *
+ * It is here to contrast with the VAE (same networks, ./common.ts): nothing ties the codes to
+ * N(0, I), so `sample` (decode z ~ N(0, I)) lands mostly where no training code lies and gives poor
+ * images, and the model has no likelihood (capabilities.density 'implicit', no logProb).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { check } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import { Parameters } from '../../nn/parameters.js';
+import { gradientStep } from '../../nn/step.js';
+import { dequantize } from '../autoregressive/rnade.js';
+import type { Batch, Capabilities, GenerativeModel, NamedArray, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, standardNormals, validateNetConfig, type LatentNetConfig } from './common.js';
+
+export type AeConfig = LatentNetConfig;
+
+export const AE_DEFAULTS: Readonly<AeConfig> = LATENT_NET_DEFAULTS;
+
+export const AE_CAPABILITIES: Capabilities = Object.freeze({ density: 'implicit', latent: true, conditional: false, completion: false });
+
+export class Autoencoder implements GenerativeModel {
+  readonly name = 'ae';
+  readonly capabilities = AE_CAPABILITIES;
+  readonly optimizerNames = ['main'];
+  readonly config: AeConfig;
+  readonly latentSize: number;
+  readonly params: Parameters;
+  private readonly encoder: Encoder;
+  private readonly decoder: Decoder;
+  private readonly likelihood: Likelihood;
+  private readonly D: number;
+
+  constructor(config: Partial<AeConfig>, readonly inputShape: number[]) {
+    this.config = { ...AE_DEFAULTS, ...config };
+    validateNetConfig('ae', this.config, inputShape);
+    this.D = inputShape.reduce((a, b) => a * b, 1);
+    this.latentSize = this.config.latent;
+    this.params = new Parameters(new Rng(this.config.seed));
+    const spec = { ...this.config, inputShape, classes: 0 };
+    this.encoder = new Encoder(this.params, spec, ['code']);
+    this.decoder = new Decoder(this.params, spec);
+    this.likelihood = new Likelihood(this.params, this.config.decoder, this.D, this.config.decoderStd, this.config.minStd, this.config.dequantize);
+  }
+
+  /** -log p(x | dec(enc(x))) per example, [B]. */
+  reconstructionLoss(x: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => {
+      const [code] = this.encoder.apply(this.likelihood.encoderInput(x), null);
+      const out = tf.reshape(this.decoder.apply(code, null), [1, x.shape[0], this.D]) as tf.Tensor3D; // [1, B, D]
+      return tf.neg(tf.reshape(this.likelihood.logProb(x, out), [x.shape[0]])) as tf.Tensor1D;
+    });
+  }
+
+  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    this.checkBatch(batch);
+    const values = this.config.dequantize ? dequantize(batch.x, ctx.rng) : batch.x;
+    return gradientStep(ctx.optimizers.main, this.params.list(), () => {
+      const loss = tf.mean(this.reconstructionLoss(tf.tensor2d(values, [batch.n, this.D]))) as tf.Scalar;
+      return { loss, reconstruction: tf.neg(loss) as tf.Scalar };
+    });
+  }
+
+  /** The codes enc(x), [n * latentSize]. */
+  async encode(batch: Batch): Promise<Float32Array> {
+    this.checkBatch(batch);
+    const code = tf.tidy(() => this.encoder.apply(this.likelihood.encoderInput(tf.tensor2d(batch.x, [batch.n, this.D])), null)[0]);
+    const out = (await code.data()) as Float32Array;
+    code.dispose();
+    return out;
+  }
+
+  /** Decoder means for codes [n * latentSize], in data units (Bernoulli: probabilities). */
+  async decode(z: Float32Array, n: number): Promise<Float32Array> {
+    check(z.length === n * this.latentSize, () => `ae: expected ${n} x ${this.latentSize} codes, got ${z.length}`);
+    const mean = tf.tidy(() => this.likelihood.mean(this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null)));
+    const out = (await mean.data()) as Float32Array;
+    mean.dispose();
+    return out;
+  }
+
+  /** Decodes z ~ N(0, T^2 I): what a VAE does, but nothing trained these codes to look Gaussian. */
+  async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
+    const T = options.temperature ?? 1;
+    check(Number.isFinite(T) && T >= 0, `ae: temperature must be a number >= 0, got ${T}`);
+    const z = standardNormals(rng, n * this.latentSize);
+    if (T !== 1) for (let i = 0; i < z.length; i++) z[i] *= T;
+    if (this.config.sampleMode === 'mean') return this.decode(z, n);
+    const out = tf.tidy(() => this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null));
+    const values = Float32Array.from(await out.data());
+    out.dispose();
+    return this.likelihood.sample(values, rng);
+  }
+
+  private checkBatch(batch: Batch): void {
+    check(batch.x.length === batch.n * this.D, () => `ae: expected ${batch.n} x ${this.D} values, got ${batch.x.length}`);
+    this.likelihood.checkData('ae', batch.x);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.config, hidden: [...this.config.hidden], channels: [...this.config.channels] };
+  }
+
+  getWeights(): NamedArray[] {
+    return this.params.getWeights();
+  }
+
+  setWeights(weights: NamedArray[]): void {
+    this.params.setWeights(weights);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Conditional VAE (Sohn, Lee & Yan 2015, "Learning Structured Output Representation using Deep
+ * Conditional Generative Models", NIPS): the VAE of ./vae.ts with a class label y as the condition,
+ *
+ *   log p(x|y) >= E_q(z|x,y)[log p(x|z,y)] - KL(q(z|x,y) || p(z))
+ *
+ * (their Eq. 4 with the roles renamed: their condition x is our label y, their output y our x).
+ * where y enters both networks as a one-hot vector: concatenated to the encoder's input (for the
+ * conv architecture, as K constant feature maps beside the image) and to z at the decoder's input.
+ * The prior stays N(0, I) (the paper's p(z|x) prior network is not needed when the condition is a
+ * class: Sohn et al. Sec. 4 condition on an input image). `elbo` and `logProb` are conditional on
+ * `batch.labels`: they bound / estimate log p(x|y).
+ *
+ * `sample(n, rng, { labels })` draws the classes asked for; without labels it cycles 0..K-1, so a
+ * grid shows every class in turn.
+ */
+import { check } from '../../core/errors.js';
+import type { Capabilities } from '../model.js';
+import { Vae, VAE_DEFAULTS, type VaeConfig } from './vae.js';
+
+export interface CvaeConfig extends VaeConfig {
+  /** Classes K of the label (the CLI passes the data set's count; 10 fits MNIST-like data). */
+  numClasses: number;
+}
+
+export const CVAE_DEFAULTS: Readonly<CvaeConfig> = Object.freeze({ ...VAE_DEFAULTS, numClasses: 10 });
+
+export const CVAE_CAPABILITIES: Capabilities = Object.freeze({ density: 'estimate', latent: true, conditional: true, completion: false });
+
+function checkedClasses(config: Partial<CvaeConfig>): number {
+  const K = config.numClasses ?? CVAE_DEFAULTS.numClasses;
+  check(Number.isInteger(K) && K >= 2, `cvae: numClasses must be an integer >= 2, got ${K}`);
+  return K;
+}
+
+export class Cvae extends Vae {
+  declare readonly config: CvaeConfig;
+  override readonly capabilities: Capabilities = CVAE_CAPABILITIES;
+
+  constructor(config: Partial<CvaeConfig>, inputShape: number[]) {
+    super({ ...CVAE_DEFAULTS, ...config }, inputShape, checkedClasses(config), 'cvae');
+  }
+
+  /** Labels as given (one per sample), else 0, 1, ..., K-1, 0, 1, ... */
+  protected override sampleLabels(n: number, labels: Int32Array | undefined): Int32Array {
+    if (labels) {
+      check(labels.length === n, () => `cvae: ${labels.length} labels for ${n} samples`);
+      return labels;
+    }
+    return Int32Array.from({ length: n }, (_, i) => i % this.numClasses);
+  }
+}

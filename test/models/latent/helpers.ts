@@ -1,0 +1,52 @@
+/** Helpers shared by the latent-variable model tests: brief training and the leak check. */
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../../../src/core/rng.js';
+import type { Batch, GenerativeModel, StepMetrics } from '../../../src/models/model.js';
+import { createOptimizers } from '../../../src/train/optimizers.js';
+
+/** `steps` Adam steps on one full batch; returns the metrics of every step. */
+export async function train(model: GenerativeModel, batch: Batch, steps: number, lr = 0.01, seed = 0): Promise<StepMetrics[]> {
+  const optimizers = createOptimizers(model, lr);
+  const rng = new Rng(seed);
+  const out: StepMetrics[] = [];
+  for (let s = 0; s < steps; s++) out.push(await model.trainStep(batch, { rng, step: s, epoch: 0, learningRate: lr, optimizers }));
+  Object.values(optimizers).forEach((o) => o.dispose());
+  return out;
+}
+
+export function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+}
+
+/** tf.memory().numTensors does not grow over training steps, sampling, scoring and the latent maps. */
+export async function assertNoLeaks(model: GenerativeModel, batch: Batch): Promise<void> {
+  const optimizers = createOptimizers(model, 0.01);
+  const rng = new Rng(0);
+  const step = (s: number) => model.trainStep(batch, { rng, step: s, epoch: 0, learningRate: 0.01, optimizers });
+  await step(0); // the optimizer creates its moments on the first step
+  const before = tf.memory().numTensors;
+  for (let s = 1; s < 3; s++) await step(s);
+  await model.sample(3, rng);
+  if (model.logProb) await model.logProb(batch, rng);
+  if (model.elbo) await model.elbo(batch, rng);
+  const z = await model.encode!(batch, rng);
+  await model.decode!(z, batch.n, batch.labels);
+  assert.equal(tf.memory().numTensors, before, `${model.name} leaks tensors`);
+  Object.values(optimizers).forEach((o) => o.dispose());
+}
+
+/** Weights copied into a fresh model (another seed) give the same codes and the same ELBO draws. */
+export async function assertWeightsRoundTrip(make: (seed: number) => GenerativeModel, batch: Batch): Promise<void> {
+  const a = make(1);
+  const b = make(2);
+  assert.notDeepEqual(await b.encode!(batch, new Rng(0)), await a.encode!(batch, new Rng(0)));
+  b.setWeights(a.getWeights());
+  assert.deepEqual(await b.encode!(batch, new Rng(0)), await a.encode!(batch, new Rng(0)));
+  assert.deepEqual(await b.sample(4, new Rng(5)), await a.sample(4, new Rng(5)));
+  if (a.elbo) assert.deepEqual(await b.elbo!(batch, new Rng(3)), await a.elbo(batch, new Rng(3)));
+  a.dispose();
+  b.dispose();
+}
