@@ -66,7 +66,16 @@ before(() => {
 after(() => unregisterWasmKernels());
 
 test('register / unregister: idempotent, restores the stock kernels', () => {
-  const names = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'];
+  const names = [
+    'BatchMatMul',
+    '_FusedMatMul',
+    'Conv2DBackpropFilter',
+    'Conv2DBackpropInput',
+    'Slice',
+    'SplitV',
+    'Unpack',
+    'StridedSlice',
+  ];
   for (const name of names) assert.ok(isWasmKernelReplaced(name), name);
   const ours = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
   registerWasmKernels();
@@ -275,6 +284,286 @@ test('numTensors and backend data ids stay flat over repeated training steps on 
   const r = tf.tensor(randomValues([2, 5]), [2, 5]);
   const optimizer = tf.train.sgd(0.01);
   const step = () => optimizer.minimize(() => tinyConvNet(params, x, r), true, params)?.dispose();
+  step();
+  const tensors = tf.memory().numTensors;
+  const dataIds = tf.engine().backend.numDataIds();
+  for (let i = 0; i < 5; i++) step();
+  assert.equal(tf.memory().numTensors, tensors, 'tensors leaked');
+  assert.equal(tf.engine().backend.numDataIds(), dataIds, 'backend data leaked');
+  optimizer.dispose();
+  tf.dispose([...params, x, r]);
+});
+
+// ---- Slice, SplitV, Unpack, StridedSlice: heap-to-heap copies, compared with cpu EXACTLY ----
+
+interface Output {
+  shape: number[];
+  dtype: string;
+  values: unknown[];
+}
+
+/** Runs every function on `backend` and returns shape, dtype and values of all their outputs. */
+async function outputsOn(backend: string, fs: (() => tf.Tensor | tf.Tensor[])[]): Promise<Output[][]> {
+  assert.ok(await tf.setBackend(backend));
+  return fs.map((f) => {
+    const out = tf.tidy(f);
+    const list = Array.isArray(out) ? out : [out];
+    const result = list.map((t) => ({ shape: t.shape.slice(), dtype: t.dtype, values: Array.from(t.dataSync() as ArrayLike<unknown>) }));
+    tf.dispose(list);
+    return result;
+  });
+}
+
+/** Every function gives the same shapes, dtypes and bit-identical values (NaN, -0) on wasm as on cpu. */
+async function assertExactOnWasm(labels: string[], fs: (() => tf.Tensor | tf.Tensor[])[]): Promise<void> {
+  const expected = await outputsOn('cpu', fs);
+  const actual = await outputsOn('wasm', fs);
+  expected.forEach((e, k) => assert.deepStrictEqual(actual[k], e, labels[k]));
+}
+
+type SliceDtype = 'float32' | 'int32' | 'bool';
+const SLICE_DTYPES: SliceDtype[] = ['float32', 'int32', 'bool'];
+
+/** Values of `dtype` for `shape`, with NaN, -0 and infinities among the floats. */
+function valuesOf(dtype: SliceDtype, shape: number[]): Float32Array | Int32Array | Uint8Array {
+  const n = shape.reduce((p, d) => p * d, 1);
+  if (dtype === 'bool') return Uint8Array.from({ length: n }, () => rng.int(2));
+  if (dtype === 'int32') return Int32Array.from({ length: n }, () => rng.int(2 ** 31) - 2 ** 30);
+  const special = [NaN, -0, Infinity, -Infinity];
+  return Float32Array.from({ length: n }, () => (rng.int(20) === 0 ? special[rng.int(4)] : rng.normal()));
+}
+
+const tensorOf = (v: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: SliceDtype) =>
+  tf.tensor(dtype === 'bool' ? Array.from(v, Boolean) : v, shape, dtype);
+
+test('slice: 400 random shapes, begins and sizes (ranks 0-6, size -1, short begin), all dtypes', async () => {
+  const labels: string[] = [];
+  const fs: (() => tf.Tensor)[] = [];
+  for (let k = 0; k < 400; k++) {
+    const rank = k < 6 ? k : 1 + rng.int(5); // ranks 0..5 once each, then 1..5
+    const shape = Array.from({ length: rank }, () => 1 + rng.int(rank > 3 ? 5 : 9));
+    if (k === 6) shape.push(1, 1); // rank 7 via trailing ones... kept below 8
+    if (rng.int(10) === 0 && rank > 0) shape[rng.int(rank)] = 0; // empty source
+    const begin = shape.map((d) => rng.int(d + 1));
+    const size: number[] = shape.map((d, i) => {
+      const r = rng.int(6);
+      if (r === 0) return -1; // to the end
+      if (r === 1) return d - begin[i]; // to the end, explicitly
+      if (r === 2) return Math.min(1, d - begin[i]);
+      return rng.int(d - begin[i] + 1);
+    });
+    const dtype = SLICE_DTYPES[k % 3];
+    const v = valuesOf(dtype, shape);
+    // Sometimes a shorter begin / size (the rest: 0 and -1), as tf.slice allows.
+    const cut = rank > 1 && rng.int(4) === 0 ? 1 + rng.int(rank - 1) : rank;
+    const [b, s] = [begin.slice(0, cut), size.slice(0, cut)];
+    labels.push(`slice ${dtype} [${shape}] begin [${b}] size [${s}]`);
+    fs.push(() => tf.slice(tensorOf(v, shape, dtype), b, s));
+  }
+  // Rank 6 explicitly (tf.slice has no rank limit; stock wasm goes through its generic path).
+  for (const dtype of SLICE_DTYPES) {
+    const shape = [2, 3, 1, 4, 2, 3];
+    const v = valuesOf(dtype, shape);
+    labels.push(`slice ${dtype} rank 6`);
+    fs.push(() => tf.slice(tensorOf(v, shape, dtype), [1, 1, 0, 1, 0, 1], [1, 2, 1, 3, -1, 2]));
+  }
+  await assertExactOnWasm(labels, fs);
+});
+
+test('slice: runs long and short, full trailing axes, mergeable outer axes', async () => {
+  const cases: [number[], number[], number[]][] = [
+    [[1000], [3], [997]], // one long run (copyWithin)
+    [[7, 100], [2, 0], [3, 100]], // contiguous rows
+    [[7, 100], [0, 5], [7, 90]], // long runs with a step
+    [[7, 100], [0, 5], [7, 1]], // one column: runs of 1
+    [[32, 28, 28, 64], [0, 0, 13, 0], [32, 28, 1, 64]], // a column strip (the LSTM pattern)
+    [[4, 5, 6, 7], [1, 0, 2, 0], [2, 5, 3, 7]], // full inner axis widens the run
+    [[4, 5, 6, 7], [1, 0, 0, 3], [3, 5, 6, 2]], // full middle axes: outer loops merge
+    [[3, 1, 4, 1, 5], [1, 0, 1, 0, 2], [2, 1, 3, 1, 3]], // size-1 axes fold into the offset
+  ];
+  const labels: string[] = [];
+  const fs: (() => tf.Tensor)[] = [];
+  for (const [shape, begin, size] of cases) {
+    for (const dtype of SLICE_DTYPES) {
+      const v = valuesOf(dtype, shape);
+      labels.push(`slice ${dtype} [${shape}] begin [${begin}] size [${size}]`);
+      fs.push(() => tf.slice(tensorOf(v, shape, dtype), begin, size));
+    }
+  }
+  await assertExactOnWasm(labels, fs);
+});
+
+test('planSlice: runs and loops of a few slices', async () => {
+  const { planSlice } = await import('../../src/core/kernels/slice.js');
+  // Column strip of [32, 28, 28, 64]: 32*28 runs of 64, merged into one loop.
+  assert.deepEqual(planSlice([32, 28, 28, 64], [0, 0, 5, 0], [32, 28, 1, 64]), {
+    start: 5 * 64,
+    run: 64,
+    counts: [32 * 28],
+    steps: [28 * 64],
+  });
+  // Whole rows: a single run.
+  assert.deepEqual(planSlice([7, 100], [2, 0], [3, 100]), { start: 200, run: 300, counts: [], steps: [] });
+  // Full middle axes merge with the outer loop; size-1 axes leave no loop.
+  assert.deepEqual(planSlice([4, 5, 6, 7], [1, 0, 0, 3], [3, 5, 6, 2]), { start: 210 + 3, run: 2, counts: [90], steps: [7] });
+  assert.deepEqual(planSlice([3, 4, 5], [1, 2, 0], [1, 1, 3]), { start: 20 + 10, run: 3, counts: [], steps: [] });
+});
+
+test('split (SplitV) and unstack (Unpack): axes, uneven sizes, -1, all dtypes', async () => {
+  const labels: string[] = [];
+  const fs: (() => tf.Tensor[])[] = [];
+  const splits: [number[], number | number[], number][] = [
+    [[12], 3, 0],
+    [[4, 12], 4, 1],
+    [[4, 12], [5, -1, 2], 1],
+    [[6, 5, 4], [1, 2, 3], 0],
+    [[6, 5, 4], 5, -2],
+    [[3, 4, 5, 6], [2, 0, 4], 3], // an empty piece
+    [[2, 3, 4, 5, 6], 2, 4],
+  ];
+  for (const [shape, sizes, axis] of splits) {
+    for (const dtype of SLICE_DTYPES) {
+      const v = valuesOf(dtype, shape);
+      labels.push(`split ${dtype} [${shape}] ${JSON.stringify(sizes)} axis ${axis}`);
+      fs.push(() => tf.split(tensorOf(v, shape, dtype), sizes, axis));
+    }
+  }
+  const unstacks: [number[], number][] = [
+    [[5], 0],
+    [[4, 3], 0],
+    [[4, 3], 1],
+    [[2, 7, 3], -1],
+    [[2, 7, 3], 1],
+    [[3, 2, 4, 5], 2],
+    [[2, 3, 2, 4, 3], 4],
+  ];
+  for (const [shape, axis] of unstacks) {
+    for (const dtype of SLICE_DTYPES) {
+      const v = valuesOf(dtype, shape);
+      labels.push(`unstack ${dtype} [${shape}] axis ${axis}`);
+      fs.push(() => tf.unstack(tensorOf(v, shape, dtype), axis));
+    }
+  }
+  await assertExactOnWasm(labels, fs);
+});
+
+test('stridedSlice: stride-1 cases (ours) and strided ones (stock), masks, shrink and new axes', async () => {
+  const shape = [4, 5, 6];
+  const cases: [number[], number[], number[], number, number, number, number, number][] = [
+    // begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask
+    [[1, 0, 0], [3, 5, 6], [1, 1, 1], 0, 0, 0, 0, 0], // axis 0 only (sliceDim0)
+    [[1, 2, 1], [3, 4, 5], [1, 1, 1], 0, 0, 0, 0, 0], // simple slice
+    [[2, 0, 0], [3, 5, 6], [1, 1, 1], 0, 0, 0, 0, 1], // x[2]: shrink axis 0
+    [[0, 1, 0], [0, 2, 0], [1, 1, 1], 5, 5, 0, 0, 2], // x[:, 1, :]
+    [[0, 0, -3], [0, 0, 0], [1, 1, 1], 3, 7, 0, 0, 0], // x[..., -3:]
+    [[0, 1], [0, 3], [1, 1], 0, 0, 1, 0, 0], // ellipsis then 1:3
+    [[0, 0, 2], [0, 0, 4], [1, 1, 1], 1, 1, 0, 2, 0], // new axis
+    [[0, 0, 0], [4, 5, 6], [1, 1, 1], 0, 0, 0, 0, 0], // identity (stock reshape)
+    [[0, 1, 0], [4, 5, 6], [2, 1, 3], 0, 0, 0, 0, 0], // strided (stock)
+    [[3, 4, 5], [0, 0, 0], [-1, -1, -2], 0, 0, 0, 0, 0], // reversed (stock)
+  ];
+  const labels: string[] = [];
+  const fs: (() => tf.Tensor)[] = [];
+  for (const c of cases) {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const v = valuesOf(dtype, shape);
+      labels.push(`stridedSlice ${dtype} ${JSON.stringify(c)}`);
+      fs.push(() => tf.stridedSlice(tensorOf(v, shape, dtype), ...c));
+    }
+  }
+  await assertExactOnWasm(labels, fs);
+});
+
+test('string tensors go to the stock kernels', async () => {
+  const words = ['a', 'bb', 'ccc', 'dddd', 'e', 'ff'];
+  await assertExactOnWasm(
+    ['slice string', 'split string', 'unstack string'],
+    [
+      () => tf.slice(tf.tensor(words, [2, 3]), [0, 1], [2, 2]),
+      () => tf.split(tf.tensor(words, [2, 3]), 3, 1),
+      () => tf.unstack(tf.tensor(words, [2, 3]), 0),
+    ],
+  );
+});
+
+test('slice: out-of-range begin / size throw instead of reading other tensors', async () => {
+  await tf.setBackend('wasm');
+  tf.tidy(() => {
+    const x = tf.zeros([3, 4]);
+    assert.throws(() => tf.engine().runKernel(tf.Slice, { x }, { begin: [2, 0], size: [2, 4] }), /do not fit/);
+    assert.throws(() => tf.engine().runKernel(tf.Slice, { x }, { begin: [0, 0, 0], size: [1, 1, 1] }), /do not fit/);
+  });
+});
+
+test('slice while the wasm heap grows: the output view is taken after allocating', async () => {
+  await tf.setBackend('wasm');
+  const heap = () => (tf.engine().backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+  const shape = [256, 1024];
+  const v = valuesOf('float32', shape);
+  const x = tf.tensor(v, shape);
+  const before = heap();
+  const kept: tf.Tensor[] = [];
+  // Keep 2 MB slices until the heap has grown at least once (bounded).
+  for (let i = 0; i < 400 && heap() === before; i++) kept.push(tf.slice(x, [0, 512], [256, 512]));
+  assert.ok(heap() > before, 'the heap never grew');
+  const expected = new Float32Array(256 * 512);
+  for (let r = 0; r < 256; r++) expected.set(v.subarray(r * 1024 + 512, r * 1024 + 1024), r * 512);
+  for (const t of [kept[0], kept[kept.length - 1]]) {
+    assert.deepStrictEqual(Array.from(t.dataSync()), Array.from(expected));
+  }
+  tf.dispose([x, ...kept]);
+});
+
+test('gradients through slice, split, unstack, concat and stack', async () => {
+  const xShape = [3, 8, 6];
+  const [xv, rv] = [randomValues(xShape), randomValues([3, 4, 2])];
+  await assertSameOnWasm('slice / split / unstack gradients', () =>
+    tf.grads((x: tf.Tensor) => {
+      const a = tf.slice(x, [0, 2, 1], [3, 4, 2]); // [3, 4, 2]
+      const [p, q] = tf.split(x, [3, 5], 1); // [3, 3, 6], [3, 5, 6]
+      const steps = tf.unstack(q, 1); // 5 x [3, 6]
+      const c = tf.concat([tf.slice(p, [0, 0, 0], [3, 3, 2]), tf.slice(steps[2], [0, 0], [3, 2]).reshape([3, 1, 2])], 1); // [3, 4, 2]
+      const s = tf.stack(steps.map((t) => tf.tanh(t)), 2); // [3, 6, 5]
+      return tf.sum(tf.mul(tf.add(a, tf.mul(c, c)), tf.tensor(rv, [3, 4, 2]))).add(tf.sum(tf.square(s)));
+    })([tf.tensor(xv, xShape)]),
+  );
+});
+
+/** A small unrolled LSTM (tf.basicLSTMCell: concat + matMul + split) over unstacked time steps. */
+function tinyLstmLoss(params: tf.Variable[], x: tf.Tensor, r: tf.Tensor): tf.Scalar {
+  const [kernel, bias, readout] = params; // [features + units, 4 * units], [4 * units], [units, 3]
+  const units = readout.shape[0];
+  const batch = x.shape[0];
+  let c: tf.Tensor2D = tf.zeros([batch, units]);
+  let h: tf.Tensor2D = tf.zeros([batch, units]);
+  for (const xt of tf.unstack(x, 1)) {
+    [c, h] = tf.basicLSTMCell(tf.scalar(1), kernel as tf.Tensor2D, bias as tf.Tensor1D, xt as tf.Tensor2D, c, h);
+  }
+  return tf.sum(tf.mul(tf.matMul(h, readout), r));
+}
+const LSTM_SHAPES = [[5 + 4, 16], [16], [4, 3]];
+
+test('tiny LSTM: gradients on wasm match cpu; numTensors and backend data stay flat', async () => {
+  const init = LSTM_SHAPES.map((s) => randomValues(s).map((v) => v * 0.4));
+  const [xv, rv] = [randomValues([2, 7, 5]), randomValues([2, 3])];
+  await assertSameOnWasm('tiny LSTM gradients', () => {
+    const params = init.map((v, i) => tf.variable(tf.tensor(v, LSTM_SHAPES[i])));
+    const { grads } = tf.variableGrads(() => tinyLstmLoss(params, tf.tensor(xv, [2, 7, 5]), tf.tensor(rv, [2, 3])), params);
+    const out = params.map((p) => grads[p.name]);
+    tf.dispose(params);
+    return out;
+  });
+
+  await tf.setBackend('wasm');
+  const params = init.map((v, i) => tf.variable(tf.tensor(v, LSTM_SHAPES[i])));
+  const x = tf.tensor(xv, [2, 7, 5]);
+  const r = tf.tensor(rv, [2, 3]);
+  const optimizer = tf.train.adam(0.01);
+  const step = () => {
+    optimizer.minimize(() => tinyLstmLoss(params, x, r), true, params)?.dispose();
+    // Plain slicing ops outside the tape too.
+    tf.tidy(() => [tf.split(x, [2, 5], 1), tf.unstack(x, 2), tf.slice(x, [1, 2, 0], [1, -1, 3])]);
+  };
   step();
   const tensors = tf.memory().numTensors;
   const dataIds = tf.engine().backend.numDataIds();
