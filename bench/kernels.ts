@@ -2,7 +2,8 @@
  * Stock vs replacement wasm kernels (src/core/kernels), timed in one run so the ratios are
  * comparable on a noisy shared machine. Run: `npx tsc -p tsconfig.json && node dist/bench/kernels.js`
  * (well under 2 minutes). GFLOP/s counts the nominal 2*m*k*n (matmul) or 2*N*Ho*Wo*Co*fh*fw*Ci
- * (conv) work, the same for every variant, so GFLOP/s ratios are speed ratios.
+ * (conv) work, the same for every variant, so GFLOP/s ratios are speed ratios. The slicing rows
+ * count the bytes of their outputs instead (GB/s), likewise the same for stock and replacement.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../src/core/engine.js';
@@ -44,9 +45,10 @@ interface Row {
   vs?: string[];
 }
 
-function report(rows: Row[]): void {
+/** Prints `rows`; `unit` names the rate column (`flops` per ms / 1e6: GFLOP/s, or GB/s for bytes). */
+function report(rows: Row[], unit = 'GFLOP/s'): void {
   const byName = new Map(rows.map((r) => [r.name, r]));
-  console.log(`${'kernel'.padEnd(46)}${'ms'.padStart(9)}${'GFLOP/s'.padStart(10)}   ratio`);
+  console.log(`${'kernel'.padEnd(46)}${'ms'.padStart(9)}${unit.padStart(10)}   ratio`);
   for (const r of rows) {
     const ratio = (r.vs ?? [])
       .map((name) => {
@@ -153,7 +155,31 @@ async function main(): Promise<void> {
   tf.dispose([xc, dyc, dwCpu]);
   await tf.setBackend('wasm');
 
+  // 3. Slicing: 28 column strips x[:, :, j, :] of [32, 28, 28, 64] (an LSTM's time steps), as
+  // 28 tf.slice calls and as one tf.unstack. Stock wasm copies the whole 6.4 MB source per strip.
+  const seq = tf.randomNormal([32, 28, 28, 64]);
+  const stripBytes = 28 * 32 * 28 * 64 * 4; // all 28 outputs together: the source's size
+  const strips = () => {
+    let last = seq;
+    for (let j = 0; j < 28; j++) last = tf.slice(seq, [0, 0, j, 0], [32, 28, 1, 64]);
+    return last;
+  };
+  const unstacked = () => tf.unstack(seq, 2)[27];
+  const sliceRows: Row[] = [];
+  unregisterWasmKernels();
+  sliceRows.push({ name: '28 column strips, tf.slice (stock)', ms: time(strips, 5, 1), flops: stripBytes });
+  sliceRows.push({ name: '28 column strips, tf.unstack (stock)', ms: time(unstacked, 5, 1), flops: stripBytes });
+  const stripStock = tf.tidy(() => tf.stack(tf.unstack(seq, 2).map((t, j) => tf.add(t, tf.slice(seq, [0, 0, j, 0], [32, 28, 1, 64]).squeeze([2])))));
+  registerWasmKernels();
+  sliceRows.push({ name: '28 column strips, tf.slice (replacement)', ms: time(strips, 20), flops: stripBytes, vs: ['28 column strips, tf.slice (stock)'] });
+  sliceRows.push({ name: '28 column strips, tf.unstack (replacement)', ms: time(unstacked, 20), flops: stripBytes, vs: ['28 column strips, tf.unstack (stock)'] });
+  const stripNew = tf.tidy(() => tf.stack(tf.unstack(seq, 2).map((t, j) => tf.add(t, tf.slice(seq, [0, 0, j, 0], [32, 28, 1, 64]).squeeze([2])))));
+  const stripDiff = relDiff(stripStock, stripNew);
+  tf.dispose([seq, stripStock, stripNew]);
+
   report(rows);
+  report(sliceRows, 'GB/s');
+  console.log(`slicing: max |diff| / max |ref| vs stock ${stripDiff.toExponential(1)}`);
   console.log(
     `max |diff| / max |ref|: matMul vs stock ${mmDiff.toExponential(1)}, input grad vs stock ` +
       `${dxDiff.toExponential(1)}, filter grad vs cpu backend ${dwDiff.toExponential(1)}`,

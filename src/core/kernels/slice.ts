@@ -39,38 +39,40 @@ export interface SlicePlan {
   steps: number[];
 }
 
-/** Plans the copy of x[begin : begin + size] from a row-major source of shape `shape`. */
+/**
+ * Plans the copy of x[begin : begin + size] from a row-major source of shape `shape`. Size-1 axes
+ * fold into `start`; a loop directly inside one whose step is its whole extent merges with it (so
+ * axes the slice covers in full join their outer neighbour); the last loop, of step 1, becomes the
+ * run.
+ */
 export function planSlice(shape: readonly number[], begin: readonly number[], size: readonly number[]): SlicePlan {
-  const rank = shape.length;
-  const strides = new Array<number>(rank);
-  let stride = 1;
-  for (let i = rank - 1; i >= 0; i--) {
-    strides[i] = stride;
-    stride *= shape[i];
-  }
   let start = 0;
-  for (let i = 0; i < rank; i++) start += begin[i] * strides[i];
-  if (rank === 0) return { start: 0, run: 1, counts: [], steps: [] };
-  // The run: the innermost axis, widened over every outer axis while the axes inside are full.
-  let inner = rank - 1;
-  let run = size[inner];
-  while (inner > 0 && size[inner] === shape[inner]) run *= size[--inner];
   const counts: number[] = [];
   const steps: number[] = [];
-  for (let i = 0; i < inner; i++) {
-    if (size[i] === 1) continue; // folded into `start`
+  let xStride = 1;
+  const axisSteps = new Array<number>(shape.length);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    axisSteps[i] = xStride;
+    start += begin[i] * xStride;
+    xStride *= shape[i];
+  }
+  for (let i = 0; i < shape.length; i++) {
+    if (size[i] === 1) continue;
     const last = counts.length - 1;
-    // A loop directly inside a loop whose step is its whole extent: one longer loop.
-    if (last >= 0 && steps[last] === size[i] * strides[i]) {
+    if (last >= 0 && steps[last] === size[i] * axisSteps[i]) {
       counts[last] *= size[i];
-      steps[last] = strides[i];
+      steps[last] = axisSteps[i];
     } else {
       counts.push(size[i]);
-      steps.push(strides[i]);
+      steps.push(axisSteps[i]);
     }
   }
-  // No loop continues the run: the run's outermost axis is partial (or axis 0), so every loop steps
-  // at least a whole extent of that axis, more than the run.
+  let run = 1;
+  if (steps.length > 0 && steps[steps.length - 1] === 1) {
+    run = counts.pop()!;
+    steps.pop();
+  }
+  // No loop continues the run now: it would have merged with the step-1 loop above.
   return { start, run, counts, steps };
 }
 
@@ -122,7 +124,8 @@ function memoryOffset(backend: WasmBackend, t: TensorInfo): number {
 
 /**
  * Allocates a tensor of shape `outShape` (as many elements as `size`) holding x[begin : begin +
- * size], copied on the heap. `x.dtype` must be one `elementBytes` knows.
+ * size], copied on the heap. `x.dtype` must be one `elementBytes` knows; the caller has checked
+ * the bounds.
  */
 function sliceToOutput(
   backend: WasmBackend,
@@ -149,11 +152,11 @@ function sliceToOutput(
 
 function checkBounds(x: TensorInfo, begin: readonly number[], size: readonly number[]): void {
   const rank = x.shape.length;
-  const ok =
-    begin.length === rank &&
-    size.length === rank &&
-    x.shape.every((d, i) => Number.isInteger(begin[i]) && Number.isInteger(size[i]) && begin[i] >= 0 && size[i] >= 0 && begin[i] + size[i] <= d);
-  if (!ok) throw new Error(`slice: begin [${begin}] and size [${size}] do not fit a tensor of shape [${x.shape}]`);
+  const fits = (d: number, i: number): boolean =>
+    Number.isInteger(begin[i]) && Number.isInteger(size[i]) && begin[i] >= 0 && size[i] >= 0 && begin[i] + size[i] <= d;
+  if (begin.length !== rank || size.length !== rank || !x.shape.every(fits)) {
+    throw new Error(`slice: begin [${begin}] and size [${size}] do not fit a tensor of shape [${x.shape}]`);
+  }
 }
 
 /** Slice (tf.slice's kernel), falling back to `original` for dtypes not copied here (string). */
@@ -211,9 +214,14 @@ export function unpackKernel(original: KernelFunc): KernelFunc {
     const size = value.shape.slice();
     size[axis] = 1;
     const outs: TensorInfo[] = [];
-    for (let i = 0; i < value.shape[axis]; i++) {
-      begin[axis] = i;
-      outs.push(sliceToOutput(backend as WasmBackend, value, begin, size, outShape.slice()));
+    try {
+      for (let i = 0; i < value.shape[axis]; i++) {
+        begin[axis] = i;
+        outs.push(sliceToOutput(backend as WasmBackend, value, begin, size, outShape.slice()));
+      }
+    } catch (e) {
+      for (const t of outs) (backend as KernelBackend).disposeData(t.dataId);
+      throw e;
     }
     return outs;
   };
@@ -221,7 +229,10 @@ export function unpackKernel(original: KernelFunc): KernelFunc {
 
 /**
  * StridedSlice: where every stride is 1 (or only axis 0 is sliced) the stock kernel runs its Slice
- * and reshapes; that case is a heap copy here. Everything else goes to `original`.
+ * (a whole-source copy) and reshapes; that case is one heap copy here. The identity (a reshape)
+ * and real strides go to the stock kernel, unchanged. (Its strided path returns float32 whatever
+ * the input dtype; and x[:, 2, ::2] gives x[:, 0, 2:5] there as on the cpu backend, not what TF
+ * gives: both index the dense begin/strides with the shrunk output's coordinates. tfjs 4.22.)
  */
 export function stridedSliceKernel(original: KernelFunc): KernelFunc {
   return (args) => {
@@ -249,9 +260,11 @@ export function stridedSliceKernel(original: KernelFunc): KernelFunc {
       a.newAxisMask,
       a.shrinkAxisMask,
     );
-    if (info.isIdentity || !(info.sliceDim0 || info.isSimpleSlice)) return original(args);
-    const size = slice_util.computeOutShape(info.begin, info.end, info.strides);
-    if (size.some((d) => d < 0) || util.sizeFromShape(size) !== util.sizeFromShape(info.finalShape)) return original(args);
+    const unitStrides = info.strides.every((s) => s === 1);
+    if (info.isIdentity || !unitStrides || !(info.sliceDim0 || info.isSimpleSlice)) return original(args);
+    // Stride 1 here, so end - begin elements per axis; none where begin > end (an empty range).
+    const size = info.begin.map((b, i) => Math.max(0, info.end[i] - b));
+    if (util.sizeFromShape(size) !== util.sizeFromShape(info.finalShape)) return original(args);
     checkBounds(x, info.begin, size);
     return sliceToOutput(backend as WasmBackend, x, info.begin, size, info.finalShape);
   };
