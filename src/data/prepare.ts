@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Batch } from '../models/model.js';
 import { binarize, DynamicBinarizer, toContinuous } from './binarize.js';
-import type { DataSplits, Dataset, ValueKind } from './dataset.js';
+import { head, type DataSplits, type Dataset, type ValueKind } from './dataset.js';
 
 export type BinarizeOption = 'stochastic' | 'dynamic' | 'threshold' | 'none';
 export const BINARIZE_OPTIONS: readonly BinarizeOption[] = ['stochastic', 'dynamic', 'threshold', 'none'];
@@ -17,6 +17,8 @@ export interface PrepareOptions {
   binarize: BinarizeOption;
   /** Seed of the one stochastic binarization draw (fixed across runs so their NLLs compare). */
   dataSeed: number;
+  /** Train on the first N training examples only (quick runs); the test split stays whole. */
+  trainLimit?: number;
 }
 
 export interface PreparedData extends DataSplits {
@@ -36,6 +38,11 @@ export function defaultBinarize(accepts: readonly ValueKind[], kind: ValueKind):
 }
 
 export function prepareData(raw: DataSplits, accepts: readonly ValueKind[], options: PrepareOptions): PreparedData {
+  const prepared = prepareWhole(raw, accepts, options);
+  return options.trainLimit ? { ...prepared, train: head(prepared.train, options.trainLimit) } : prepared;
+}
+
+function prepareWhole(raw: DataSplits, accepts: readonly ValueKind[], options: PrepareOptions): PreparedData {
   const { binarize: mode, dataSeed } = options;
   if (mode === 'none') {
     const kind = raw.train.kind;

@@ -70,9 +70,9 @@ export class MetricsLog {
 
 /** The run's data, loaded and preprocessed exactly as at training time. */
 export function loadRunData(config: RunConfig): PreparedData {
-  const { spec, labelColumn, size, toyExamples, binarize, dataSeed } = config.data;
+  const { spec, labelColumn, size, toyExamples, binarize, dataSeed, trainLimit } = config.data;
   const raw = loadDataSpec(spec, { labelColumn, size, toyExamples });
-  return prepareData(raw, getEntry(config.model.name).accepts, { binarize, dataSeed });
+  return prepareData(raw, getEntry(config.model.name).accepts, { binarize, dataSeed, trainLimit });
 }
 
 export interface OpenRun {

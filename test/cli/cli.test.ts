@@ -103,6 +103,25 @@ test('train, eval, score and sample a CSV run end to end', () => {
   assert.match(info.stdout, /backend wasm/);
 });
 
+test('a gradient-trained model through the CLI: train on a subset, resume with Adam state, eval, sample', () => {
+  const run = path.join(tmp, 'run-fvsbn');
+  const common = ['--eval-examples', '0', '--sample-count', '4'];
+  json('train', 'fvsbn', '--data', 'mnist', '--train-limit', '300', '--batch-size', '50', '--lr', '0.01', '--out', run, ...common, '--json');
+  const ckpt = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', 'latest.json'), 'utf8')).checkpoint;
+  const manifest = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', ckpt, 'checkpoint.json'), 'utf8'));
+  assert.ok(manifest.optimizerManifest[0].weights.some((w: { name: string }) => w.name === 'main/iter'), 'Adam state saved');
+  const resumed = json('train', 'fvsbn', '--resume', '--out', run, '--epochs', '2', ...common, '--json');
+  assert.equal(resumed.steps, 12);
+  const report = json('eval', run, '--limit', '200', '--json');
+  assert.equal(report.kind, 'exact');
+  assert.equal(report.n, 200);
+  assert.ok(report.nll > 50 && report.nll < 543, `NLL ${report.nll} should beat uniform pixels (784 ln 2 = 543)`);
+  assert.equal(genlab('sample', run, '-n', '4', '--out', path.join(tmp, 'fvsbn.png')).code, 0);
+  const resumeChanged = genlab('train', 'fvsbn', '--resume', '--out', run, '--lr', '0.1');
+  assert.equal(resumeChanged.code, 2);
+  assert.match(resumeChanged.stderr, /drop --lr/);
+});
+
 test('user mistakes give one clear line, exit 2, and write no run folder', () => {
   const ragged = path.join(tmp, 'ragged.csv');
   fs.writeFileSync(ragged, 'a,b,c\n0,1,0\n1,0\n');

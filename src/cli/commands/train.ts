@@ -23,6 +23,7 @@ export const TRAIN_OPTIONS: OptionTable = {
   data: { type: 'string', value: 'SPEC', help: `training data: ${DATA_SPEC_HELP}` },
   binarize: { type: 'string', value: 'MODE', help: `${BINARIZE_OPTIONS.join('|')} (default: stochastic for binary models)` },
   'data-seed': { type: 'string', value: 'N', help: 'seed of the one stochastic binarization draw', default: '0' },
+  'train-limit': { type: 'string', value: 'N', help: 'train on the first N training examples only (quick runs)' },
   'label-column': { type: 'string', value: 'NAME', help: 'CSV column holding class labels' },
   size: { type: 'string', value: 'HxW', help: 'resize images of an images: folder' },
   epochs: { type: 'string', value: 'N', help: 'epochs to train (in total, when resuming)', default: '1' },
@@ -125,7 +126,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       throw new UserError(`run '${runDir}' trains ${config.model.name}, not ${modelName}`);
     }
     // A resumed run keeps its data and training options; only --epochs (the new total) may change.
-    const fixed = ['data', 'binarize', 'data-seed', 'label-column', 'size', 'batch-size', 'lr', 'seed', 'order', 'ordering', 'ordering-seed', 'smoothing', 'states', 'hidden', 'masks', 'order-agnostic', 'channels', 'layers', 'hidden-channels', 'model-config'];
+    const fixed = ['data', 'binarize', 'data-seed', 'train-limit', 'label-column', 'size', 'batch-size', 'lr', 'seed', 'order', 'ordering', 'ordering-seed', 'smoothing', 'states', 'hidden', 'masks', 'order-agnostic', 'channels', 'layers', 'hidden-channels', 'model-config'];
     const changed = fixed.filter((f) => given.has(f));
     if (changed.length) {
       throw new UserError(`--resume continues '${runDir}' with its own settings; drop ${changed.map((f) => `--${f}`).join(', ')}`);
@@ -161,6 +162,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         size: parseSize(v.size),
         binarize: binarize ?? 'none',
         dataSeed,
+        trainLimit: numberFlag('train-limit', v['train-limit'], { integer: true, min: 1 }),
         shape: [],
         kind: 'binary',
         trainExamples: 0,

@@ -9,11 +9,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
-import { Rng } from '../../core/rng.js';
-import { Parameters } from '../../nn/parameters.js';
+import type { Rng } from '../../core/rng.js';
 import { gradientStep } from '../../nn/step.js';
 import { dequantize } from '../autoregressive/rnade.js';
-import type { Batch, Capabilities, GenerativeModel, NamedArray, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
 import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, standardNormals, validateNetConfig, type LatentNetConfig } from './common.js';
 
 export type AeConfig = LatentNetConfig;
@@ -22,24 +22,20 @@ export const AE_DEFAULTS: Readonly<AeConfig> = LATENT_NET_DEFAULTS;
 
 export const AE_CAPABILITIES: Capabilities = Object.freeze({ density: 'implicit', latent: true, conditional: false, completion: false });
 
-export class Autoencoder implements GenerativeModel {
+export class Autoencoder extends NeuralModel<AeConfig> implements GenerativeModel {
   readonly name = 'ae';
   readonly capabilities = AE_CAPABILITIES;
-  readonly optimizerNames = ['main'];
-  readonly config: AeConfig;
   readonly latentSize: number;
-  readonly params: Parameters;
   private readonly encoder: Encoder;
   private readonly decoder: Decoder;
   private readonly likelihood: Likelihood;
   private readonly D: number;
 
   constructor(config: Partial<AeConfig>, readonly inputShape: number[]) {
-    this.config = { ...AE_DEFAULTS, ...config };
+    super({ ...AE_DEFAULTS, ...config });
     validateNetConfig('ae', this.config, inputShape);
     this.D = inputShape.reduce((a, b) => a * b, 1);
     this.latentSize = this.config.latent;
-    this.params = new Parameters(new Rng(this.config.seed));
     const spec = { ...this.config, inputShape, classes: 0 };
     this.encoder = new Encoder(this.params, spec, ['code']);
     this.decoder = new Decoder(this.params, spec);
@@ -100,19 +96,4 @@ export class Autoencoder implements GenerativeModel {
     this.likelihood.checkData('ae', batch.x);
   }
 
-  getConfig(): Record<string, unknown> {
-    return { ...this.config, hidden: [...this.config.hidden], channels: [...this.config.channels] };
-  }
-
-  getWeights(): NamedArray[] {
-    return this.params.getWeights();
-  }
-
-  setWeights(weights: NamedArray[]): void {
-    this.params.setWeights(weights);
-  }
-
-  dispose(): void {
-    this.params.dispose();
-  }
 }

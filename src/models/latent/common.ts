@@ -48,8 +48,8 @@ export interface LatentNetConfig {
    */
   channels: number[];
   /**
-   * Size of z. 20 is the largest of Kingma & Welling's MNIST sizes (their Fig. 2: 3..200, 20
-   * already near the best bound) and keeps the IWAE estimate's variance low; Burda et al.'s
+   * Size of z. 20, one of Kingma & Welling's MNIST sizes (their Fig. 2 tries 3 to 200): enough for
+   * MNIST, and few unused dimensions for the importance estimate to integrate over. Burda et al.'s
    * one-layer models use 50.
    */
   latent: number;
@@ -148,9 +148,13 @@ export function standardNormals(rng: Rng, n: number): Float32Array {
   return out;
 }
 
-/** Class labels as a one-hot float matrix, [n] -> [n, K]; not on any gradient path. */
+/**
+ * Class labels as a one-hot float matrix, [n] -> [n, K]; not on any gradient path. Built as int32
+ * and cast: tfjs-backend-wasm 4.22's OneHot with dtype 'float32' writes the int32 bit pattern
+ * (1 becomes 1.4e-45).
+ */
 export function oneHotLabels(labels: Int32Array, K: number): tf.Tensor2D {
-  return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), K, 1, 0, 'float32') as tf.Tensor2D);
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), K), 'float32') as tf.Tensor2D);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ export class Cvae extends Vae {
   override readonly capabilities: Capabilities = CVAE_CAPABILITIES;
 
   constructor(config: Partial<CvaeConfig>, inputShape: number[]) {
-    super({ ...CVAE_DEFAULTS, ...config }, inputShape, checkedClasses(config), 'cvae');
+    const full: CvaeConfig = { ...CVAE_DEFAULTS, ...config, numClasses: checkedClasses(config) };
+    super(full, inputShape, full.numClasses, 'cvae');
   }
 
   /** Labels as given (one per sample), else 0, 1, ..., K-1, 0, 1, ... */
