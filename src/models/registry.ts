@@ -15,11 +15,19 @@ import { MADE_DEFAULTS, Made } from './autoregressive/made.js';
 import { PIXELCNN_CAPABILITIES, PIXELCNN_DEFAULTS, PixelCnn } from './autoregressive/pixelcnn.js';
 import { ROWLSTM_CAPABILITIES, ROWLSTM_DEFAULTS, RowLstm } from './autoregressive/rowlstm.js';
 import { DIAGBILSTM_CAPABILITIES, DIAGBILSTM_DEFAULTS, DiagonalBiLstm } from './autoregressive/diagbilstm.js';
+import { AE_CAPABILITIES, AE_DEFAULTS, Autoencoder } from './latent/ae.js';
+import { BETAVAE_DEFAULTS, BetaVae } from './latent/betavae.js';
+import { withDataDefaults } from './latent/common.js';
+import { CVAE_CAPABILITIES, CVAE_DEFAULTS, Cvae } from './latent/cvae.js';
+import { IWAE_DEFAULTS, Iwae } from './latent/iwae.js';
+import { VAE_CAPABILITIES, VAE_DEFAULTS, Vae } from './latent/vae.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
 export interface DataInfo {
   shape: number[];
   kind: ValueKind;
+  /** Number of classes of the labels, for conditional models. */
+  numClasses?: number;
 }
 
 export interface RegistryEntry extends ModelInfo {
@@ -37,6 +45,8 @@ function defaultStates(data: DataInfo): number {
 const TABULAR = { family: 'tabular', capabilities: TABULAR_CAPABILITIES, accepts: ['binary', 'uint8'], defaults: AR_TABLE_DEFAULTS } as const;
 const BINARY_AR = { family: 'autoregressive', capabilities: EXACT_BINARY_AR, accepts: ['binary'] } as const;
 const IMAGE_AR = { family: 'autoregressive', accepts: ['binary', 'uint8'] } as const;
+/** The decoder follows the data: Bernoulli (binary), Gaussian (continuous, real), discretized logistic (8-bit). */
+const LATENT = { family: 'latent', accepts: ['binary', 'uint8', 'continuous', 'real'] } as const;
 
 const ENTRIES: RegistryEntry[] = [
   {
@@ -118,6 +128,46 @@ const ENTRIES: RegistryEntry[] = [
     defaults: DIAGBILSTM_DEFAULTS,
     description: 'PixelRNN Diagonal BiLSTM (van den Oord et al. 2016): LSTMs along the diagonals both ways; Bernoulli or 256-way softmax',
     create: (config, data) => new DiagonalBiLstm({ levels: defaultStates(data), ...config }, data.shape),
+  },
+  {
+    name: 'ae',
+    ...LATENT,
+    capabilities: AE_CAPABILITIES,
+    defaults: AE_DEFAULTS,
+    description: 'plain autoencoder, reconstruction only: no likelihood, and decoding z ~ N(0, I) gives poor samples',
+    create: (config, data) => new Autoencoder(withDataDefaults(data.kind, config), data.shape),
+  },
+  {
+    name: 'vae',
+    ...LATENT,
+    capabilities: VAE_CAPABILITIES,
+    defaults: VAE_DEFAULTS,
+    description: 'VAE (Kingma & Welling 2014): Gaussian encoder, ELBO training; log p(x) as an importance-sampled estimate (evalSamples 5000)',
+    create: (config, data) => new Vae(withDataDefaults(data.kind, config), data.shape),
+  },
+  {
+    name: 'betavae',
+    ...LATENT,
+    capabilities: VAE_CAPABILITIES,
+    defaults: BETAVAE_DEFAULTS,
+    description: 'beta-VAE (Higgins et al. 2017): beta on the KL, warm-up, or the capacity schedule of Burgess et al. 2018',
+    create: (config, data) => new BetaVae(withDataDefaults(data.kind, config), data.shape),
+  },
+  {
+    name: 'cvae',
+    ...LATENT,
+    capabilities: CVAE_CAPABILITIES,
+    defaults: CVAE_DEFAULTS,
+    description: 'conditional VAE (Sohn et al. 2015): the label into encoder and decoder; samples chosen classes (needs labels)',
+    create: (config, data) => new Cvae({ numClasses: data.numClasses, ...withDataDefaults(data.kind, config) }, data.shape),
+  },
+  {
+    name: 'iwae',
+    ...LATENT,
+    capabilities: VAE_CAPABILITIES,
+    defaults: IWAE_DEFAULTS,
+    description: 'IWAE (Burda et al. 2016): the VAE trained on the k-sample bound L_k (trainSamples 5)',
+    create: (config, data) => new Iwae(withDataDefaults(data.kind, config), data.shape),
   },
 ];
 

@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { exampleSize, head } from '../../data/dataset.js';
+import { exampleSize, head, type Dataset } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
 import { elboAll, logProbAll, mean, summariseNll } from '../../eval/likelihood.js';
 import { ORDERING_TYPES, type OrderingType } from '../../models/ordering.js';
-import { createModel, getEntry } from '../../models/registry.js';
+import { createModel, getEntry, type DataInfo } from '../../models/registry.js';
 import { train, type TrainState } from '../../train/trainer.js';
 import { createOptimizers, getOptimizerState, setOptimizerState } from '../../train/optimizers.js';
 import type { NamedArray } from '../../models/model.js';
@@ -53,6 +53,15 @@ export const TRAIN_OPTIONS: OptionTable = {
 };
 
 export const TRAIN_USAGE = 'Usage: genlab train MODEL --data SPEC [options]';
+
+/** Classes of a labelled data set (its class names, else the largest label + 1). */
+function numClasses(d: Dataset): number | undefined {
+  if (d.classNames) return d.classNames.length;
+  if (!d.labels || d.labels.length === 0) return undefined;
+  let max = 0;
+  for (const label of d.labels) max = Math.max(max, label);
+  return max + 1;
+}
 
 function parseSize(raw: string | boolean | undefined): [number, number] | undefined {
   if (raw === undefined) return undefined;
@@ -182,7 +191,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     trainExamples: data.train.n,
     testExamples: data.test.n,
   });
-  const dataInfo = { shape: data.train.shape, kind: data.modelKind };
+  const dataInfo: DataInfo = { shape: data.train.shape, kind: data.modelKind, numClasses: numClasses(data.train) };
 
   // 3. Engine, model and optimizers, then the run folder.
   const backend = await initNodeBackend(v.backend as string | undefined);
