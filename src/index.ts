@@ -42,5 +42,8 @@ export { createOptimizers, getOptimizerState, setOptimizerState } from './train/
 
 export { train, initialTrainState, type TrainOptions, type TrainState, type TrainHooks } from './train/trainer.js';
 export { logProbAll, summariseNll, bitsPerDim, type NllReport } from './eval/likelihood.js';
-export { makeGrid } from './io/grid.js';
+export { LinearProbe, linearProbe, probeModel, encodeAll, PROBE_DEFAULTS, type ProbeConfig, type ProbeReport, type LabelledCodes } from './eval/probe.js';
+export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';
+export { makeGrid, drawText } from './io/grid.js';
+export { scatterPlot, colorScatterPlot, histogram, PALETTE } from './io/scatter.js';
 export { encodeWeights, decodeWeights } from './io/weights.js';

@@ -7,20 +7,26 @@ import { modelsCommand, paramsCommand } from './commands/info-commands.js';
 import { evalCommand, infoCommand, sampleCommand, scoreCommand } from './commands/run-commands.js';
 import { trainCommand } from './commands/train.js';
 import { completeCommand } from './commands/complete.js';
+import { encodeCommand, interpolateCommand, latentMapCommand, reconstructCommand, traverseCommand } from './commands/latent.js';
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
   train: { run: trainCommand, summary: 'train a model into a run folder (checkpoints, samples, metrics)' },
   sample: { run: sampleCommand, summary: 'draw samples from a trained run (.png grid or .csv)' },
   score: { run: scoreCommand, summary: 'per-example log p(x) of inputs, in nats and bits/dim' },
-  eval: { run: evalCommand, summary: 'mean test NLL of a run, in nats and bits/dim' },
+  eval: { run: evalCommand, summary: 'mean test NLL of a run, in nats and bits/dim; linear probe of latent codes' },
   complete: { run: completeCommand, summary: 'fill in the missing part of images (inpainting) by sampling p(missing | observed)' },
+  encode: { run: encodeCommand, summary: 'latent codes (posterior means) of a split or of input files, as CSV' },
+  'latent-map': { run: latentMapCommand, summary: '2-D map of the latent codes coloured by class (PCA above 2-D)' },
+  interpolate: { run: interpolateCommand, summary: 'decode points on the line between the codes of two inputs' },
+  traverse: { run: traverseCommand, summary: 'decode codes with one latent dimension swept from -R to R' },
+  reconstruct: { run: reconstructCommand, summary: 'inputs beside their reconstructions decode(encode(x))' },
   info: { run: infoCommand, summary: 'what a run folder holds' },
   models: { run: modelsCommand, summary: 'list the models with their family and capabilities' },
   params: { run: paramsCommand, summary: 'count the free parameters of a joint distribution' },
 };
 
 export function usage(): string {
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
   return `genlab: deep generative models in TypeScript\n\nUsage: genlab COMMAND [options]   (genlab COMMAND --help for its options)\n\n${rows.join('\n')}\n`;
 }
 

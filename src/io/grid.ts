@@ -93,18 +93,27 @@ export function makeGrid(images: Float32Array, n: number, shape: number[], opts:
     if (labels) {
       const stripTop = top + H;
       for (let y = 0; y < LABEL_H; y++) data.fill(0, ((stripTop + y) * width + left) * C, ((stripTop + y) * width + left + W) * C);
-      const text = labels[i].toUpperCase().slice(0, Math.floor((W + 1) / (GLYPH_W + 1)));
-      [...text].forEach((ch, k) => {
-        const rowsOfGlyph = (FONT[ch] ?? FONT['?']).split('|');
-        for (let gy = 0; gy < GLYPH_H; gy++) {
-          for (let gx = 0; gx < GLYPH_W; gx++) {
-            if (rowsOfGlyph[gy][gx] !== '#') continue;
-            const px = ((stripTop + 1 + gy) * width + left + k * (GLYPH_W + 1) + gx) * C;
-            data.fill(255, px, px + C);
-          }
-        }
-      });
+      drawText({ width, height, channels: C, data }, left, stripTop + 1, labels[i].slice(0, Math.floor((W + 1) / (GLYPH_W + 1))));
     }
   }
   return { width, height, channels: C, data };
+}
+
+/**
+ * Writes `text` (uppercased) into `img` in the 3 x 5 font, top-left corner at (x, y), 4 pixels per
+ * character, in `color` (one value per channel; default white). Pixels outside the image are skipped.
+ */
+export function drawText(img: GridImage, x: number, y: number, text: string, color: readonly number[] = [255, 255, 255]): void {
+  const { width, height, channels: C, data } = img;
+  [...text.toUpperCase()].forEach((ch, k) => {
+    const rowsOfGlyph = (FONT[ch] ?? FONT['?']).split('|');
+    for (let gy = 0; gy < GLYPH_H; gy++) {
+      for (let gx = 0; gx < GLYPH_W; gx++) {
+        const px = x + k * (GLYPH_W + 1) + gx;
+        const py = y + gy;
+        if (rowsOfGlyph[gy][gx] !== '#' || px < 0 || px >= width || py < 0 || py >= height) continue;
+        for (let c = 0; c < C; c++) data[(py * width + px) * C + c] = color[Math.min(c, color.length - 1)];
+      }
+    }
+  });
 }

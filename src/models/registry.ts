@@ -15,6 +15,7 @@ import { MADE_DEFAULTS, Made } from './autoregressive/made.js';
 import { PIXELCNN_CAPABILITIES, PIXELCNN_DEFAULTS, PixelCnn } from './autoregressive/pixelcnn.js';
 import { ROWLSTM_CAPABILITIES, ROWLSTM_DEFAULTS, RowLstm } from './autoregressive/rowlstm.js';
 import { DIAGBILSTM_CAPABILITIES, DIAGBILSTM_DEFAULTS, DiagonalBiLstm } from './autoregressive/diagbilstm.js';
+import { AAE_CAPABILITIES, AAE_DEFAULTS, Aae } from './latent/aae.js';
 import { AE_CAPABILITIES, AE_DEFAULTS, Autoencoder } from './latent/ae.js';
 import { BETAVAE_DEFAULTS, BetaVae } from './latent/betavae.js';
 import { withDataDefaults } from './latent/common.js';
@@ -168,6 +169,14 @@ const ENTRIES: RegistryEntry[] = [
     defaults: IWAE_DEFAULTS,
     description: 'IWAE (Burda et al. 2016): the VAE trained on the k-sample bound L_k (trainSamples 5)',
     create: (config, data) => new Iwae(withDataDefaults(data.kind, config), data.shape),
+  },
+  {
+    name: 'aae',
+    ...LATENT,
+    capabilities: AAE_CAPABILITIES,
+    defaults: AAE_DEFAULTS,
+    description: 'adversarial autoencoder (Makhzani et al. 2016): a discriminator on z matches the codes to a prior (mixture, swissroll, gaussian, uniform); no likelihood',
+    create: (config, data) => new Aae({ numClasses: data.numClasses, ...withDataDefaults(data.kind, config) }, data.shape),
   },
 ];
 

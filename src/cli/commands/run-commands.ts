@@ -1,11 +1,13 @@
-/** Commands that use a trained run: sample, score, eval, info. */
+/** Commands that use a trained run: sample, score, eval (likelihood and linear probe), info. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { exampleSize } from '../../data/dataset.js';
+import { exampleSize, head } from '../../data/dataset.js';
 import { prepareInput } from '../../data/prepare.js';
-import { bitsPerDim, elboAll, logProbAll, mean, summariseNll } from '../../eval/likelihood.js';
+import { bitsPerDim, elboAll, logProbAll, mean, summariseNll, type NllReport } from '../../eval/likelihood.js';
+import { probeModel } from '../../eval/probe.js';
+import type { DensityKind } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress } from '../../node/progress.js';
 import { MetricsLog, loadRunData, openRun, readRunConfig } from '../../node/run.js';
@@ -88,49 +90,102 @@ export async function scoreCommand(args: string[]): Promise<number> {
 
 export const EVAL_OPTIONS: OptionTable = {
   split: { type: 'string', value: 'NAME', help: 'test|train', default: 'test' },
-  limit: { type: 'string', value: 'N', help: 'score only the first N examples' },
+  limit: { type: 'string', value: 'N', help: 'score only the first N examples (and probe at most N test examples)' },
   seed: { type: 'string', value: 'N', help: 'seed for stochastic estimates', default: '0' },
+  'probe-examples': {
+    type: 'string',
+    value: 'N',
+    help: 'latent models on labelled data: fit a linear probe on the codes of the first N train examples, score it on up to N test examples (0: no probe)',
+    default: '10000',
+  },
   ...COMMON,
 };
 
 export async function evalCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse('eval', args, EVAL_OPTIONS);
-  if (v.help) return help('Usage: genlab eval RUN [--split test] [--json]', EVAL_OPTIONS);
+  if (v.help) return help('Usage: genlab eval RUN [--split test] [--limit N] [--probe-examples N] [--json]', EVAL_OPTIONS);
   const runDir = onePositional('eval', positionals, 'RUN folder');
   const split = choiceFlag('split', v.split, ['test', 'train'] as const)!;
   const limit = numberFlag('limit', v.limit, { integer: true, min: 1 });
+  const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
+  const probeExamples = numberFlag('probe-examples', v['probe-examples'], { integer: true, min: 0 })!;
   const backend = await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir);
-  requireDensity(run.model.name, run.model.capabilities.density);
-  const data = loadRunData(run.config)[split];
-  const n = Math.min(data.n, limit ?? data.n);
-  const D = exampleSize(data);
-  const subset = { ...data, n, x: data.x.subarray(0, n * D) };
-  const progress = new Progress({ label: `eval ${split}`, total: n, unit: 'ex' });
-  const started = Date.now();
-  const logp = await logProbAll(run.model, subset, new Rng(numberFlag('seed', v.seed, { integer: true, min: 0 })!), 500, (k) =>
-    progress.tick(k),
-  );
-  progress.finish();
-  const report = summariseNll(logp, D, run.model.capabilities.density);
-  const bound = run.model.elbo ? await elboAll(run.model, subset, new Rng(0)) : undefined;
-  const elboReport = bound && { elbo: mean(bound.elbo), reconstruction: mean(bound.reconstruction), kl: mean(bound.kl) };
-  const seconds = (Date.now() - started) / 1000;
-  new MetricsLog(runDir).append({ event: 'eval', split, ...report, ...elboReport, backend, seconds });
-  if (v.json) {
-    printJson({ kind: report.kind, split, n: report.n, nll: report.nll, nllStdErr: report.nllStdErr, bitsPerDim: report.bitsPerDim, ...elboReport });
-  } else {
-    const label = report.kind === 'exact' ? 'NLL' : report.kind === 'bound' ? 'negative ELBO (upper bound on NLL)' : 'NLL estimate';
-    process.stdout.write(
-      `${run.model.name} on ${run.config.data.spec} ${split} split (${report.n} examples, binarize ${run.config.data.binarize}):\n` +
-        `  ${label}: ${report.nll.toFixed(3)} ± ${report.nllStdErr.toFixed(3)} nats per example, ${report.bitsPerDim.toFixed(4)} bits/dim\n` +
-        (elboReport
-          ? `  ELBO (a lower bound on log p(x)): ${elboReport.elbo.toFixed(3)} nats = reconstruction ${elboReport.reconstruction.toFixed(3)} - KL ${elboReport.kl.toFixed(3)}\n`
-          : ''),
+  const { model } = run;
+  // An implicit model has no likelihood; one with latent codes (ae) still has a probe to report.
+  const hasDensity = model.capabilities.density !== 'implicit';
+  const hasCodes = model.capabilities.latent && Boolean(model.encode && model.latentSize);
+  if (!hasCodes) requireDensity(model.name, model.capabilities.density);
+  const data = loadRunData(run.config);
+  const labelled = Boolean(data.train.labels && data.test.labels);
+  const probing = hasCodes && labelled && probeExamples > 0;
+  if (!hasDensity && !probing) {
+    throw new UserError(
+      `${model.name} is an implicit model: it has no likelihood to evaluate, and its linear probe needs ` +
+        (labelled ? '--probe-examples N > 0' : 'class labels, which this data set lacks'),
     );
   }
-  run.model.dispose();
+  const started = Date.now();
+
+  // 1. Likelihood (explicit models): mean NLL of the split, and the ELBO of latent-variable models.
+  let report: NllReport | undefined;
+  let elboReport: { elbo: number; reconstruction: number; kl: number } | undefined;
+  if (hasDensity) {
+    const evaluated = head(data[split], limit ?? data[split].n);
+    const D = exampleSize(evaluated);
+    const progress = new Progress({ label: `eval ${split}`, total: evaluated.n, unit: 'ex' });
+    // Importance-sampled estimates cost thousands of passes per example: small batches keep the progress bar moving.
+    const batchSize = model.capabilities.density === 'estimate' ? 20 : 500;
+    const logp = await logProbAll(model, evaluated, new Rng(seed), batchSize, (k) => progress.tick(k));
+    progress.finish();
+    report = summariseNll(logp, D, model.capabilities.density);
+    const bound = model.elbo ? await elboAll(model, evaluated, new Rng(0)) : undefined;
+    elboReport = bound && { elbo: mean(bound.elbo), reconstruction: mean(bound.reconstruction), kl: mean(bound.kl) };
+  } else if (split === 'train') {
+    process.stderr.write(`${model.name} has no likelihood: --split ${split} does not apply (the probe fits on train and scores on test)\n`);
+  }
+
+  // 2. Linear probe (latent models, labelled data): fit on train codes, accuracy on test codes.
+  let probe: { accuracy: number; trainExamples: number; testExamples: number } | undefined;
+  if (probing) {
+    const probeTest = head(data.test, Math.min(probeExamples, limit ?? data.test.n));
+    const total = Math.min(probeExamples, data.train.n) + probeTest.n;
+    const progress = new Progress({ label: 'probe codes', total, unit: 'ex' });
+    const r = await probeModel(model, data.train, probeTest, probeExamples, {}, (k) => progress.tick(k));
+    progress.finish();
+    probe = { accuracy: r.accuracy, trainExamples: r.trainExamples, testExamples: r.testExamples };
+  } else if (hasCodes && probeExamples > 0) {
+    process.stderr.write('no class labels in the data: no linear probe of the codes\n');
+  }
+
+  const seconds = (Date.now() - started) / 1000;
+  new MetricsLog(runDir).append({ event: 'eval', split, ...(report ?? { kind: 'implicit' }), ...elboReport, ...(probe && { probe }), backend, seconds });
+  if (v.json) {
+    printJson(
+      report
+        ? { kind: report.kind, split, n: report.n, nll: report.nll, nllStdErr: report.nllStdErr, bitsPerDim: report.bitsPerDim, ...elboReport, ...(probe && { probe }) }
+        : { kind: 'implicit', probe },
+    );
+  } else {
+    const where = `${model.name} on ${run.config.data.spec}`;
+    let text = report
+      ? `${where} ${split} split (${report.n} examples, binarize ${run.config.data.binarize}):\n` +
+        `  ${nllLabel(report.kind)}: ${report.nll.toFixed(3)} ± ${report.nllStdErr.toFixed(3)} nats per example, ${report.bitsPerDim.toFixed(4)} bits/dim\n`
+      : `${where} (binarize ${run.config.data.binarize}): an implicit model, no likelihood to evaluate\n`;
+    if (elboReport) {
+      text += `  ELBO (a lower bound on log p(x)): ${elboReport.elbo.toFixed(3)} nats = reconstruction ${elboReport.reconstruction.toFixed(3)} - KL ${elboReport.kl.toFixed(3)}\n`;
+    }
+    if (probe) {
+      text += `  linear probe on the codes: ${(100 * probe.accuracy).toFixed(1)}% test accuracy (fit on ${probe.trainExamples} train codes, scored on ${probe.testExamples} test codes)\n`;
+    }
+    process.stdout.write(text);
+  }
+  model.dispose();
   return 0;
+}
+
+function nllLabel(kind: DensityKind): string {
+  return kind === 'exact' ? 'NLL' : kind === 'bound' ? 'negative ELBO (upper bound on NLL)' : 'NLL estimate';
 }
 
 export const INFO_OPTIONS: OptionTable = {

@@ -1,0 +1,287 @@
+/**
+ * Adversarial autoencoder (Makhzani, Shlens, Jaitly, Goodfellow & Frey 2016, "Adversarial
+ * Autoencoders", ICLR workshop; arXiv:1511.05644). An autoencoder whose aggregated posterior
+ *
+ *   q(z) = integral q(z|x) p_data(x) dx                                                  (Eq. 1)
+ *
+ * is matched to a prior p(z) by a GAN on the codes (their Fig. 1): the encoder q(z|x) is the
+ * generator, and a discriminator D(z) tells codes z = q(x) from draws z ~ p(z). The prior only has
+ * to be sampled, never evaluated, so it can be a mixture or a Swiss roll (./priors.ts) where a VAE's
+ * KL term would need a density.
+ *
+ * Each training step runs the paper's two phases (Sec. 2) on the same minibatch:
+ *   1. reconstruction: encoder and decoder minimise -log p(x | dec(enc(x)));
+ *   2. regularization: (a) the discriminator minimises -log D(z_p) - log(1 - D(q(x))), z_p ~ p(z);
+ *      (b) the encoder minimises -log D(q(x)) (the non-saturating generator loss of Goodfellow et
+ *      al. 2014, Sec. 3, which the paper's GAN also uses).
+ * Each phase has its own optimizer ('autoencoder', 'discriminator', 'generator', Adam from the
+ * trainer): the encoder is updated by two of them, with separate moment estimates, because its two
+ * objectives have gradients of very different scale (a sum over D pixels against one logit).
+ *
+ * q(z|x) is the deterministic encoder of Sec. 2, option (1): z = enc(x), with the stochasticity of
+ * q(z) coming from the data alone (the paper's choice for its experiments).
+ *
+ * Label-conditioned prior (`conditionalPrior`, Sec. 2.3): the discriminator also sees the example's
+ * one-hot label, and the prior draw paired with an example of class k comes from mixture component
+ * k, so each class's codes are pushed into their own component while the decoder stays
+ * unconditional. To sample a chosen class, decode draws of that component:
+ * `decode(samplePrior('mixture', n, 2, rng, { labels }), n)`. (The paper's semi-supervised variant,
+ * with an extra "unlabelled" class drawn from the whole mixture, is not implemented.)
+ *
+ * There is no likelihood (capabilities.density 'implicit'); `reconstruction` is log p(x | dec(enc(x))),
+ * and how close q(z) is to p(z) can be measured with the MMD of ../../eval/mmd.ts.
+ *
+ * Deviations from the paper: Adam instead of SGD with momentum, ReLU everywhere, one hidden layer
+ * of 500 per network by default (the paper's MNIST nets have two of 1000), a discriminator of two
+ * layers of 500, and the decoder's likelihood follows the data (./common.ts) instead of a squared
+ * error on intensities.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { check, UserError } from '../../core/errors.js';
+import type { Rng } from '../../core/rng.js';
+import type { Parameters } from '../../nn/parameters.js';
+import { gradientStep } from '../../nn/step.js';
+import { dequantize } from '../autoregressive/rnade.js';
+import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, oneHotLabels, validateNetConfig, type LatentNetConfig } from './common.js';
+import { PLANAR_PRIORS, PRIORS, samplePrior, type PriorName } from './priors.js';
+
+export interface AaeConfig extends LatentNetConfig {
+  /** The prior p(z) the codes are matched to (./priors.ts); 'mixture' and 'swissroll' need latent = 2. */
+  prior: PriorName;
+  /** Components of the 'mixture' prior (10, the paper's, one per MNIST digit). */
+  components: number;
+  /**
+   * Sec. 2.3: the discriminator sees the one-hot label beside z, and class k's codes are matched to
+   * mixture component k (needs prior 'mixture', labelled data and numClasses = components).
+   */
+  conditionalPrior: boolean;
+  /** Classes K of the labels (the CLI passes the data set's count); used by `conditionalPrior`. */
+  numClasses: number;
+  /** Units of the discriminator's ReLU hidden layers on z (two of 500; the paper's MNIST net has two of 1000). */
+  discriminatorHidden: number[];
+}
+
+export const AAE_DEFAULTS: Readonly<AaeConfig> = Object.freeze({
+  ...LATENT_NET_DEFAULTS,
+  latent: 2,
+  prior: 'mixture' as PriorName,
+  components: 10,
+  conditionalPrior: false,
+  numClasses: 10,
+  discriminatorHidden: [500, 500],
+});
+
+export const AAE_CAPABILITIES: Capabilities = Object.freeze({ density: 'implicit', latent: true, conditional: false, completion: false });
+
+/** The three optimizers, one per phase of a step (see the header). */
+export const AAE_OPTIMIZERS = ['autoencoder', 'discriminator', 'generator'] as const;
+export type AaeOptimizer = (typeof AAE_OPTIMIZERS)[number];
+
+interface Dense {
+  W: tf.Variable;
+  b: tf.Variable;
+}
+
+/** D(z) as a logit: [z, y] -> ReLU dense layers -> one linear unit. */
+class Discriminator {
+  private readonly layers: Dense[] = [];
+
+  constructor(params: Parameters, inputSize: number, hidden: number[]) {
+    let width = inputSize;
+    [...hidden, 1].forEach((units, l) => {
+      const name = l < hidden.length ? `discriminator/dense${l}` : 'discriminator/output';
+      this.layers.push({
+        W: params.add(`${name}/W`, [width, units], { type: 'glorot', fanIn: width, fanOut: units }),
+        b: params.add(`${name}/b`, [units], { type: 'zeros' }),
+      });
+      width = units;
+    });
+  }
+
+  /** z [B, L] (and a one-hot label [B, K]) -> logits [B]. */
+  apply(z: tf.Tensor2D, y: tf.Tensor2D | null): tf.Tensor1D {
+    return tf.tidy(() => {
+      let h: tf.Tensor2D = y ? tf.concat([z, y], 1) : z; // [B, L + K]
+      this.layers.forEach(({ W, b }, l) => {
+        const a = tf.add(tf.matMul(h, W), b) as tf.Tensor2D;
+        h = l < this.layers.length - 1 ? tf.relu(a) : a;
+      });
+      return tf.reshape(h, [-1]) as tf.Tensor1D; // [B]
+    });
+  }
+}
+
+export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
+  readonly name = 'aae';
+  readonly capabilities = AAE_CAPABILITIES;
+  override readonly optimizerNames: readonly string[] = AAE_OPTIMIZERS;
+  readonly latentSize: number;
+  /**
+   * The variables each optimizer updates: autoencoder = encoder + decoder (+ learned spread),
+   * generator = encoder, discriminator = the discriminator alone.
+   */
+  readonly optimizerVariables: Readonly<Record<AaeOptimizer, tf.Variable[]>>;
+  private readonly encoder: Encoder;
+  private readonly decoder: Decoder;
+  private readonly likelihood: Likelihood;
+  private readonly discriminator: Discriminator;
+  private readonly D: number;
+
+  constructor(config: Partial<AaeConfig>, readonly inputShape: number[]) {
+    // numClasses may arrive as undefined from the registry (data without labels): keep the default.
+    super({ ...AAE_DEFAULTS, ...config, numClasses: config.numClasses ?? AAE_DEFAULTS.numClasses });
+    validateNetConfig('aae', this.config, inputShape);
+    if (typeof this.config.discriminatorHidden === 'number') this.config.discriminatorHidden = [this.config.discriminatorHidden];
+    const { prior, components, conditionalPrior, numClasses, discriminatorHidden, latent } = this.config;
+    check(PRIORS.includes(prior), `aae: prior must be one of ${PRIORS.join(', ')}, got '${prior}'`);
+    check(!PLANAR_PRIORS.includes(prior) || latent === 2, `aae: the '${prior}' prior is 2-D: set latent to 2 (got ${latent}), or use prior gaussian / uniform`);
+    check(Number.isInteger(components) && components >= 2, `aae: components must be an integer >= 2, got ${components}`);
+    check(typeof conditionalPrior === 'boolean', `aae: conditionalPrior must be true or false, got ${conditionalPrior}`);
+    check(Number.isInteger(numClasses) && numClasses >= 2, `aae: numClasses must be an integer >= 2, got ${numClasses}`);
+    check(!conditionalPrior || prior === 'mixture', `aae: conditionalPrior needs prior 'mixture', got '${prior}'`);
+    check(
+      !conditionalPrior || numClasses === components,
+      `aae: conditionalPrior pairs class k with component k: components (${components}) must equal numClasses (${numClasses})`,
+    );
+    check(
+      Array.isArray(discriminatorHidden) && discriminatorHidden.every((h) => Number.isInteger(h) && h >= 1),
+      `aae: discriminatorHidden must be a list of layer sizes >= 1, got ${JSON.stringify(discriminatorHidden)}`,
+    );
+    this.D = inputShape.reduce((a, b) => a * b, 1);
+    this.latentSize = latent;
+
+    // Variables are grouped by the order they are created in: encoder, decoder, discriminator.
+    const spec = { ...this.config, inputShape, classes: 0 };
+    const created = (from: number) => this.params.list().slice(from);
+    this.encoder = new Encoder(this.params, spec, ['code']);
+    const encoderVars = created(0);
+    this.decoder = new Decoder(this.params, spec);
+    this.likelihood = new Likelihood(this.params, this.config.decoder, this.D, this.config.decoderStd, this.config.minStd, this.config.dequantize);
+    const autoencoderVars = created(0);
+    this.discriminator = new Discriminator(this.params, latent + (conditionalPrior ? numClasses : 0), discriminatorHidden);
+    this.optimizerVariables = Object.freeze({
+      autoencoder: autoencoderVars,
+      discriminator: created(autoencoderVars.length),
+      generator: encoderVars,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The model as tensors
+
+  /** The deterministic code z = enc(x), [B, L]. */
+  code(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.encoder.apply(this.likelihood.encoderInput(x), null)[0]);
+  }
+
+  /** D's logit that z came from the prior, [B]; `y` the one-hot label [B, K] of the conditional prior, else null. */
+  discriminate(z: tf.Tensor2D, y: tf.Tensor2D | null): tf.Tensor1D {
+    return this.discriminator.apply(z, y);
+  }
+
+  /** -log p(x | dec(enc(x))) per example, [B]. */
+  reconstructionLoss(x: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => {
+      const out = tf.reshape(this.decoder.apply(this.code(x), null), [1, x.shape[0], this.D]) as tf.Tensor3D; // [1, B, D]
+      return tf.neg(tf.reshape(this.likelihood.logProb(x, out), [x.shape[0]])) as tf.Tensor1D;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Training
+
+  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    this.checkBatch(batch);
+    const { n } = batch;
+    // The step's randomness, in a fixed order: dequantization noise, then the prior draws.
+    const values = this.config.dequantize ? dequantize(batch.x, ctx.rng) : batch.x;
+    const labels = this.config.conditionalPrior ? this.checkedLabels(batch.labels, n) : undefined;
+    const prior = samplePrior(this.config.prior, n, this.latentSize, ctx.rng, { components: this.config.components, labels });
+    const x = tf.tensor2d(values, [n, this.D]);
+    const zPrior = tf.tensor2d(prior, [n, this.latentSize]);
+    const y = labels ? oneHotLabels(labels, this.config.numClasses) : null;
+    let codes: tf.Tensor2D | null = null;
+    try {
+      // 1. Reconstruction phase: encoder and decoder.
+      const rec = await gradientStep(ctx.optimizers.autoencoder, this.optimizerVariables.autoencoder, () => ({
+        loss: tf.mean(this.reconstructionLoss(x)) as tf.Scalar,
+      }));
+      // 2a. Regularization phase, discriminator: z ~ p(z) is class 1, the updated encoder's codes class 0.
+      // Binary cross-entropy -log D(z_p) - log(1 - D(q(x))) with D = sigmoid(logit), averaged over the 2n codes.
+      codes = tf.tidy(() => this.code(x));
+      const fake = codes;
+      const disc = await gradientStep(ctx.optimizers.discriminator, this.optimizerVariables.discriminator, () => {
+        const real = this.discriminate(zPrior, y);
+        const forged = this.discriminate(fake, y);
+        const loss = tf.mul(tf.add(tf.mean(tf.softplus(tf.neg(real))), tf.mean(tf.softplus(forged))), 0.5) as tf.Scalar;
+        const correct = tf.add(tf.mean(tf.cast(tf.greater(real, 0), 'float32')), tf.mean(tf.cast(tf.less(forged, 0), 'float32')));
+        return { loss, accuracy: tf.mul(correct, 0.5) as tf.Scalar };
+      });
+      // 2b. Regularization phase, generator: the encoder fools the updated discriminator, -log D(q(x)).
+      const gen = await gradientStep(ctx.optimizers.generator, this.optimizerVariables.generator, () => ({
+        loss: tf.mean(tf.softplus(tf.neg(this.discriminate(this.code(x), y)))) as tf.Scalar,
+      }));
+      return { loss: rec.loss, reconstruction: -rec.loss, discriminator: disc.loss, generator: gen.loss, dAccuracy: disc.accuracy };
+    } finally {
+      tf.dispose([x, zPrior]);
+      if (y) y.dispose();
+      if (codes) codes.dispose();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Latent space and sampling
+
+  /** The codes enc(x), [n * latentSize]. */
+  async encode(batch: Batch): Promise<Float32Array> {
+    this.checkBatch(batch);
+    const code = tf.tidy(() => this.code(tf.tensor2d(batch.x, [batch.n, this.D])));
+    const out = (await code.data()) as Float32Array;
+    code.dispose();
+    return out;
+  }
+
+  /** Decoder means for codes [n * latentSize], in data units (Bernoulli: probabilities). */
+  async decode(z: Float32Array, n: number): Promise<Float32Array> {
+    check(z.length === n * this.latentSize, () => `aae: expected ${n} x ${this.latentSize} codes, got ${z.length}`);
+    const mean = tf.tidy(() => this.likelihood.mean(this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null)));
+    const out = (await mean.data()) as Float32Array;
+    mean.dispose();
+    return out;
+  }
+
+  /**
+   * z ~ p(z) (a mixture draws its components at random), then the decoder's mean (sampleMode
+   * 'mean') or a draw from p(x|z) ('sample'). Labels and temperature do not apply.
+   */
+  async sample(n: number, rng: Rng): Promise<Float32Array> {
+    const z = samplePrior(this.config.prior, n, this.latentSize, rng, { components: this.config.components });
+    if (this.config.sampleMode === 'mean') return this.decode(z, n);
+    const out = tf.tidy(() => this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null));
+    const values = Float32Array.from(await out.data());
+    out.dispose();
+    return this.likelihood.sample(values, rng);
+  }
+
+  /** The trainable variables in checkpoint order (the names of getWeights()). */
+  get variables(): tf.Variable[] {
+    return this.params.list();
+  }
+
+  private checkedLabels(labels: Int32Array | undefined, n: number): Int32Array {
+    if (!labels) throw new UserError('aae: conditionalPrior needs class labels (the data set has none)');
+    check(labels.length === n, () => `aae: ${labels.length} labels for ${n} examples`);
+    const K = this.config.numClasses;
+    for (const c of labels) {
+      if (!(Number.isInteger(c) && c >= 0 && c < K)) throw new UserError(`aae: label ${c} is outside 0..${K - 1} (numClasses = ${K})`);
+    }
+    return labels;
+  }
+
+  private checkBatch(batch: Batch): void {
+    check(batch.x.length === batch.n * this.D, () => `aae: expected ${batch.n} x ${this.D} values, got ${batch.x.length}`);
+    this.likelihood.checkData('aae', batch.x);
+  }
+}
