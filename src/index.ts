@@ -37,6 +37,8 @@ export { Vae } from './models/latent/vae.js';
 export { BetaVae } from './models/latent/betavae.js';
 export { Cvae } from './models/latent/cvae.js';
 export { Iwae } from './models/latent/iwae.js';
+export { Aae, AAE_DEFAULTS, type AaeConfig } from './models/latent/aae.js';
+export { samplePrior, mixtureCentres, PRIORS, MIXTURE, type PriorName } from './models/latent/priors.js';
 export { NeuralModel } from './models/neuralModel.js';
 export { createOptimizers, getOptimizerState, setOptimizerState } from './train/optimizers.js';
 
@@ -44,6 +46,7 @@ export { train, initialTrainState, type TrainOptions, type TrainState, type Trai
 export { logProbAll, summariseNll, bitsPerDim, type NllReport } from './eval/likelihood.js';
 export { LinearProbe, linearProbe, probeModel, encodeAll, PROBE_DEFAULTS, type ProbeConfig, type ProbeReport, type LabelledCodes } from './eval/probe.js';
 export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';
+export { mmd, medianDistance, type MmdOptions, type MmdResult } from './eval/mmd.js';
 export { makeGrid, drawText } from './io/grid.js';
 export { scatterPlot, colorScatterPlot, histogram, PALETTE } from './io/scatter.js';
 export { encodeWeights, decodeWeights } from './io/weights.js';

@@ -5,7 +5,7 @@
  *
  *  - 'gaussian':  N(0, I), any latent size (the paper's Fig. 2 comparison with the VAE);
  *  - 'uniform':   U([-1, 1]^d), any latent size;
- *  - 'mixture':   10 Gaussians on a circle in 2-D (Sec. 2.3), one elongated "petal" per class:
+ *  - 'mixture':   10 Gaussians on a circle in 2-D (Secs. 2, 2.3), one elongated "petal" per class:
  *                 component k is centred at radius MIXTURE.radius, angle 2 pi k / K, with std
  *                 MIXTURE.radialStd along the radius and MIXTURE.tangentialStd across it. The paper
  *                 gives no numbers; these reproduce the shape of its figures, with the petals
