@@ -30,13 +30,23 @@
  * that no stack of these masks reaches); Gated PixelCNN (van den Oord et al. 2016b) removes it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { check, UserError } from '../../core/errors.js';
+import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { MaskedConv2d } from '../../nn/maskedConv2d.js';
 import { gradientStep } from '../../nn/step.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
-import { bernoulliLogProb } from './binary.js';
+import {
+  checkImageBatch,
+  checkImageSpec,
+  completionInput,
+  fillRaster,
+  imageLogProb,
+  imageWindow,
+  logitsPerChannel,
+  type ImageSpec,
+  type RasterSampler,
+} from './images.js';
 
 export interface PixelCnnConfig {
   /**
@@ -86,10 +96,8 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
   readonly capabilities = PIXELCNN_CAPABILITIES;
   /** How many pixels up, left and right the output at a pixel can see (see the header). */
   readonly reach: number;
-  private readonly height: number;
-  private readonly width: number;
+  private readonly spec: ImageSpec;
   /** Colour channels C (1 or 3); also the number of mask channel groups. */
-  private readonly colors: number;
   private readonly first: MaskedConv2d;
   private readonly blocks: ResidualBlock[] = [];
   private readonly head: [MaskedConv2d, MaskedConv2d];
@@ -97,12 +105,8 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
   constructor(config: Partial<PixelCnnConfig>, readonly inputShape: number[]) {
     super({ ...PIXELCNN_DEFAULTS, ...config });
     const { channels: h, layers, firstKernel, kernel, levels, seed } = this.config;
-    check(
-      inputShape.length === 3 && inputShape.every((d) => Number.isInteger(d) && d >= 1),
-      `pixelcnn: needs images [H, W, C], got shape [${inputShape.join(', ')}]`,
-    );
-    const [H, W, C] = inputShape;
-    check(C === 1 || C === 3, `pixelcnn: images need 1 or 3 channels, got ${C}`);
+    this.spec = checkImageSpec('pixelcnn', inputShape, levels);
+    const C = this.spec.colors;
     check(
       Number.isInteger(h) && h % 2 === 0 && h / 2 >= C,
       `pixelcnn: channels must be an even integer >= ${2 * C}, got ${h}`,
@@ -111,11 +115,7 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
     for (const [key, k] of [['firstKernel', firstKernel], ['kernel', kernel]] as const) {
       check(Number.isInteger(k) && k >= 1 && k % 2 === 1, `pixelcnn: ${key} must be an odd integer >= 1, got ${k}`);
     }
-    check(Number.isInteger(levels) && levels >= 2, `pixelcnn: levels must be an integer >= 2, got ${levels}`);
     check(Number.isInteger(seed), `pixelcnn: seed must be an integer, got ${seed}`);
-    this.height = H;
-    this.width = W;
-    this.colors = C;
     this.reach = (firstKernel - 1) / 2 + (layers * (kernel - 1)) / 2;
 
     const conv = (name: string, k: number, inChannels: number, outChannels: number, mask: 'A' | 'B') =>
@@ -133,11 +133,11 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
 
   /** 1 logit per channel (Bernoulli) for binary data, K (softmax) otherwise. */
   private get logitsPerChannel(): number {
-    return this.config.levels === 2 ? 1 : this.config.levels;
+    return logitsPerChannel(this.config.levels);
   }
 
   private get size(): number {
-    return this.height * this.width * this.colors;
+    return this.spec.height * this.spec.width * this.spec.colors;
   }
 
   /**
@@ -155,48 +155,21 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
       const out = this.head[1].apply(tf.relu(this.head[0].apply(tf.relu(h)))); // [B, h, w, C * K']
       if (K === 2) return out;
       const [B, rows, cols] = out.shape;
-      return tf.reshape(out, [B, rows, cols, this.colors, K]); // [B, h, w, C, K]: channel c * K + k
+      return tf.reshape(out, [B, rows, cols, this.spec.colors, K]); // [B, h, w, C, K]: channel c * K + k
     });
   }
 
   /** log p(x) per example, [B]; `x` holds values 0..K-1, [B * H * W * C]. */
-  private logProbTensor(x: Float32Array, n: number): tf.Tensor1D {
-    return tf.tidy(() => {
-      const D = this.size;
-      const images = tf.tensor4d(x, [n, this.height, this.width, this.colors]);
-      const logits = this.logits(images);
-      const K = this.config.levels;
-      if (K === 2) return bernoulliLogProb(tf.reshape(images, [n, D]), tf.reshape(logits, [n, D])); // [B, D]
-      // Picking log p(observed level) with a one-hot product keeps gathers off the gradient path.
-      const observed = tf.oneHot(tf.tensor1d(Int32Array.from(x), 'int32'), K); // [B * D, K]
-      const logp = tf.mul(tf.logSoftmax(tf.reshape(logits, [n * D, K])), observed); // [B * D, K]
-      return tf.sum(tf.reshape(logp, [n, D * K]), 1) as tf.Tensor1D; // [B]
-    });
-  }
-
-  /** Rejects batches of the wrong size or with values outside 0..K-1 (a silent wrong answer otherwise). */
-  private checkBatch(batch: Batch): void {
-    const D = this.size;
-    check(batch.x.length === batch.n * D, () => `pixelcnn: expected ${batch.n} x ${D} values, got ${batch.x.length}`);
-    const top = this.config.levels - 1;
-    for (let i = 0; i < batch.x.length; i++) {
-      const v = batch.x[i];
-      if (!(Number.isInteger(v) && v >= 0 && v <= top)) {
-        throw new UserError(`pixelcnn: value ${v} at index ${i} is not an integer in 0..${top} (levels = ${top + 1})`);
-      }
-    }
-  }
-
   async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
-    this.checkBatch(batch);
+    checkImageBatch('pixelcnn', this.spec, batch);
     return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
-      loss: tf.neg(tf.mean(this.logProbTensor(batch.x, batch.n))) as tf.Scalar,
+      loss: tf.neg(tf.mean(imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images)))) as tf.Scalar,
     }));
   }
 
   async logProb(batch: Batch): Promise<Float64Array> {
-    this.checkBatch(batch);
-    const logp = this.logProbTensor(batch.x, batch.n);
+    checkImageBatch('pixelcnn', this.spec, batch);
+    const logp = imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images));
     const out = Float64Array.from(await logp.data());
     logp.dispose();
     return out;
@@ -204,7 +177,8 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
 
   async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
     check(Number.isInteger(n) && n >= 0, `pixelcnn: sample count must be an integer >= 0, got ${n}`);
-    return this.fill(new Float32Array(n * this.size), n, new Uint8Array(this.size).fill(1), rng, options.temperature ?? 1);
+    const all = new Uint8Array(this.size).fill(1);
+    return fillRaster('pixelcnn', this.spec, this.sampler(n), new Float32Array(n * this.size), n, all, rng, options.temperature ?? 1);
   }
 
   /**
@@ -215,49 +189,13 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
    * observed ones, e.g. completing the bottom of an image from its top.
    */
   async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
-    check(batch.x.length === batch.n * this.size, () => `pixelcnn: expected ${batch.n} x ${this.size} values, got ${batch.x.length}`);
-    check(missing.length === this.size, `pixelcnn: mask has ${missing.length} entries, the model expects ${this.size}`);
-    const x = Float32Array.from(batch.x);
-    // Missing entries may hold anything; they are drawn before any later conditional reads them.
-    for (let i = 0; i < x.length; i++) if (missing[i % this.size]) x[i] = 0;
-    this.checkBatch({ x, n: batch.n });
-    return this.fill(x, batch.n, missing, rng, 1);
+    const x = completionInput('pixelcnn', this.spec, batch, missing);
+    return fillRaster('pixelcnn', this.spec, this.sampler(batch.n), x, batch.n, missing, rng, 1);
   }
 
-  /** Draws x's missing entries in place, one network pass (on the reach window) per (pixel, channel). */
-  private async fill(x: Float32Array, n: number, missing: Uint8Array, rng: Rng, temperature: number): Promise<Float32Array> {
-    check(temperature > 0 && Number.isFinite(temperature), `pixelcnn: temperature must be > 0, got ${temperature}`);
-    if (n === 0) return x;
-    const { height: H, width: W, colors: C } = this;
-    const K = this.config.levels;
-    const KL = this.logitsPerChannel;
-    const D = this.size;
-    const probs = new Float64Array(K);
-    for (let r = 0; r < H; r++) {
-      for (let c = 0; c < W; c++) {
-        for (let ch = 0; ch < C; ch++) {
-          const i = (r * W + c) * C + ch;
-          if (!missing[i]) continue;
-          // 1. One pass on the window of (r, c), keeping channel ch's logits: [n, K'].
-          const p = tf.tidy(() => {
-            const l = tf.div(tf.reshape(tf.slice(this.pixelLogits(x, n, r, c), [0, ch, 0], [n, 1, KL]), [n, KL]), temperature);
-            return K === 2 ? tf.sigmoid(l) : tf.softmax(l);
-          });
-          const values = await p.data();
-          p.dispose();
-          // 2. Draw x_i for every example: Bernoulli, or the inverse CDF of the softmax.
-          for (let b = 0; b < n; b++) {
-            if (K === 2) {
-              x[b * D + i] = rng.uniform() < values[b] ? 1 : 0;
-            } else {
-              for (let k = 0; k < K; k++) probs[k] = values[b * K + k];
-              x[b * D + i] = drawCategorical(probs, rng.uniform());
-            }
-          }
-        }
-      }
-    }
-    return x;
+  /** Sampling's passes: one network pass on the reach window of each pixel. */
+  private sampler(n: number): RasterSampler {
+    return { logits: (x, r, c) => this.pixelLogits(x, n, r, c) };
   }
 
   /**
@@ -265,14 +203,15 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
    * the window the pixel depends on, rows r - R .. r and columns c - R .. c + R: [n, C, K'].
    */
   pixelLogits(x: Float32Array, n: number, r: number, c: number): tf.Tensor3D {
-    const { height: H, width: W, colors: C, reach: R } = this;
+    const { height: H, width: W, colors: C } = this.spec;
+    const R = this.reach;
     check(Number.isInteger(r) && Number.isInteger(c) && r >= 0 && r < H && c >= 0 && c < W, `pixelcnn: no pixel (${r}, ${c})`);
     const r0 = Math.max(0, r - R);
     const c0 = Math.max(0, c - R);
     const rows = r - r0 + 1;
     const cols = Math.min(W - 1, c + R) - c0 + 1;
     return tf.tidy(() => {
-      const window = tf.tensor4d(crop(x, n, H, W, C, r0, rows, c0, cols), [n, rows, cols, C]);
+      const window = imageWindow(x, n, this.spec, r0, rows, c0, cols); // [n, rows, cols, C]
       const logits = tf.reshape(this.logits(window), [n, rows, cols, C * this.logitsPerChannel]); // [n, rows, cols, C * K']
       const at = tf.slice(logits, [0, r - r0, c - c0, 0], [n, 1, 1, C * this.logitsPerChannel]);
       return tf.reshape(at, [n, C, this.logitsPerChannel]); // [n, C, K']
@@ -288,30 +227,4 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
     super.dispose();
     for (const layer of [this.first, ...this.blocks.flatMap((b) => [b.reduce, b.conv, b.expand]), ...this.head]) layer.dispose();
   }
-}
-
-/** Rows r0 .. r0 + rows - 1 and columns c0 .. c0 + cols - 1 of n images [H, W, C]: [n * rows * cols * C]. */
-function crop(x: Float32Array, n: number, H: number, W: number, C: number, r0: number, rows: number, c0: number, cols: number): Float32Array {
-  const out = new Float32Array(n * rows * cols * C);
-  let o = 0;
-  for (let b = 0; b < n; b++) {
-    for (let r = r0; r < r0 + rows; r++) {
-      const start = ((b * H + r) * W + c0) * C;
-      out.set(x.subarray(start, start + cols * C), o);
-      o += cols * C;
-    }
-  }
-  return out;
-}
-
-/** The smallest k with p_0 + ... + p_k > u; the last state with p_k > 0 if rounding leaves u uncovered. */
-function drawCategorical(p: Float64Array, u: number): number {
-  let cum = 0;
-  let last = 0;
-  for (let k = 0; k < p.length; k++) {
-    if (p[k] > 0) last = k;
-    cum += p[k];
-    if (cum > u && p[k] > 0) return k;
-  }
-  return last;
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../src/core/rng.js';
-import type { Batch, GenerativeModel } from '../../../src/models/model.js';
+import type { Batch, GenerativeModel, TrainContext } from '../../../src/models/model.js';
 import { createOptimizers } from '../../../src/train/optimizers.js';
 
 /** Every binary vector of length D, [2^D * D]. */
@@ -81,4 +81,47 @@ export async function assertNoLeaks(model: GenerativeModel, x: Float32Array, D: 
   await model.logProb!({ x, n: x.length / D }, rng);
   assert.equal(tf.memory().numTensors, before);
   Object.values(optimizers).forEach((o) => o.dispose());
+}
+
+/** Every image with D entries in 0..K-1, as one batch [K^D * D] (entry 0 varies slowest). */
+export function allImages(D: number, K: number): { x: Float32Array; n: number } {
+  const n = K ** D;
+  const x = new Float32Array(n * D);
+  for (let j = 0; j < n; j++) {
+    let v = j;
+    for (let d = D - 1; d >= 0; d--) {
+      x[j * D + d] = v % K;
+      v = Math.floor(v / K);
+    }
+  }
+  return { x, n };
+}
+
+/** Sum of exp(log p(x)) over every image with D entries in 0..K-1. */
+export async function totalImageProbability(model: GenerativeModel, D: number, K: number): Promise<number> {
+  const logp = await model.logProb!(allImages(D, K), new Rng(0));
+  return logp.reduce((s, l) => s + Math.exp(l), 0);
+}
+
+/** A training context with a fresh Adam optimizer. */
+export function context(rng: Rng, learningRate: number): TrainContext {
+  return { rng, step: 0, epoch: 0, learningRate, optimizers: { main: tf.train.adam(learningRate) } };
+}
+
+/** n images [H, W, 1] of vertical bars: each column all 1 or all 0 with probability 1/2. */
+export function bars(n: number, H: number, W: number, rng: Rng): Float32Array {
+  const x = new Float32Array(n * H * W);
+  for (let b = 0; b < n; b++) {
+    for (let c = 0; c < W; c++) {
+      const on = rng.uniform() < 0.5 ? 1 : 0;
+      for (let r = 0; r < H; r++) x[(b * H + r) * W + c] = on;
+    }
+  }
+  return x;
+}
+
+/** Whether one image [H, W, 1] is vertical bars. */
+export function isBars(x: Float32Array, H: number, W: number): boolean {
+  for (let r = 1; r < H; r++) for (let c = 0; c < W; c++) if (x[r * W + c] !== x[c]) return false;
+  return true;
 }

@@ -8,10 +8,10 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { allImages, bars, context, isBars, totalImageProbability } from './checks.js';
 import { initBackend } from '../../../src/core/engine.js';
 import { UserError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
-import type { TrainContext } from '../../../src/models/model.js';
 import { PixelCnn, type PixelCnnConfig } from '../../../src/models/autoregressive/pixelcnn.js';
 import { maskValues } from '../../../src/nn/maskedConv2d.js';
 
@@ -21,46 +21,6 @@ const SMALL: Partial<PixelCnnConfig> = { channels: 8, layers: 2 };
 before(async () => {
   await initBackend('wasm');
 });
-
-/** Every image with D entries in 0..K-1, as one batch [K^D * D] (entry 0 varies slowest). */
-function allImages(D: number, K: number): { x: Float32Array; n: number } {
-  const n = K ** D;
-  const x = new Float32Array(n * D);
-  for (let j = 0; j < n; j++) {
-    let v = j;
-    for (let d = D - 1; d >= 0; d--) {
-      x[j * D + d] = v % K;
-      v = Math.floor(v / K);
-    }
-  }
-  return { x, n };
-}
-
-async function totalProbability(model: PixelCnn, D: number, K: number): Promise<number> {
-  const logp = await model.logProb(allImages(D, K));
-  return logp.reduce((s, l) => s + Math.exp(l), 0);
-}
-
-function context(rng: Rng, learningRate: number): TrainContext {
-  return { rng, step: 0, epoch: 0, learningRate, optimizers: { main: tf.train.adam(learningRate) } };
-}
-
-/** n images [H, W, 1] of vertical bars: each column all 1 or all 0 with probability 1/2. */
-function bars(n: number, H: number, W: number, rng: Rng): Float32Array {
-  const x = new Float32Array(n * H * W);
-  for (let b = 0; b < n; b++) {
-    for (let c = 0; c < W; c++) {
-      const on = rng.uniform() < 0.5 ? 1 : 0;
-      for (let r = 0; r < H; r++) x[(b * H + r) * W + c] = on;
-    }
-  }
-  return x;
-}
-
-function isBars(x: Float32Array, H: number, W: number): boolean {
-  for (let r = 1; r < H; r++) for (let c = 0; c < W; c++) if (x[r * W + c] !== x[c]) return false;
-  return true;
-}
 
 test('the mask opens the past, closes the future, and orders colour groups at the centre', () => {
   const k = 3;
@@ -83,7 +43,7 @@ test('the mask opens the past, closes the future, and orders colour groups at th
 
 test('probabilities of all images sum to 1: binary 3x3, before and after training', async () => {
   const model = new PixelCnn({ ...SMALL, seed: 1 }, [3, 3, 1]);
-  assert.ok(Math.abs((await totalProbability(model, 9, 2)) - 1) < 1e-4);
+  assert.ok(Math.abs((await totalImageProbability(model, 9, 2)) - 1) < 1e-4);
   // Trained hard on 16 images (log 1/16 = -2.8; uniform: -6.2) so the conditionals are far from uniform.
   const rng = new Rng(2);
   const ctx = context(rng, 0.05);
@@ -91,7 +51,7 @@ test('probabilities of all images sum to 1: binary 3x3, before and after trainin
   for (let s = 0; s < 20; s++) await model.trainStep({ x: data.x.subarray(0, 16 * 9), n: 16 }, ctx);
   const logp = await model.logProb({ x: data.x.subarray(0, 9), n: 1 });
   assert.ok(logp[0] > -4, `trained model gives a training image log p = ${logp[0]}`);
-  assert.ok(Math.abs((await totalProbability(model, 9, 2)) - 1) < 1e-4);
+  assert.ok(Math.abs((await totalImageProbability(model, 9, 2)) - 1) < 1e-4);
   model.dispose();
 });
 
@@ -104,7 +64,7 @@ test('probabilities sum to 1 with K levels and with RGB channels', async () => {
   ];
   for (const [shape, K] of cases) {
     const model = new PixelCnn({ ...SMALL, levels: K, seed: 3 }, shape);
-    const total = await totalProbability(model, shape[0] * shape[1] * shape[2], K);
+    const total = await totalImageProbability(model, shape[0] * shape[1] * shape[2], K);
     assert.ok(Math.abs(total - 1) < 1e-4, `shape [${shape}], K = ${K}: total ${total}`);
     model.dispose();
   }
