@@ -8,8 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { prepareData, type PreparedData, type PrepareOptions } from '../data/prepare.js';
-import type { ValueKind } from '../data/dataset.js';
+import { prepareData, type PrepareOptions } from '../data/prepare.js';
+import { Rng } from '../core/rng.js';
+import type { DataSplits, ValueKind } from '../data/dataset.js';
 import type { GenerativeModel } from '../models/model.js';
 import { createModel, getEntry } from '../models/registry.js';
 import { loadLatestCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -68,11 +69,18 @@ export class MetricsLog {
   }
 }
 
-/** The run's data, loaded and preprocessed exactly as at training time. */
-export function loadRunData(config: RunConfig): PreparedData {
+/**
+ * The run's data for evaluation and analysis, preprocessed as at training time and as the model
+ * sees it: under dynamic binarization the train split becomes one fixed binary draw (seeded from the
+ * data seed), so scoring, encoding and probing it never meet raw intensities.
+ */
+export function loadRunData(config: RunConfig): DataSplits {
   const { spec, labelColumn, size, toyExamples, binarize, dataSeed, trainLimit } = config.data;
   const raw = loadDataSpec(spec, { labelColumn, size, toyExamples });
-  return prepareData(raw, getEntry(config.model.name).accepts, { binarize, dataSeed, trainLimit });
+  const { train, test, transformBatch, modelKind } = prepareData(raw, getEntry(config.model.name).accepts, { binarize, dataSeed, trainLimit });
+  if (!transformBatch) return { train, test };
+  const drawn = transformBatch({ x: train.x, n: train.n, labels: train.labels }, new Rng(dataSeed + 2));
+  return { train: { ...train, x: drawn.x, kind: modelKind }, test };
 }
 
 export interface OpenRun {

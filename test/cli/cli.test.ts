@@ -106,7 +106,8 @@ test('train, eval, score and sample a CSV run end to end', () => {
 test('a gradient-trained model through the CLI: train on a subset, resume with Adam state, eval, sample', () => {
   const run = path.join(tmp, 'run-fvsbn');
   const common = ['--eval-examples', '0', '--sample-count', '4'];
-  json('train', 'fvsbn', '--data', 'mnist', '--train-limit', '300', '--batch-size', '50', '--lr', '0.01', '--out', run, ...common, '--json');
+  // Dynamic binarization: training sees intensities redrawn per batch; evaluation must never see them.
+  json('train', 'fvsbn', '--data', 'mnist', '--binarize', 'dynamic', '--train-limit', '300', '--batch-size', '50', '--lr', '0.01', '--out', run, ...common, '--json');
   const ckpt = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', 'latest.json'), 'utf8')).checkpoint;
   const manifest = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', ckpt, 'checkpoint.json'), 'utf8'));
   assert.ok(manifest.optimizerManifest[0].weights.some((w: { name: string }) => w.name === 'main/iter'), 'Adam state saved');
@@ -116,6 +117,7 @@ test('a gradient-trained model through the CLI: train on a subset, resume with A
   assert.equal(report.kind, 'exact');
   assert.equal(report.n, 200);
   assert.ok(report.nll > 50 && report.nll < 543, `NLL ${report.nll} should beat uniform pixels (784 ln 2 = 543)`);
+  assert.equal(json('eval', run, '--split', 'train', '--limit', '100', '--json').n, 100);
   assert.equal(genlab('sample', run, '-n', '4', '--out', path.join(tmp, 'fvsbn.png')).code, 0);
   const resumeChanged = genlab('train', 'fvsbn', '--resume', '--out', run, '--lr', '0.1');
   assert.equal(resumeChanged.code, 2);

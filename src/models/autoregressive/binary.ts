@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../core/rng.js';
-import { check } from '../../core/errors.js';
+import { check, UserError } from '../../core/errors.js';
 
 /**
  * log p(x) = sum_i x_i log sigma(l_i) + (1 - x_i) log sigma(-l_i) = sum_i x_i l_i - softplus(l_i),
@@ -44,4 +44,20 @@ export function fillSequentially(
     for (let b = 0; b < n; b++) x[b * D + i] = rng.uniform() < p[b] ? 1 : 0;
   }
   return x;
+}
+
+/**
+ * Rejects values other than 0 and 1 (intensities would otherwise be scored as a cross-entropy: a
+ * silent wrong answer), naming the model and the first offending value.
+ */
+export function checkBinary(model: string, batch: { x: Float32Array; n: number }): void {
+  const D = batch.x.length / Math.max(1, batch.n);
+  for (let i = 0; i < batch.x.length; i++) {
+    const v = batch.x[i];
+    if (v !== 0 && v !== 1) {
+      throw new UserError(
+        `${model} needs binary values (0 or 1); example ${Math.floor(i / D)}, value ${i % D} is ${v} (binarize images with --binarize)`,
+      );
+    }
+  }
 }

@@ -44,7 +44,7 @@ import { gradientStep } from '../../nn/step.js';
 import { Ordering } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
-import { bernoulliLogProb } from './binary.js';
+import { bernoulliLogProb, checkBinary } from './binary.js';
 import { EXACT_BINARY_AR } from './fvsbn.js';
 
 export interface EonadeConfig {
@@ -135,6 +135,7 @@ export class Eonade extends NeuralModel<EonadeConfig> implements GenerativeModel
   }
 
   async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    checkBinary('eonade', batch);
     const { D } = this;
     const { n } = batch;
     // 1. Per example: d ~ U{0..D-1}, and a uniform d-subset observed (the first d of a random ordering).
@@ -205,6 +206,7 @@ export class Eonade extends NeuralModel<EonadeConfig> implements GenerativeModel
 
   /** log p(x) of the ensemble, log (1/K) sum_k p_{o_k}(x), in chunks of examples. */
   async logProb(batch: Batch): Promise<Float64Array> {
+    checkBinary('eonade', batch);
     const { D } = this;
     const K = this.orderings.length;
     const { hidden } = this.config;

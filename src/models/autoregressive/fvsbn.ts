@@ -14,7 +14,7 @@ import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
-import { bernoulliLogProb, fillSequentially } from './binary.js';
+import { bernoulliLogProb, fillSequentially, checkBinary } from './binary.js';
 
 export interface FvsbnConfig {
   /** The order in which variables are chained. */
@@ -55,6 +55,7 @@ export class Fvsbn extends NeuralModel<FvsbnConfig> implements GenerativeModel {
   }
 
   async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    checkBinary('fvsbn', batch);
     return gradientStep(ctx.optimizers.main, this.params.list(), () => {
       const x = tf.tensor2d(batch.x, [batch.n, this.ordering.size]);
       return { loss: tf.neg(tf.mean(bernoulliLogProb(x, this.logits(x)))) as tf.Scalar };
@@ -62,6 +63,7 @@ export class Fvsbn extends NeuralModel<FvsbnConfig> implements GenerativeModel {
   }
 
   async logProb(batch: Batch): Promise<Float64Array> {
+    checkBinary('fvsbn', batch);
     const logp = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [batch.n, this.ordering.size]);
       return bernoulliLogProb(x, this.logits(x));

@@ -18,7 +18,7 @@ import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
-import { bernoulliLogProb, fillSequentially } from './binary.js';
+import { bernoulliLogProb, fillSequentially, checkBinary } from './binary.js';
 import { EXACT_BINARY_AR } from './fvsbn.js';
 
 export interface MadeConfig {
@@ -128,6 +128,7 @@ export class Made extends NeuralModel<MadeConfig> implements GenerativeModel {
   }
 
   async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    checkBinary('made', batch);
     const k = ctx.step % this.maskSets.length; // connectivity-agnostic: mask sets in turn
     return gradientStep(ctx.optimizers.main, this.params.list(), () => {
       const x = tf.tensor2d(batch.x, [batch.n, this.D]);
@@ -137,6 +138,7 @@ export class Made extends NeuralModel<MadeConfig> implements GenerativeModel {
 
   /** log p(x) of the ensemble: log (1/K) sum_k p_k(x). */
   async logProb(batch: Batch): Promise<Float64Array> {
+    checkBinary('made', batch);
     const logp = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [batch.n, this.D]);
       const perMask = this.maskSets.map((_, k) => bernoulliLogProb(x, this.logits(x, k)));

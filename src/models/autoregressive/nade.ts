@@ -18,7 +18,7 @@ import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
-import { bernoulliLogProb } from './binary.js';
+import { bernoulliLogProb, checkBinary } from './binary.js';
 import { EXACT_BINARY_AR } from './fvsbn.js';
 
 export interface NadeConfig {
@@ -91,12 +91,14 @@ export class Nade extends NeuralModel<NadeConfig> implements GenerativeModel {
   }
 
   async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    checkBinary('nade', batch);
     return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
       loss: tf.neg(tf.mean(this.logProbTensor(batch))) as tf.Scalar,
     }));
   }
 
   async logProb(batch: Batch): Promise<Float64Array> {
+    checkBinary('nade', batch);
     // The hidden layers of all steps take B x H x D floats: score in chunks that fit wasm's memory.
     const D = this.ordering.size;
     const chunk = Math.max(1, Math.floor(MAX_ACTIVATIONS / (this.config.hidden * D)));
