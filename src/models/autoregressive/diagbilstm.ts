@@ -53,6 +53,9 @@ import { gradientStep } from '../../nn/step.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
 import {
+  imageSize,
+  networkInput,
+  outputLogits,
   checkImageBatch,
   checkImageSpec,
   completionInput,
@@ -163,7 +166,7 @@ export class DiagonalBiLstm extends NeuralModel<DiagonalBiLstmConfig> implements
   }
 
   private get size(): number {
-    return this.spec.height * this.spec.width * this.spec.colors;
+    return imageSize(this.spec);
   }
 
   /**
@@ -174,26 +177,15 @@ export class DiagonalBiLstm extends NeuralModel<DiagonalBiLstmConfig> implements
     return tf.tidy(() => {
       let s = this.features(x); // [B, h, w, 2h]
       for (const layer of this.lstms) s = tf.add(s, layer.output.apply(this.diagonalBiLstm(layer, s))); // Sec. 3.3
-      return this.outputLogits(s);
+      return outputLogits(this.head, s, this.spec);
     });
   }
 
-  /** The first, mask-A convolution of images of values 0..K-1 (scaled to [0, 1] unless binary): [B, h, w, 2h]. */
+  /** The first, mask-A convolution of images of values 0..K-1: [B, h, w, 2h]. */
   private features(x: tf.Tensor4D): tf.Tensor4D {
-    const K = this.config.levels;
-    return this.first.apply(K === 2 ? x : (tf.div(x, K - 1) as tf.Tensor4D));
+    return this.first.apply(networkInput(x, this.config.levels));
   }
 
-  /** The output layers: residual stream [B, h, w, 2h] -> [B, h, w, C] or [B, h, w, C, K] logits. */
-  private outputLogits(s: tf.Tensor4D): tf.Tensor {
-    return tf.tidy(() => {
-      const K = this.config.levels;
-      const out = this.head[1].apply(tf.relu(this.head[0].apply(tf.relu(s)))); // [B, h, w, C * K']
-      if (K === 2) return out;
-      const [B, rows, cols] = out.shape;
-      return tf.reshape(out, [B, rows, cols, this.spec.colors, K]); // [B, h, w, C, K]: channel c * K + k
-    });
-  }
 
   /** One direction's K^is of the stream s, [B, h, w, 2h] -> gate pre-activations [B, h, w, 4h]. */
   private inputToState(direction: DiagonalLstm, s: tf.Tensor4D): tf.Tensor4D {
@@ -334,7 +326,7 @@ export class DiagonalBiLstm extends NeuralModel<DiagonalBiLstmConfig> implements
           // The right-to-left states of (r - 1, c): its output map shifted down one row.
           s = tf.add(s, layer.output.apply(above === null ? state.h : tf.add(state.h, at(above[l].rtl, c))));
         });
-        return { logits: tf.reshape(this.outputLogits(s), [n, C, KL]) as tf.Tensor3D, inputs: layerInputs, ltr };
+        return { logits: tf.reshape(outputLogits(this.head, s, this.spec), [n, C, KL]) as tf.Tensor3D, inputs: layerInputs, ltr };
       });
     const statesOf = (states: LstmState[]) => states.flatMap((state) => [state.h, state.c]);
     const release = () => {

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { Batch } from '../model.js';
+import type { MaskedConv2d } from '../../nn/maskedConv2d.js';
 import { bernoulliLogProb } from './binary.js';
 
 /** An image model's input: [H, W, C] with values 0..levels-1 per channel. */
@@ -27,6 +28,29 @@ export function logitsPerChannel(levels: number): number {
 }
 
 /** Checks an image shape and the levels (the config's other fields are the model's to check). */
+/** Values per image, H * W * C. */
+export function imageSize(spec: ImageSpec): number {
+  return spec.height * spec.width * spec.colors;
+}
+
+/** What the first layer sees: binary images as they are, K-level values scaled to [0, 1]. */
+export function networkInput(x: tf.Tensor4D, levels: number): tf.Tensor4D {
+  return levels === 2 ? x : (tf.div(x, levels - 1) as tf.Tensor4D);
+}
+
+/**
+ * The output layers shared by PixelCNN and PixelRNN: ReLU, 1x1, ReLU, 1x1 (both mask B), from the
+ * feature stream [B, h, w, F] to logits [B, h, w, C] (binary) or [B, h, w, C, K] (K-way softmax).
+ */
+export function outputLogits(head: readonly [MaskedConv2d, MaskedConv2d], s: tf.Tensor4D, spec: ImageSpec): tf.Tensor {
+  return tf.tidy(() => {
+    const out = head[1].apply(tf.relu(head[0].apply(tf.relu(s)))); // [B, h, w, C * K']
+    if (spec.levels === 2) return out;
+    const [B, rows, cols] = out.shape;
+    return tf.reshape(out, [B, rows, cols, spec.colors, spec.levels]); // [B, h, w, C, K]: channel c * K + k
+  });
+}
+
 export function checkImageSpec(model: string, inputShape: number[], levels: number): ImageSpec {
   check(
     inputShape.length === 3 && inputShape.every((d) => Number.isInteger(d) && d >= 1),

@@ -42,7 +42,10 @@ import {
   completionInput,
   fillRaster,
   imageLogProb,
+  imageSize,
   imageWindow,
+  networkInput,
+  outputLogits,
   logitsPerChannel,
   type ImageSpec,
   type RasterSampler,
@@ -137,7 +140,7 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
   }
 
   private get size(): number {
-    return this.spec.height * this.spec.width * this.spec.colors;
+    return imageSize(this.spec);
   }
 
   /**
@@ -146,16 +149,12 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
    */
   logits(x: tf.Tensor4D): tf.Tensor {
     return tf.tidy(() => {
-      const K = this.config.levels;
-      let h = this.first.apply(K === 2 ? x : tf.div(x, K - 1));
+      let h = this.first.apply(networkInput(x, this.config.levels));
       for (const b of this.blocks) {
         const r = b.expand.apply(tf.relu(b.conv.apply(tf.relu(b.reduce.apply(tf.relu(h))))));
         h = tf.add(h, r);
       }
-      const out = this.head[1].apply(tf.relu(this.head[0].apply(tf.relu(h)))); // [B, h, w, C * K']
-      if (K === 2) return out;
-      const [B, rows, cols] = out.shape;
-      return tf.reshape(out, [B, rows, cols, this.spec.colors, K]); // [B, h, w, C, K]: channel c * K + k
+      return outputLogits(this.head, h as tf.Tensor4D, this.spec);
     });
   }
 

@@ -45,6 +45,9 @@ import { gradientStep } from '../../nn/step.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
 import {
+  imageSize,
+  networkInput,
+  outputLogits,
   checkImageBatch,
   checkImageSpec,
   completionInput,
@@ -154,7 +157,7 @@ export class RowLstm extends NeuralModel<RowLstmConfig> implements GenerativeMod
   }
 
   private get size(): number {
-    return this.spec.height * this.spec.width * this.spec.colors;
+    return imageSize(this.spec);
   }
 
   /**
@@ -165,26 +168,15 @@ export class RowLstm extends NeuralModel<RowLstmConfig> implements GenerativeMod
     return tf.tidy(() => {
       let s = this.features(x); // [B, h, w, 2h]
       for (const layer of this.lstms) s = tf.add(s, layer.output.apply(this.rowLstm(layer, s))); // Sec. 3.3
-      return this.outputLogits(s);
+      return outputLogits(this.head, s, this.spec);
     });
   }
 
-  /** The first, mask-A convolution of images of values 0..K-1 (scaled to [0, 1] unless binary): [B, h, w, 2h]. */
+  /** The first, mask-A convolution of images of values 0..K-1: [B, h, w, 2h]. */
   private features(x: tf.Tensor4D): tf.Tensor4D {
-    const K = this.config.levels;
-    return this.first.apply(K === 2 ? x : (tf.div(x, K - 1) as tf.Tensor4D));
+    return this.first.apply(networkInput(x, this.config.levels));
   }
 
-  /** The output layers: residual stream [B, h, w, 2h] -> [B, h, w, C] or [B, h, w, C, K] logits. */
-  private outputLogits(s: tf.Tensor4D): tf.Tensor {
-    return tf.tidy(() => {
-      const K = this.config.levels;
-      const out = this.head[1].apply(tf.relu(this.head[0].apply(tf.relu(s)))); // [B, h, w, C * K']
-      if (K === 2) return out;
-      const [B, rows, cols] = out.shape;
-      return tf.reshape(out, [B, rows, cols, this.spec.colors, K]); // [B, h, w, C, K]: channel c * K + k
-    });
-  }
 
   /** K^is of the stream s, [B, h, w, 2h] -> gate pre-activations [B, h, w, 4h]. */
   private inputToState(layer: RowLstmLayer, s: tf.Tensor4D): tf.Tensor4D {
@@ -268,7 +260,7 @@ export class RowLstm extends NeuralModel<RowLstmConfig> implements GenerativeMod
           s = tf.add(s, layer.output.apply(state.h));
           return state;
         });
-        return { logits: tf.reshape(this.outputLogits(s), [n, W, C, KL]) as tf.Tensor4D, states }; // [n, W, C, K']
+        return { logits: tf.reshape(outputLogits(this.head, s, this.spec), [n, W, C, KL]) as tf.Tensor4D, states }; // [n, W, C, K']
       });
     const release = () => above?.forEach((state) => tf.dispose([state.h, state.c]));
     return {
