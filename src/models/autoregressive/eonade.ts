@@ -40,6 +40,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
+import { perExampleInChunks } from '../../nn/chunks.js';
 import { gradientStep } from '../../nn/step.js';
 import { Ordering } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
@@ -214,12 +215,7 @@ export class Eonade extends NeuralModel<EonadeConfig> implements GenerativeModel
     const perOrdering = new Float64Array(K * batch.n); // [K, n]
     for (let k = 0; k < K; k++) {
       const weights = this.orderedWeights(this.orderings[k].order);
-      for (let start = 0; start < batch.n; start += chunk) {
-        const n = Math.min(chunk, batch.n - start);
-        const logp = tf.tidy(() => this.scoreOrdered(tf.tensor2d(batch.x.subarray(start * D, (start + n) * D), [n, D]), weights));
-        perOrdering.set(await logp.data(), k * batch.n + start);
-        logp.dispose();
-      }
+      perOrdering.set(await perExampleInChunks(batch.x, batch.n, D, chunk, (x) => this.scoreOrdered(x, weights)), k * batch.n);
       tf.dispose(Object.values(weights));
     }
     const out = new Float64Array(batch.n);

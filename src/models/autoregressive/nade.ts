@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
+import { perExampleInChunks } from '../../nn/chunks.js';
 import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
@@ -83,9 +84,10 @@ export class Nade extends NeuralModel<NadeConfig> implements GenerativeModel {
     });
   }
 
-  private logProbTensor(batch: Batch): tf.Tensor1D {
+  /** [B, D] inputs in pixel order -> [B] log p(x). */
+  private logProbTensor(x: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => {
-      const xo = this.toOrdered(tf.tensor2d(batch.x, [batch.n, this.ordering.size]));
+      const xo = this.toOrdered(x);
       return bernoulliLogProb(xo, this.orderedLogits(xo));
     });
   }
@@ -93,7 +95,7 @@ export class Nade extends NeuralModel<NadeConfig> implements GenerativeModel {
   async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
     checkBinary('nade', batch);
     return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
-      loss: tf.neg(tf.mean(this.logProbTensor(batch))) as tf.Scalar,
+      loss: tf.neg(tf.mean(this.logProbTensor(tf.tensor2d(batch.x, [batch.n, this.ordering.size])))) as tf.Scalar,
     }));
   }
 
@@ -102,14 +104,7 @@ export class Nade extends NeuralModel<NadeConfig> implements GenerativeModel {
     // The hidden layers of all steps take B x H x D floats: score in chunks that fit wasm's memory.
     const D = this.ordering.size;
     const chunk = Math.max(1, Math.floor(MAX_ACTIVATIONS / (this.config.hidden * D)));
-    const out = new Float64Array(batch.n);
-    for (let start = 0; start < batch.n; start += chunk) {
-      const n = Math.min(chunk, batch.n - start);
-      const logp = this.logProbTensor({ x: batch.x.subarray(start * D, (start + n) * D), n });
-      out.set(await logp.data(), start);
-      logp.dispose();
-    }
-    return out;
+    return perExampleInChunks(batch.x, batch.n, D, chunk, (x) => this.logProbTensor(x));
   }
 
   async sample(n: number, rng: Rng): Promise<Float32Array> {

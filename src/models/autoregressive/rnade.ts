@@ -37,6 +37,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
+import { perExampleInChunks } from '../../nn/chunks.js';
 import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
@@ -196,14 +197,7 @@ export class Rnade extends NeuralModel<RnadeConfig> implements GenerativeModel {
     const { hidden: H, components: C } = this.config;
     // [B, H, D] hidden layers plus a few [D, B, C] mixture tensors: score in chunks that fit wasm's memory.
     const chunk = Math.max(1, Math.floor(MAX_ACTIVATIONS / (D * (H + 4 * C))));
-    const out = new Float64Array(batch.n);
-    for (let start = 0; start < batch.n; start += chunk) {
-      const n = Math.min(chunk, batch.n - start);
-      const logp = tf.tidy(() => this.logProbTensor(tf.tensor2d(batch.x.subarray(start * D, (start + n) * D), [n, D])));
-      out.set(await logp.data(), start);
-      logp.dispose();
-    }
-    return out;
+    return perExampleInChunks(batch.x, batch.n, D, chunk, (x) => this.logProbTensor(x));
   }
 
   async sample(n: number, rng: Rng): Promise<Float32Array> {
