@@ -46,21 +46,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
-import { Rng } from '../../core/rng.js';
 import { gateBias, gateMask, GATES, concatSteps, lstmCell, skew, splitSteps, unskew } from '../../nn/lstm.js';
 import { MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
-import { gradientStep } from '../../nn/step.js';
-import { NeuralModel } from '../neuralModel.js';
-import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import type { Capabilities, GenerativeModel } from '../model.js';
 import {
-  imageSize,
+  RasterImageModel,
   networkInput,
   outputLogits,
-  checkImageBatch,
   checkImageSpec,
-  completionInput,
-  fillRaster,
-  imageLogProb,
   type ImageSpec,
   logitsPerChannel,
   imageWindow,
@@ -122,10 +115,10 @@ interface DiagonalLayer {
   output: MaskedConv2d;
 }
 
-export class DiagonalBiLstm extends NeuralModel<DiagonalBiLstmConfig> implements GenerativeModel {
+export class DiagonalBiLstm extends RasterImageModel<DiagonalBiLstmConfig> implements GenerativeModel {
   readonly name = 'diagbilstm';
   readonly capabilities = DIAGBILSTM_CAPABILITIES;
-  private readonly spec: ImageSpec;
+  protected readonly spec: ImageSpec;
   private readonly first: MaskedConv2d;
   private readonly lstms: DiagonalLayer[] = [];
   private readonly head: [MaskedConv2d, MaskedConv2d];
@@ -163,10 +156,6 @@ export class DiagonalBiLstm extends NeuralModel<DiagonalBiLstmConfig> implements
       });
     }
     this.head = [conv('head0', 1, 2 * h, 2 * h, 'B'), conv('head1', 1, 2 * h, C * logitsPerChannel(levels), 'B')];
-  }
-
-  private get size(): number {
-    return imageSize(this.spec);
   }
 
   /**
@@ -260,37 +249,6 @@ export class DiagonalBiLstm extends NeuralModel<DiagonalBiLstmConfig> implements
     });
   }
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
-    checkImageBatch('diagbilstm', this.spec, batch);
-    return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
-      loss: tf.neg(tf.mean(imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images)))) as tf.Scalar,
-    }));
-  }
-
-  async logProb(batch: Batch): Promise<Float64Array> {
-    checkImageBatch('diagbilstm', this.spec, batch);
-    const logp = imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images));
-    const out = Float64Array.from(await logp.data());
-    logp.dispose();
-    return out;
-  }
-
-  async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
-    check(Number.isInteger(n) && n >= 0, `diagbilstm: sample count must be an integer >= 0, got ${n}`);
-    const all = new Uint8Array(this.size).fill(1);
-    return fillRaster('diagbilstm', this.spec, this.sampler(n), new Float32Array(n * this.size), n, all, rng, options.temperature ?? 1);
-  }
-
-  /**
-   * Draws the entries where `missing` ([H * W * C], shared by the batch) is 1 in raster order, each
-   * given the observed and already drawn values before it; observed entries stay (exact for
-   * p(missing | observed) when every missing entry comes after all observed ones).
-   */
-  async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
-    const x = completionInput('diagbilstm', this.spec, batch, missing);
-    return fillRaster('diagbilstm', this.spec, this.sampler(batch.n), x, batch.n, missing, rng, 1);
-  }
-
   /**
    * Sampling's passes for n images, one pixel at a time as the recurrences run: the logits of (r, c)
    * from each layer's left-to-right states of (r, c - 1) and (r - 1, c) and right-to-left states of
@@ -298,7 +256,7 @@ export class DiagonalBiLstm extends NeuralModel<DiagonalBiLstmConfig> implements
    * (r, c) that it reads. Once row r is final, each layer's right-to-left LSTM runs along it from
    * the right: row r + 1 needs its states. Exact because states outside the image are zero.
    */
-  private sampler(n: number): RasterSampler {
+  protected sampler(n: number): RasterSampler {
     const { width: W, colors: C, levels: K } = this.spec;
     const h = this.config.hiddenChannels;
     const KL = logitsPerChannel(K);

@@ -8,7 +8,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
-import type { Batch } from '../model.js';
+import type { Batch, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import { gradientStep } from '../../nn/step.js';
 import type { MaskedConv2d } from '../../nn/maskedConv2d.js';
 import { bernoulliLogProb } from './binary.js';
 
@@ -203,4 +205,55 @@ export function drawCategorical(p: Float64Array, u: number): number {
     if (cum > u && p[k] > 0) return k;
   }
   return last;
+}
+
+/**
+ * What PixelCNN, Row LSTM and Diagonal BiLSTM share: training on and scoring the exact raster-order
+ * log-likelihood, and sampling / completing one (pixel, channel) at a time. A model supplies its
+ * image spec, its logits for whole images and its sampler (the passes that give one pixel's logits).
+ */
+export abstract class RasterImageModel<Config extends { seed: number }> extends NeuralModel<Config> {
+  abstract readonly name: string;
+  protected abstract readonly spec: ImageSpec;
+  /** Logits of every conditional for images of values 0..K-1: [B, h, w, C] or [B, h, w, C, K]. */
+  abstract logits(x: tf.Tensor4D): tf.Tensor;
+  /** The passes that give the logits of pixel (r, c) while n images are drawn in raster order. */
+  protected abstract sampler(n: number): RasterSampler;
+
+  protected get size(): number {
+    return imageSize(this.spec);
+  }
+
+  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+    checkImageBatch(this.name, this.spec, batch);
+    return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
+      loss: tf.neg(tf.mean(imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images)))) as tf.Scalar,
+    }));
+  }
+
+  async logProb(batch: Batch): Promise<Float64Array> {
+    checkImageBatch(this.name, this.spec, batch);
+    const logp = imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images));
+    const out = Float64Array.from(await logp.data());
+    logp.dispose();
+    return out;
+  }
+
+  async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
+    check(Number.isInteger(n) && n >= 0, `${this.name}: sample count must be an integer >= 0, got ${n}`);
+    const all = new Uint8Array(this.size).fill(1);
+    return fillRaster(this.name, this.spec, this.sampler(n), new Float32Array(n * this.size), n, all, rng, options.temperature ?? 1);
+  }
+
+  /**
+   * Draws the entries where `missing` ([H * W * C], shared by the batch) is 1 in raster order, each
+   * from p(x_i | x_<i) with the observed and already drawn values before it; observed entries stay.
+   * Observed pixels after a missing one are not conditioned on (the model cannot look ahead), so
+   * this is exact for p(missing | observed) only when every missing entry comes after all observed
+   * ones, e.g. completing the bottom of an image from its top.
+   */
+  async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
+    const x = completionInput(this.name, this.spec, batch, missing);
+    return fillRaster(this.name, this.spec, this.sampler(batch.n), x, batch.n, missing, rng, 1);
+  }
 }

@@ -31,18 +31,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
-import { Rng } from '../../core/rng.js';
 import { MaskedConv2d } from '../../nn/maskedConv2d.js';
-import { gradientStep } from '../../nn/step.js';
-import { NeuralModel } from '../neuralModel.js';
-import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import type { Capabilities, GenerativeModel } from '../model.js';
 import {
-  checkImageBatch,
+  RasterImageModel,
   checkImageSpec,
-  completionInput,
-  fillRaster,
-  imageLogProb,
-  imageSize,
   imageWindow,
   networkInput,
   outputLogits,
@@ -94,12 +87,12 @@ interface ResidualBlock {
   expand: MaskedConv2d;
 }
 
-export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeModel {
+export class PixelCnn extends RasterImageModel<PixelCnnConfig> implements GenerativeModel {
   readonly name = 'pixelcnn';
   readonly capabilities = PIXELCNN_CAPABILITIES;
   /** How many pixels up, left and right the output at a pixel can see (see the header). */
   readonly reach: number;
-  private readonly spec: ImageSpec;
+  protected readonly spec: ImageSpec;
   /** Colour channels C (1 or 3); also the number of mask channel groups. */
   private readonly first: MaskedConv2d;
   private readonly blocks: ResidualBlock[] = [];
@@ -139,10 +132,6 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
     return logitsPerChannel(this.config.levels);
   }
 
-  private get size(): number {
-    return imageSize(this.spec);
-  }
-
   /**
    * Logits of every conditional for images of values 0..K-1, of any height and width:
    * [B, h, w, C] -> [B, h, w, C] (binary: logit p(x = 1)) or [B, h, w, C, K] (softmax logits).
@@ -159,41 +148,8 @@ export class PixelCnn extends NeuralModel<PixelCnnConfig> implements GenerativeM
   }
 
   /** log p(x) per example, [B]; `x` holds values 0..K-1, [B * H * W * C]. */
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
-    checkImageBatch('pixelcnn', this.spec, batch);
-    return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
-      loss: tf.neg(tf.mean(imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images)))) as tf.Scalar,
-    }));
-  }
-
-  async logProb(batch: Batch): Promise<Float64Array> {
-    checkImageBatch('pixelcnn', this.spec, batch);
-    const logp = imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images));
-    const out = Float64Array.from(await logp.data());
-    logp.dispose();
-    return out;
-  }
-
-  async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
-    check(Number.isInteger(n) && n >= 0, `pixelcnn: sample count must be an integer >= 0, got ${n}`);
-    const all = new Uint8Array(this.size).fill(1);
-    return fillRaster('pixelcnn', this.spec, this.sampler(n), new Float32Array(n * this.size), n, all, rng, options.temperature ?? 1);
-  }
-
-  /**
-   * Draws the entries where `missing` ([H * W * C], shared by the batch) is 1 in raster order,
-   * each from p(x_i | x_<i) with the observed and already drawn values before it; observed entries
-   * stay. Observed pixels after a missing one are not conditioned on (the model cannot look ahead),
-   * so this is exact for p(missing | observed) only when every missing entry comes after all
-   * observed ones, e.g. completing the bottom of an image from its top.
-   */
-  async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
-    const x = completionInput('pixelcnn', this.spec, batch, missing);
-    return fillRaster('pixelcnn', this.spec, this.sampler(batch.n), x, batch.n, missing, rng, 1);
-  }
-
   /** Sampling's passes: one network pass on the reach window of each pixel. */
-  private sampler(n: number): RasterSampler {
+  protected sampler(n: number): RasterSampler {
     return { logits: (x, r, c) => this.pixelLogits(x, n, r, c) };
   }
 

@@ -38,21 +38,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
-import { Rng } from '../../core/rng.js';
 import { gateBias, gateMask, GATES, concatSteps, lstmCell, splitSteps } from '../../nn/lstm.js';
 import { MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
-import { gradientStep } from '../../nn/step.js';
-import { NeuralModel } from '../neuralModel.js';
-import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import type { Capabilities, GenerativeModel } from '../model.js';
 import {
-  imageSize,
+  RasterImageModel,
   networkInput,
   outputLogits,
-  checkImageBatch,
   checkImageSpec,
-  completionInput,
-  fillRaster,
-  imageLogProb,
   type ImageSpec,
   logitsPerChannel,
   imageWindow,
@@ -108,10 +101,10 @@ interface RowLstmLayer {
   output: MaskedConv2d;
 }
 
-export class RowLstm extends NeuralModel<RowLstmConfig> implements GenerativeModel {
+export class RowLstm extends RasterImageModel<RowLstmConfig> implements GenerativeModel {
   readonly name = 'rowlstm';
   readonly capabilities = ROWLSTM_CAPABILITIES;
-  private readonly spec: ImageSpec;
+  protected readonly spec: ImageSpec;
   private readonly first: MaskedConv2d;
   private readonly lstms: RowLstmLayer[] = [];
   private readonly head: [MaskedConv2d, MaskedConv2d];
@@ -154,10 +147,6 @@ export class RowLstm extends NeuralModel<RowLstmConfig> implements GenerativeMod
       });
     }
     this.head = [conv('head0', 1, 2 * h, 2 * h, 'B'), conv('head1', 1, 2 * h, C * logitsPerChannel(levels), 'B')];
-  }
-
-  private get size(): number {
-    return imageSize(this.spec);
   }
 
   /**
@@ -208,43 +197,12 @@ export class RowLstm extends NeuralModel<RowLstmConfig> implements GenerativeMod
     });
   }
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
-    checkImageBatch('rowlstm', this.spec, batch);
-    return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
-      loss: tf.neg(tf.mean(imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images)))) as tf.Scalar,
-    }));
-  }
-
-  async logProb(batch: Batch): Promise<Float64Array> {
-    checkImageBatch('rowlstm', this.spec, batch);
-    const logp = imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images));
-    const out = Float64Array.from(await logp.data());
-    logp.dispose();
-    return out;
-  }
-
-  async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
-    check(Number.isInteger(n) && n >= 0, `rowlstm: sample count must be an integer >= 0, got ${n}`);
-    const all = new Uint8Array(this.size).fill(1);
-    return fillRaster('rowlstm', this.spec, this.sampler(n), new Float32Array(n * this.size), n, all, rng, options.temperature ?? 1);
-  }
-
-  /**
-   * Draws the entries where `missing` ([H * W * C], shared by the batch) is 1 in raster order, each
-   * given the observed and already drawn values before it; observed entries stay (exact for
-   * p(missing | observed) when every missing entry comes after all observed ones).
-   */
-  async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
-    const x = completionInput('rowlstm', this.spec, batch, missing);
-    return fillRaster('rowlstm', this.spec, this.sampler(batch.n), x, batch.n, missing, rng, 1);
-  }
-
   /**
    * Sampling's passes for n images, one row at a time as the recurrence runs (Sec. 3.1): the
    * logits of row r come from each layer's states of row r - 1, kept once row r - 1 is final, and
    * the first convolution on rows r - a .. r (a its reach).
    */
-  private sampler(n: number): RasterSampler {
+  protected sampler(n: number): RasterSampler {
     const { width: W, colors: C, levels: K } = this.spec;
     const KL = logitsPerChannel(K);
     const reach = (this.config.firstKernel - 1) / 2;
