@@ -7,7 +7,7 @@ import { exampleSize, head } from '../../data/dataset.js';
 import { prepareInput } from '../../data/prepare.js';
 import { bitsPerDim, elboAll, logProbAll, mean, summariseNll, type NllReport } from '../../eval/likelihood.js';
 import { probeModel } from '../../eval/probe.js';
-import type { DensityKind } from '../../models/model.js';
+import type { DensityKind, GenerativeModel } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress } from '../../node/progress.js';
 import { MetricsLog, loadRunData, openRun, readRunConfig } from '../../node/run.js';
@@ -24,12 +24,13 @@ export const SAMPLE_OPTIONS: OptionTable = {
   n: { type: 'string', short: 'n', value: 'N', help: 'number of samples', default: '64' },
   out: { type: 'string', value: 'FILE', help: '.png (a grid) or .csv (one sample per row)', default: 'samples.png' },
   seed: { type: 'string', value: 'N', help: 'sampling seed', default: '0' },
+  label: { type: 'string', value: 'K', help: 'conditional models: draw every sample from class K (default: classes in turn)' },
   ...COMMON,
 };
 
 export async function sampleCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse('sample', args, SAMPLE_OPTIONS);
-  if (v.help) return help('Usage: genlab sample RUN -n N --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
+  if (v.help) return help('Usage: genlab sample RUN -n N [--label K] --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
   const runDir = onePositional('sample', positionals, 'RUN folder');
   const n = numberFlag('n', v.n, { integer: true, min: 1, max: 100000 })!;
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
@@ -38,14 +39,24 @@ export async function sampleCommand(args: string[]): Promise<number> {
   if (ext !== '.png' && ext !== '.csv') throw new UserError(`--out must end in .png or .csv, got '${out}'`);
   const backend = await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir);
-  const samples = await run.model.sample(n, new Rng(seed));
+  const labels = v.label === undefined ? undefined : new Int32Array(n).fill(sampleLabel(run.model, String(v.label)));
+  const samples = await run.model.sample(n, new Rng(seed), labels ? { labels } : undefined);
   const { shape, kind } = run.checkpoint.manifest.data;
   if (ext === '.png') writeSampleGrid(out, samples, n, shape, kind);
   else writeSamplesCsv(out, samples, n);
-  if (v.json) printJson({ out, n, shape, kind, backend });
-  else process.stderr.write(`wrote ${n} samples to ${out}\n`);
+  if (v.json) printJson({ out, n, shape, kind, backend, ...(labels ? { label: labels[0] } : {}) });
+  else process.stderr.write(`wrote ${n} samples${labels ? ` of class ${labels[0]}` : ''} to ${out}\n`);
   run.model.dispose();
   return 0;
+}
+
+/** The class asked for by `--label K`, checked against what the model was trained on. */
+function sampleLabel(model: GenerativeModel, value: string): number {
+  if (!model.capabilities.conditional) {
+    throw new UserError(`--label needs a conditional model (cvae); ${model.name} is not conditioned on a class`);
+  }
+  const classes = (model.getConfig() as { numClasses?: number }).numClasses;
+  return numberFlag('label', value, { integer: true, min: 0, max: classes === undefined ? undefined : classes - 1 })!;
 }
 
 export const SCORE_OPTIONS: OptionTable = {
