@@ -35,11 +35,16 @@ export function writeSampleGrid(file: string, samples: Float32Array, n: number, 
 }
 
 /** Samples as CSV, one example per row, values as the model produced them. */
-export function writeSamplesCsv(file: string, samples: Float32Array, n: number): void {
+export function writeSamplesCsv(file: string, samples: Float32Array, n: number, featureNames?: string[]): void {
   const D = samples.length / n;
-  const rows: string[] = [];
+  const rows: string[] = featureNames?.length === D ? [featureNames.map(csvCell).join(',')] : [];
   for (let i = 0; i < n; i++) rows.push(Array.from(samples.subarray(i * D, (i + 1) * D), (v) => String(v)).join(','));
   writeFileAtomic(file, rows.join('\n') + '\n');
+}
+
+/** A header cell, quoted when it holds a comma, a quote or outer spaces. */
+function csvCell(name: string): string {
+  return /[",]|^\s|\s$/.test(name) ? `"${name.replace(/"/g, '""')}"` : name;
 }
 
 /** Input examples for score / complete: a CSV (one example per row) or one PNG image. */

@@ -26,6 +26,8 @@ export interface Dataset {
   labels?: Int32Array;
   /** Names of the classes, label i -> classNames[i]. */
   classNames?: string[];
+  /** Names of the D features (a CSV header), written back as the header of sampled CSVs. */
+  featureNames?: string[];
 }
 
 /** Values per example. */

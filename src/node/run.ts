@@ -32,6 +32,8 @@ export interface RunConfig {
       kind: ValueKind;
       trainExamples: number;
       testExamples: number;
+      /** Column names of the features (CSV data with a header), for the header of sampled CSVs. */
+      featureNames?: string[];
     };
   train: { epochs: number; batchSize: number; learningRate: number; seed: number };
 }

@@ -171,8 +171,9 @@ test('every latent model trains on a CSV from the CLI, then samples, encodes and
     const s = json('sample', run, '-n', '5', '--out', samples, '--json');
     assert.deepEqual(s.shape, [6], model);
     const sampleRows = fs.readFileSync(samples, 'utf8').trim().split('\n');
-    assert.equal(sampleRows.length, 5, `${model}: one row per sample`);
-    assert.ok(sampleRows.every((r) => r.split(',').length === 6 && r.split(',').every((c) => Number.isFinite(Number(c)))), model);
+    assert.equal(sampleRows.length, 6, `${model}: the training CSV's feature names, then one row per sample`);
+    assert.equal(sampleRows[0], 'f0,f1,f2,f3,f4,f5', model);
+    assert.ok(sampleRows.slice(1).every((r) => r.split(',').length === 6 && r.split(',').every((c) => Number.isFinite(Number(c)))), model);
 
     const codes = path.join(tmp, `csv-${model}-codes.csv`);
     const e = json('encode', run, '--split', 'test', '--out', codes, '--json');

@@ -88,7 +88,7 @@ export async function completeCommand(args: string[]): Promise<number> {
   const completed = await run.model.complete({ x: repeated, n: input.n * k }, missing, new Rng(seed));
 
   if (ext === '.csv') {
-    writeSamplesCsv(out, completed, input.n * k);
+    writeSamplesCsv(out, completed, input.n * k, run.config.data.featureNames);
   } else {
     const [lo, hi] = valueRange(kind, input.x);
     const cols = k + 2;

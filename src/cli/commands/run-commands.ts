@@ -43,7 +43,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
   const samples = await run.model.sample(n, new Rng(seed), labels ? { labels } : undefined);
   const { shape, kind } = run.checkpoint.manifest.data;
   if (ext === '.png') writeSampleGrid(out, samples, n, shape, kind);
-  else writeSamplesCsv(out, samples, n);
+  else writeSamplesCsv(out, samples, n, run.config.data.featureNames);
   if (v.json) printJson({ out, n, shape, kind, backend, ...(labels ? { label: labels[0] } : {}) });
   else process.stderr.write(`wrote ${n} samples${labels ? ` of class ${labels[0]}` : ''} to ${out}\n`);
   run.model.dispose();

@@ -190,6 +190,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     kind: data.modelKind,
     trainExamples: data.train.n,
     testExamples: data.test.n,
+    ...(data.train.featureNames && { featureNames: data.train.featureNames }),
   });
   const dataInfo: DataInfo = { shape: data.train.shape, kind: data.modelKind, numClasses: numClasses(data.train) };
 

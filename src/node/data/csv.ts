@@ -105,6 +105,7 @@ export function loadCsv(file: string, opts: CsvOptions = {}): Dataset {
   const kind: ValueKind = binary ? 'binary' : unit ? 'continuous' : 'real';
 
   const d: Dataset = { name: `csv:${path.basename(file)}`, x, n: rows.length, shape: [D], kind };
+  if (names) d.featureNames = names.filter((_, j) => j !== labelCol);
   if (labelCol >= 0) Object.assign(d, encodeLabels(labelCells));
   return d;
 }
