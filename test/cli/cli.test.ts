@@ -83,7 +83,8 @@ test('train, eval, score and sample a CSV run end to end', () => {
 
   const out = path.join(tmp, 'samples.csv');
   assert.equal(genlab('sample', run, '-n', '5', '--out', out).code, 0);
-  const rows = fs.readFileSync(out, 'utf8').trim().split('\n');
+  const [header, ...rows] = fs.readFileSync(out, 'utf8').trim().split('\n');
+  assert.equal(header, 'p0,p1,p2,p3,p4,p5,p6,p7,p8,p9', 'the training CSV header');
   assert.equal(rows.length, 5);
   for (const r of rows) assert.match(r, /^[01](,[01]){9}$/);
   assert.equal(genlab('sample', run, '-n', '9', '--out', path.join(tmp, 'grid.png')).code, 0);
@@ -93,7 +94,7 @@ test('train, eval, score and sample a CSV run end to end', () => {
   fs.writeFileSync(inputs, '1,1,1,1,1,0,0,0,0,0\n0,0,0,0,0,1,1,1,1,1\n');
   const completed = path.join(tmp, 'completed.csv');
   assert.equal(genlab('complete', run, '--input', inputs, '--mask', 'right', '-n', '3', '--out', completed).code, 0);
-  const filled = fs.readFileSync(completed, 'utf8').trim().split('\n');
+  const [, ...filled] = fs.readFileSync(completed, 'utf8').trim().split('\n');
   assert.equal(filled.length, 6);
   filled.forEach((row, i) => assert.ok(row.startsWith(i < 3 ? '1,1,1,1,1,' : '0,0,0,0,0,'), row));
   assert.equal(genlab('complete', run, '--input', inputs, '--out', path.join(tmp, 'completed.png')).code, 0);
