@@ -4,8 +4,9 @@
  * bound, an estimate) is the model's `capabilities.density`, reported beside it as `kind`.
  */
 import { UserError } from '../core/errors.js';
-import type { Rng } from '../core/rng.js';
+import { Rng } from '../core/rng.js';
 import { exampleSize, type Dataset } from '../data/dataset.js';
+import { LEVELS, dequantize } from '../data/dequantize.js';
 import type { DensityKind, ElboTerms, GenerativeModel } from '../models/model.js';
 
 export interface NllReport {
@@ -38,6 +39,21 @@ export async function logProbAll(
     onBatch?.(n);
   }
   return out;
+}
+
+/**
+ * A model with a continuous density trained on dequantized 8-bit data is scored on x + u / 256
+ * (one fixed draw of u per value); log p(x + u / 256) - D log 256 then has a mean that is a lower
+ * bound on the log-probability of the 8-bit data (src/data/dequantize.ts), in the units of discrete
+ * models. This is the D log 256 to subtract.
+ */
+export function dequantizationShift(dims: number): number {
+  return dims * Math.log(LEVELS);
+}
+
+/** Whether a model trains on dequantized 8-bit data (its config's `dequantize`). */
+function isDequantized(model: GenerativeModel): boolean {
+  return (model.getConfig() as { dequantize?: unknown }).dequantize === true;
 }
 
 export function bitsPerDim(nllNats: number, dims: number): number {
@@ -75,4 +91,42 @@ export function mean(values: Float64Array): number {
   let s = 0;
   for (const v of values) s += v;
   return s / values.length;
+}
+
+/** A split's likelihood as `genlab eval` and the per-epoch test figure report it. */
+export interface SplitLikelihood {
+  /** Mean NLL (absent when not asked for). */
+  nll?: NllReport;
+  /** Mean ELBO and its terms, nats (latent-variable models, when asked for). */
+  elbo?: { elbo: number; reconstruction: number; kl: number };
+  /** Scored on dequantized 8-bit data: the NLL is then an upper bound ('bound') in discrete units. */
+  dequantized: boolean;
+}
+
+/**
+ * NLL and ELBO of a split, with the model's randomness seeded by `seed`. A model trained on
+ * dequantized 8-bit data is scored on one seeded draw of x + u / 256 and shifted by D log 256
+ * (`dequantizationShift`), so its figures are bounds on the 8-bit data's, comparable with discrete
+ * models, rather than raw densities at the levels.
+ */
+export async function evaluateSplit(
+  model: GenerativeModel,
+  data: Dataset,
+  opts: { seed: number; logProb?: boolean; elbo?: boolean; batchSize?: number; onBatch?: (done: number) => void },
+): Promise<SplitLikelihood> {
+  const D = exampleSize(data);
+  const dequantized = isDequantized(model);
+  const input = dequantized ? { ...data, x: dequantize(data.x, new Rng(opts.seed + 1)) } : data;
+  const shift = dequantized ? dequantizationShift(D) : 0;
+  const out: SplitLikelihood = { dequantized };
+  if (opts.logProb ?? true) {
+    const logp = await logProbAll(model, input, new Rng(opts.seed), opts.batchSize, opts.onBatch);
+    for (let i = 0; i < logp.length; i++) logp[i] -= shift;
+    out.nll = summariseNll(logp, D, dequantized ? 'bound' : model.capabilities.density);
+  }
+  if ((opts.elbo ?? true) && model.elbo) {
+    const bound = await elboAll(model, input, new Rng(opts.seed));
+    out.elbo = { elbo: mean(bound.elbo) - shift, reconstruction: mean(bound.reconstruction) - shift, kl: mean(bound.kl) };
+  }
+  return out;
 }

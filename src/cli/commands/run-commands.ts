@@ -5,7 +5,7 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { exampleSize, head } from '../../data/dataset.js';
 import { prepareInput } from '../../data/prepare.js';
-import { bitsPerDim, elboAll, logProbAll, mean, summariseNll, type NllReport } from '../../eval/likelihood.js';
+import { bitsPerDim, elboAll, evaluateSplit, logProbAll, type NllReport } from '../../eval/likelihood.js';
 import { probeModel } from '../../eval/probe.js';
 import type { DensityKind, GenerativeModel } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
@@ -136,6 +136,7 @@ export async function evalCommand(args: string[]): Promise<number> {
         (labelled ? '--probe-examples N > 0' : 'class labels, which this data set lacks'),
     );
   }
+  let dequantized = false;
   const started = Date.now();
 
   // 1. Likelihood (explicit models): mean NLL of the split, and the ELBO of latent-variable models.
@@ -143,15 +144,14 @@ export async function evalCommand(args: string[]): Promise<number> {
   let elboReport: { elbo: number; reconstruction: number; kl: number } | undefined;
   if (hasDensity) {
     const evaluated = head(data[split], limit ?? data[split].n);
-    const D = exampleSize(evaluated);
     const progress = new Progress({ label: `eval ${split}`, total: evaluated.n, unit: 'ex' });
     // Importance-sampled estimates cost thousands of passes per example: small batches keep the progress bar moving.
     const batchSize = model.capabilities.density === 'estimate' ? 20 : 500;
-    const logp = await logProbAll(model, evaluated, new Rng(seed), batchSize, (k) => progress.tick(k));
+    const r = await evaluateSplit(model, evaluated, { seed, batchSize, onBatch: (k) => progress.tick(k) });
     progress.finish();
-    report = summariseNll(logp, D, model.capabilities.density);
-    const bound = model.elbo ? await elboAll(model, evaluated, new Rng(0)) : undefined;
-    elboReport = bound && { elbo: mean(bound.elbo), reconstruction: mean(bound.reconstruction), kl: mean(bound.kl) };
+    report = r.nll;
+    elboReport = r.elbo;
+    dequantized = r.dequantized;
   } else if (split === 'train') {
     process.stderr.write(`${model.name} has no likelihood: --split ${split} does not apply (the probe fits on train and scores on test)\n`);
   }
@@ -174,14 +174,14 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (v.json) {
     printJson(
       report
-        ? { kind: report.kind, split, n: report.n, nll: report.nll, nllStdErr: report.nllStdErr, bitsPerDim: report.bitsPerDim, ...elboReport, ...(probe && { probe }) }
+        ? { kind: report.kind, split, n: report.n, nll: report.nll, nllStdErr: report.nllStdErr, bitsPerDim: report.bitsPerDim, ...(dequantized && { dequantized }), ...elboReport, ...(probe && { probe }) }
         : { kind: 'implicit', probe },
     );
   } else {
     const where = `${model.name} on ${run.config.data.spec}`;
     let text = report
       ? `${where} ${split} split (${report.n} examples, binarize ${run.config.data.binarize}):\n` +
-        `  ${nllLabel(report.kind)}: ${report.nll.toFixed(3)} ± ${report.nllStdErr.toFixed(3)} nats per example, ${report.bitsPerDim.toFixed(4)} bits/dim\n`
+        `  ${dequantized ? 'NLL of the 8-bit data, upper bound by uniform dequantization (Theis et al. 2016)' : nllLabel(report.kind)}: ${report.nll.toFixed(3)} ± ${report.nllStdErr.toFixed(3)} nats per example, ${report.bitsPerDim.toFixed(4)} bits/dim\n`
       : `${where} (binarize ${run.config.data.binarize}): an implicit model, no likelihood to evaluate\n`;
     if (elboReport) {
       text += `  ELBO (a lower bound on log p(x)): ${elboReport.elbo.toFixed(3)} nats = reconstruction ${elboReport.reconstruction.toFixed(3)} - KL ${elboReport.kl.toFixed(3)}\n`;

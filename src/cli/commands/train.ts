@@ -5,7 +5,7 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { exampleSize, head, type Dataset } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
-import { elboAll, logProbAll, mean, summariseNll } from '../../eval/likelihood.js';
+import { evaluateSplit } from '../../eval/likelihood.js';
 import { ORDERING_TYPES, type OrderingType } from '../../models/ordering.js';
 import { createModel, getEntry, type DataInfo } from '../../models/registry.js';
 import { train, type TrainState } from '../../train/trainer.js';
@@ -250,10 +250,10 @@ export async function trainCommand(args: string[]): Promise<number> {
         const record: Record<string, unknown> = { event: 'epoch', epoch, step: state.step, ...metrics };
         if (evalSet.n > 0 && model.elbo) {
           // Latent models: the ELBO is cheap; the IWAE estimate (thousands of samples) is for `genlab eval`.
-          const bound = await elboAll(model, evalSet, new Rng(config.train.seed));
-          Object.assign(record, { testElbo: mean(bound.elbo), testKl: mean(bound.kl), testExamples: evalSet.n });
+          const { elbo } = await evaluateSplit(model, evalSet, { seed: config.train.seed, logProb: false });
+          Object.assign(record, { testElbo: elbo!.elbo, testKl: elbo!.kl, testExamples: evalSet.n });
         } else if (evalSet.n > 0 && model.logProb) {
-          const report = summariseNll(await logProbAll(model, evalSet, new Rng(config.train.seed)), D, model.capabilities.density);
+          const report = (await evaluateSplit(model, evalSet, { seed: config.train.seed, elbo: false })).nll!;
           lastTestNll = report.nll;
           Object.assign(record, { testNll: report.nll, testBitsPerDim: report.bitsPerDim, testExamples: report.n });
         }

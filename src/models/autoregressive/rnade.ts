@@ -32,10 +32,14 @@
  * so E_u[logProb(dequantize(x))] - D log 256 (nats; minus it over D ln 2 is bits per dimension) is a
  * lower bound on a discrete log-likelihood (Theis, van den Oord & Bethge 2016, Sec. 3.1). logProb
  * itself adds no noise and no correction: on raw levels it returns the density at the interval's
- * lower edge, which is neither. Samples are mapped back to the levels (k = floor(255 y)).
+ * lower edge, which is neither; `genlab eval` (evaluateSplit, src/eval/likelihood.ts) therefore
+ * scores one seeded draw of x + u / 256 and subtracts D log 256. The noise and the levels live in
+ * src/data/dequantize.ts, shared with the Gaussian-decoder VAEs. Samples are mapped back to the
+ * levels (k = floor(255 y)).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
+import { dequantize, quantize } from '../../data/dequantize.js';
 import { Rng } from '../../core/rng.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
 import { gradientStep } from '../../nn/step.js';
@@ -72,29 +76,11 @@ export const RNADE_DEFAULTS: Readonly<RnadeConfig> = Object.freeze({
 
 export const RNADE_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
 
-/** Levels of 8-bit data, the width 1 / LEVELS of a dequantization interval. */
-const LEVELS = 256;
-
 /** log N(x; mu, sd) = LOG_NORM - log sd - z^2 / 2. */
 const LOG_NORM = -0.5 * Math.log(2 * Math.PI);
 
 /** Largest activation tensor built for scoring (2^24 floats = 64 MiB). */
 const MAX_ACTIVATIONS = 2 ** 24;
-
-/** y = x + u / 256, u ~ U(0, 1): 8-bit levels k / 255 spread over [k/255, k/255 + 1/256). */
-export function dequantize(x: Float32Array, rng: Rng): Float32Array {
-  const y = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) y[i] = x[i] + rng.uniform() / LEVELS;
-  return y;
-}
-
-/**
- * The level k / 255 whose dequantization interval holds y (the inverse of `dequantize`), clamped to
- * [0, 1]. 255 y lies in [k, k + 255/256) on the interval; the 1e-3 absorbs float32 rounding of k / 255.
- */
-export function quantize(y: number): number {
-  return Math.min(255, Math.max(0, Math.floor(255 * y + 1e-3))) / 255;
-}
 
 /** The parameters of the D conditionals of a batch, step-major: entry [t, b, k] is component k of step t. */
 export interface MixtureParams {

@@ -46,7 +46,7 @@ import { check, UserError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { Parameters } from '../../nn/parameters.js';
 import { gradientStep } from '../../nn/step.js';
-import { dequantize } from '../autoregressive/rnade.js';
+import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, oneHotLabels, validateNetConfig, type LatentNetConfig } from './common.js';

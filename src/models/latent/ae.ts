@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import { gradientStep } from '../../nn/step.js';
-import { dequantize } from '../autoregressive/rnade.js';
+import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, standardNormals, validateNetConfig, type LatentNetConfig } from './common.js';

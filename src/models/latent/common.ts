@@ -13,7 +13,7 @@ import { check, UserError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { ValueKind } from '../../data/dataset.js';
 import type { Parameters } from '../../nn/parameters.js';
-import { quantize } from '../autoregressive/rnade.js';
+import { LEVELS, quantize } from '../../data/dequantize.js';
 
 export type Architecture = 'mlp' | 'conv';
 export const ARCHITECTURES: readonly Architecture[] = ['mlp', 'conv'];
@@ -91,8 +91,6 @@ export const MAX_ACTIVATIONS = 2 ** 22;
 
 /** log(2 pi) */
 const LOG_2PI = Math.log(2 * Math.PI);
-/** Levels of 8-bit data. */
-const LEVELS = 256;
 
 /**
  * The decoder and its data conventions for data of a given kind, unless the user chose them:

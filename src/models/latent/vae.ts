@@ -31,7 +31,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import { gradientStep, type LossTerms } from '../../nn/step.js';
-import { dequantize } from '../autoregressive/rnade.js';
+import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, ElboTerms, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import {

@@ -5,7 +5,8 @@ import { initBackend } from '../../../src/core/engine.js';
 import { Rng } from '../../../src/core/rng.js';
 import { GaussianMixture } from '../../../src/distributions/mixture.js';
 import { gmm1d, moons, ring } from '../../../src/data/toy.js';
-import { Rnade, dequantize, quantize, type RnadeConfig } from '../../../src/models/autoregressive/rnade.js';
+import { dequantize, quantize } from '../../../src/data/dequantize.js';
+import { Rnade, type RnadeConfig } from '../../../src/models/autoregressive/rnade.js';
 import { assertAutoregressive, assertNoLeaks, trainBriefly } from './checks.js';
 
 before(async () => {
