@@ -5,7 +5,7 @@
  * discrete model, and by Jensen, for every x,
  *   log P(x) >= E_u[log p(x + u / 256)] - D log 256.
  * Models with a continuous density on 8-bit data (RNADE, the Gaussian-decoder VAEs) train on such y;
- * `genlab eval` reports the bound through `dequantizedLogProbAll` (src/eval/likelihood.ts).
+ * `genlab eval` reports the bound (`evaluateSplit`, src/eval/likelihood.ts).
  */
 import type { Rng } from '../core/rng.js';
 

@@ -47,7 +47,7 @@ export async function logProbAll(
  * bound on the log-probability of the 8-bit data (src/data/dequantize.ts), in the units of discrete
  * models. This is the D log 256 to subtract.
  */
-export function dequantizationShift(dims: number): number {
+function dequantizationShift(dims: number): number {
   return dims * Math.log(LEVELS);
 }
 
