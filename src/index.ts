@@ -43,7 +43,7 @@ export { NeuralModel } from './models/neuralModel.js';
 export { createOptimizers, getOptimizerState, setOptimizerState } from './train/optimizers.js';
 
 export { train, initialTrainState, type TrainOptions, type TrainState, type TrainHooks } from './train/trainer.js';
-export { logProbAll, summariseNll, bitsPerDim, type NllReport } from './eval/likelihood.js';
+export { logProbAll, summariseNll, bitsPerDim, evaluateSplit, type NllReport, type SplitLikelihood } from './eval/likelihood.js';
 export { LinearProbe, linearProbe, probeModel, encodeAll, PROBE_DEFAULTS, type ProbeConfig, type ProbeReport, type LabelledCodes } from './eval/probe.js';
 export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';
 export { mmd, medianDistance, type MmdOptions, type MmdResult } from './eval/mmd.js';
