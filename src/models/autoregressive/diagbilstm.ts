@@ -26,7 +26,7 @@
  * (r, c). More layers do not change this. The tests compose the fields layer by layer and compare
  * them with the autograd ones, pixel for pixel.
  *
- * The network (Sec. 3.3 and the paper's architecture table, Table 1):
+ * The network (Sec. 3.3 and the paper's architecture table, Table 1; the stream and head in ./pixelrnn.ts):
  *
  *   firstKernel^2 (7x7) conv, mask A                                              C -> 2h
  *   `layers` Diagonal BiLSTM layers, each residual: s + [1x1 conv, mask B](BiLSTM_h(s))   2h -> 2h
@@ -45,45 +45,20 @@
  * right-to-left one runs once a row is complete.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { check } from '../../core/errors.js';
 import { gateBias, gateMask, GATES, concatSteps, lstmCell, skew, splitSteps, unskew } from '../../nn/lstm.js';
-import { MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
+import { type MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
 import type { Capabilities, GenerativeModel } from '../model.js';
-import {
-  RasterImageModel,
-  networkInput,
-  outputLogits,
-  checkImageSpec,
-  type ImageSpec,
-  logitsPerChannel,
-  imageWindow,
-  type RasterSampler,
-} from './images.js';
+import { outputLogits, logitsPerChannel, imageWindow, type RasterSampler } from './images.js';
+import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
 
-export interface DiagonalBiLstmConfig {
-  /**
-   * LSTM units h of each direction of each layer; the residual stream between layers has 2h
-   * feature maps (Sec. 3.3). 16 is the paper's MNIST width; with 1 layer a 28 x 28 MNIST batch of 32
-   * trains in ~0.6 s on two CPU cores with the wasm backend (~19 minutes per 60k-image epoch;
-   * binary data): W + H - 1 = 55 small recurrent steps per direction and layer. For RGB, h >= 3.
-   */
-  hiddenChannels: number;
-  /**
-   * Diagonal BiLSTM layers (the paper: 7 on MNIST, 12 on CIFAR-10). One already sees all earlier
-   * pixels (but one, see the header); more add depth, each costing about as much as the first
-   * (2 layers: ~1.4 s per MNIST step).
-   */
-  layers: number;
-  /** Kernel size of the first, mask-A convolution (odd; 7 in the paper). */
-  firstKernel: number;
-  /**
-   * Values per channel K: 2 = binary data with a Bernoulli per channel; K > 2 = integers 0..K-1
-   * with a K-way softmax per channel (256 for 8-bit images, what the registry picks for 'uint8').
-   */
-  levels: number;
-  /** Seed of the initial weights. */
-  seed: number;
-}
+/**
+ * PixelRnnConfig (./pixelrnn.ts). Timing: h = 16 with 1 layer trains a 28 x 28 MNIST batch of 32 in
+ * ~0.6 s on two CPU cores with the wasm backend (~19 minutes per 60k-image epoch; binary data):
+ * W + H - 1 = 55 small recurrent steps per direction and layer. One layer already sees all earlier
+ * pixels (but one, see the header); more add depth, each costing about as much as the first
+ * (2 layers: ~1.4 s per MNIST step).
+ */
+export type DiagonalBiLstmConfig = PixelRnnConfig;
 
 export const DIAGBILSTM_DEFAULTS: Readonly<DiagonalBiLstmConfig> = Object.freeze({
   hiddenChannels: 16,
@@ -115,66 +90,30 @@ interface DiagonalLayer {
   output: MaskedConv2d;
 }
 
-export class DiagonalBiLstm extends RasterImageModel<DiagonalBiLstmConfig> implements GenerativeModel {
+export class DiagonalBiLstm extends PixelRnnModel<DiagonalLayer> implements GenerativeModel {
   readonly name = 'diagbilstm';
   readonly capabilities = DIAGBILSTM_CAPABILITIES;
-  protected readonly spec: ImageSpec;
-  private readonly first: MaskedConv2d;
-  private readonly lstms: DiagonalLayer[] = [];
-  private readonly head: [MaskedConv2d, MaskedConv2d];
   /** K^is's mask [1, 1, 2h, 4h]: mask B by colour group, the same for every gate of a unit. */
   private readonly inputMask: tf.Tensor4D;
 
   constructor(config: Partial<DiagonalBiLstmConfig>, readonly inputShape: number[]) {
-    super({ ...DIAGBILSTM_DEFAULTS, ...config });
-    const { hiddenChannels: h, layers, firstKernel, levels, seed } = this.config;
-    this.spec = checkImageSpec('diagbilstm', inputShape, levels);
+    super('diagbilstm', { ...DIAGBILSTM_DEFAULTS, ...config }, inputShape);
+    const { hiddenChannels: h } = this.config;
     const C = this.spec.colors;
-    check(Number.isInteger(h) && h >= C, `diagbilstm: hiddenChannels must be an integer >= ${C}, got ${h}`);
-    check(Number.isInteger(layers) && layers >= 0, `diagbilstm: layers must be an integer >= 0, got ${layers}`);
-    check(
-      Number.isInteger(firstKernel) && firstKernel >= 1 && firstKernel % 2 === 1,
-      `diagbilstm: firstKernel must be an odd integer >= 1, got ${firstKernel}`,
-    );
-    check(Number.isInteger(seed), `diagbilstm: seed must be an integer, got ${seed}`);
     const unitMask = maskValues({ kernel: 1, inChannels: 2 * h, outChannels: h, mask: 'B', groups: C }); // [1, 1, 2h, h]
     this.inputMask = tf.tensor4d(gateMask(unitMask, h), [1, 1, 2 * h, GATES * h]);
 
-    const conv = (name: string, k: number, inChannels: number, outChannels: number, mask: 'A' | 'B') =>
-      new MaskedConv2d(this.params, name, { kernel: k, inChannels, outChannels, mask, groups: C });
     const lstm = (name: string): DiagonalLstm => ({
       inputWeight: this.params.add(`${name}/inputToState/W`, [1, 1, 2 * h, GATES * h], { type: 'glorot', fanIn: 2 * h, fanOut: GATES * h }),
       inputBias: gateBias(this.params, `${name}/inputToState/b`, h),
       stateWeight: this.params.add(`${name}/stateToState/W`, [2, 1, h, GATES * h], { type: 'glorot', fanIn: 2 * h, fanOut: 2 * GATES * h }),
     });
-    this.first = conv('input', firstKernel, C, 2 * h, 'A');
-    for (let l = 0; l < layers; l++) {
-      this.lstms.push({
-        leftToRight: lstm(`layer${l}/leftToRight`),
-        rightToLeft: lstm(`layer${l}/rightToLeft`),
-        output: conv(`layer${l}/output`, 1, h, 2 * h, 'B'),
-      });
-    }
-    this.head = [conv('head0', 1, 2 * h, 2 * h, 'B'), conv('head1', 1, 2 * h, C * logitsPerChannel(levels), 'B')];
+    this.build((l) => ({
+      leftToRight: lstm(`layer${l}/leftToRight`),
+      rightToLeft: lstm(`layer${l}/rightToLeft`),
+      output: this.conv(`layer${l}/output`, 1, h, 2 * h, 'B'),
+    }));
   }
-
-  /**
-   * Logits of every conditional for images of values 0..K-1, of any height and width:
-   * [B, h, w, C] -> [B, h, w, C] (binary: logit p(x = 1)) or [B, h, w, C, K] (softmax logits).
-   */
-  logits(x: tf.Tensor4D): tf.Tensor {
-    return tf.tidy(() => {
-      let s = this.features(x); // [B, h, w, 2h]
-      for (const layer of this.lstms) s = tf.add(s, layer.output.apply(this.diagonalBiLstm(layer, s))); // Sec. 3.3
-      return outputLogits(this.head, s, this.spec);
-    });
-  }
-
-  /** The first, mask-A convolution of images of values 0..K-1: [B, h, w, 2h]. */
-  private features(x: tf.Tensor4D): tf.Tensor4D {
-    return this.first.apply(networkInput(x, this.config.levels));
-  }
-
 
   /** One direction's K^is of the stream s, [B, h, w, 2h] -> gate pre-activations [B, h, w, 4h]. */
   private inputToState(direction: DiagonalLstm, s: tf.Tensor4D): tf.Tensor4D {
@@ -185,7 +124,7 @@ export class DiagonalBiLstm extends RasterImageModel<DiagonalBiLstmConfig> imple
    * One Diagonal BiLSTM over the residual stream s, [B, H, W, 2h] -> [B, H, W, h]: the
    * left-to-right states plus the right-to-left ones from the row above.
    */
-  private diagonalBiLstm(layer: DiagonalLayer, s: tf.Tensor4D): tf.Tensor4D {
+  protected recurrent(layer: DiagonalLayer, s: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [B, H, W] = s.shape;
       const h = this.config.hiddenChannels;
@@ -327,14 +266,8 @@ export class DiagonalBiLstm extends RasterImageModel<DiagonalBiLstmConfig> imple
     };
   }
 
-  /** Number of scalar parameters (masked-out weights included). */
-  parameterCount(): number {
-    return this.params.count();
-  }
-
   override dispose(): void {
     super.dispose();
     this.inputMask.dispose();
-    for (const layer of [this.first, ...this.lstms.map((l) => l.output), ...this.head]) layer.dispose();
   }
 }

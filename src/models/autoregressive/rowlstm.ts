@@ -21,7 +21,7 @@
  * from the bottom left, stay out of the field. The tests compose the fields layer by layer and
  * compare them with the autograd ones, pixel for pixel.
  *
- * The network (Sec. 3.3 and the paper's architecture table, Table 1):
+ * The network (Sec. 3.3 and the paper's architecture table, Table 1; the stream and head in ./pixelrnn.ts):
  *
  *   firstKernel^2 (7x7) conv, mask A                                     C -> 2h
  *   `layers` Row LSTM layers, each residual: s + [1x1 conv, mask B](RowLSTM_h(s))   2h -> 2h
@@ -37,44 +37,19 @@
  * row r - 1, kept while row r is drawn.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { check } from '../../core/errors.js';
 import { gateBias, gateMask, GATES, concatSteps, lstmCell, splitSteps } from '../../nn/lstm.js';
-import { MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
+import { type MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
 import type { Capabilities, GenerativeModel } from '../model.js';
-import {
-  RasterImageModel,
-  networkInput,
-  outputLogits,
-  checkImageSpec,
-  type ImageSpec,
-  logitsPerChannel,
-  imageWindow,
-  type RasterSampler,
-} from './images.js';
+import { outputLogits, logitsPerChannel, imageWindow, type RasterSampler } from './images.js';
+import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
 
-export interface RowLstmConfig {
-  /**
-   * LSTM units h of each layer; the residual stream between layers has 2h feature maps (Sec. 3.3).
-   * 16 (the paper's MNIST width) with 2 layers trains a 28 x 28 MNIST batch of 32 in ~0.35 s on two
-   * CPU cores with the wasm backend (~11 minutes per 60k-image epoch; binary data); 32 costs ~2.5x,
-   * 256 levels instead of 2 ~2x. For RGB, h >= 3.
-   */
-  hiddenChannels: number;
-  /**
-   * Row LSTM layers (the paper: 12 on CIFAR-10). Each widens the field by one pixel on the left,
-   * in a pixel's own row and in the triangle above.
-   */
-  layers: number;
-  /** Kernel size of the first, mask-A convolution (odd; 7 in the paper). */
-  firstKernel: number;
-  /**
-   * Values per channel K: 2 = binary data with a Bernoulli per channel; K > 2 = integers 0..K-1
-   * with a K-way softmax per channel (256 for 8-bit images, what the registry picks for 'uint8').
-   */
-  levels: number;
-  /** Seed of the initial weights. */
-  seed: number;
-}
+/**
+ * PixelRnnConfig (./pixelrnn.ts). Timing: h = 16 with 2 layers trains a 28 x 28 MNIST batch of 128
+ * in ~1 s on the wasm backend (one thread; ~8 minutes per 60k-image epoch; binary data); h = 32
+ * costs ~2.5x, 256 levels instead of 2 ~2x. Each layer widens the field by one pixel on the left,
+ * in a pixel's own row and in the triangle above.
+ */
+export type RowLstmConfig = PixelRnnConfig;
 
 export const ROWLSTM_DEFAULTS: Readonly<RowLstmConfig> = Object.freeze({
   hiddenChannels: 16,
@@ -101,71 +76,34 @@ interface RowLstmLayer {
   output: MaskedConv2d;
 }
 
-export class RowLstm extends RasterImageModel<RowLstmConfig> implements GenerativeModel {
+export class RowLstm extends PixelRnnModel<RowLstmLayer> implements GenerativeModel {
   readonly name = 'rowlstm';
   readonly capabilities = ROWLSTM_CAPABILITIES;
-  protected readonly spec: ImageSpec;
-  private readonly first: MaskedConv2d;
-  private readonly lstms: RowLstmLayer[] = [];
-  private readonly head: [MaskedConv2d, MaskedConv2d];
 
   constructor(config: Partial<RowLstmConfig>, readonly inputShape: number[]) {
-    super({ ...ROWLSTM_DEFAULTS, ...config });
-    const { hiddenChannels: h, layers, firstKernel, levels, seed } = this.config;
-    this.spec = checkImageSpec('rowlstm', inputShape, levels);
+    super('rowlstm', { ...ROWLSTM_DEFAULTS, ...config }, inputShape);
+    const { hiddenChannels: h } = this.config;
     const C = this.spec.colors;
-    check(Number.isInteger(h) && h >= C, `rowlstm: hiddenChannels must be an integer >= ${C}, got ${h}`);
-    check(Number.isInteger(layers) && layers >= 0, `rowlstm: layers must be an integer >= 0, got ${layers}`);
-    check(
-      Number.isInteger(firstKernel) && firstKernel >= 1 && firstKernel % 2 === 1,
-      `rowlstm: firstKernel must be an odd integer >= 1, got ${firstKernel}`,
-    );
-    check(Number.isInteger(seed), `rowlstm: seed must be an integer, got ${seed}`);
-
-    const conv = (name: string, k: number, inChannels: number, outChannels: number, mask: 'A' | 'B') =>
-      new MaskedConv2d(this.params, name, { kernel: k, inChannels, outChannels, mask, groups: C });
-    this.first = conv('input', firstKernel, C, 2 * h, 'A');
     // K^is's mask: the middle row of a 3 x 3 mask B onto the h units (left tap open, centre tap by
     // colour group, right tap closed), repeated for the four gates.
     const square = maskValues({ kernel: 3, inChannels: 2 * h, outChannels: h, mask: 'B', groups: C }); // [3, 3, 2h, h]
     const middleRow = square.subarray(3 * 2 * h * h, 6 * 2 * h * h); // [1, 3, 2h, h]
-    for (let l = 0; l < layers; l++) {
-      this.lstms.push({
-        inputWeight: this.params.add(`layer${l}/inputToState/W`, [1, 3, 2 * h, GATES * h], {
-          type: 'glorot',
-          fanIn: 3 * 2 * h,
-          fanOut: 3 * GATES * h,
-        }),
-        inputBias: gateBias(this.params, `layer${l}/inputToState/b`, h),
-        inputMask: tf.tensor4d(gateMask(middleRow, h), [1, 3, 2 * h, GATES * h]),
-        stateWeight: this.params.add(`layer${l}/stateToState/W`, [1, 3, h, GATES * h], {
-          type: 'glorot',
-          fanIn: 3 * h,
-          fanOut: 3 * GATES * h,
-        }),
-        output: conv(`layer${l}/output`, 1, h, 2 * h, 'B'),
-      });
-    }
-    this.head = [conv('head0', 1, 2 * h, 2 * h, 'B'), conv('head1', 1, 2 * h, C * logitsPerChannel(levels), 'B')];
+    this.build((l) => ({
+      inputWeight: this.params.add(`layer${l}/inputToState/W`, [1, 3, 2 * h, GATES * h], {
+        type: 'glorot',
+        fanIn: 3 * 2 * h,
+        fanOut: 3 * GATES * h,
+      }),
+      inputBias: gateBias(this.params, `layer${l}/inputToState/b`, h),
+      inputMask: tf.tensor4d(gateMask(middleRow, h), [1, 3, 2 * h, GATES * h]),
+      stateWeight: this.params.add(`layer${l}/stateToState/W`, [1, 3, h, GATES * h], {
+        type: 'glorot',
+        fanIn: 3 * h,
+        fanOut: 3 * GATES * h,
+      }),
+      output: this.conv(`layer${l}/output`, 1, h, 2 * h, 'B'),
+    }));
   }
-
-  /**
-   * Logits of every conditional for images of values 0..K-1, of any height and width:
-   * [B, h, w, C] -> [B, h, w, C] (binary: logit p(x = 1)) or [B, h, w, C, K] (softmax logits).
-   */
-  logits(x: tf.Tensor4D): tf.Tensor {
-    return tf.tidy(() => {
-      let s = this.features(x); // [B, h, w, 2h]
-      for (const layer of this.lstms) s = tf.add(s, layer.output.apply(this.rowLstm(layer, s))); // Sec. 3.3
-      return outputLogits(this.head, s, this.spec);
-    });
-  }
-
-  /** The first, mask-A convolution of images of values 0..K-1: [B, h, w, 2h]. */
-  private features(x: tf.Tensor4D): tf.Tensor4D {
-    return this.first.apply(networkInput(x, this.config.levels));
-  }
-
 
   /** K^is of the stream s, [B, h, w, 2h] -> gate pre-activations [B, h, w, 4h]. */
   private inputToState(layer: RowLstmLayer, s: tf.Tensor4D): tf.Tensor4D {
@@ -182,7 +120,7 @@ export class RowLstm extends RasterImageModel<RowLstmConfig> implements Generati
   }
 
   /** One Row LSTM over the residual stream s, [B, H, W, 2h] -> hidden states [B, H, W, h]. */
-  private rowLstm(layer: RowLstmLayer, s: tf.Tensor4D): tf.Tensor4D {
+  protected recurrent(layer: RowLstmLayer, s: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       // 1. K^is for every row at once, then split into rows: H x [B, 1, W, 4h].
       const inputs = splitSteps(this.inputToState(layer, s), 1);
@@ -238,17 +176,8 @@ export class RowLstm extends RasterImageModel<RowLstmConfig> implements Generati
     };
   }
 
-  /** Number of scalar parameters (masked-out weights included). */
-  parameterCount(): number {
-    return this.params.count();
-  }
-
   override dispose(): void {
     super.dispose();
-    for (const layer of this.lstms) {
-      layer.inputMask.dispose();
-      layer.output.dispose();
-    }
-    for (const layer of [this.first, ...this.head]) layer.dispose();
+    for (const layer of this.lstms) layer.inputMask.dispose();
   }
 }
