@@ -45,7 +45,7 @@ import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
 
 /**
  * PixelRnnConfig (./pixelrnn.ts). Timing: h = 16 with 2 layers trains a 28 x 28 MNIST batch of 128
- * in ~1 s on the wasm backend (one thread; ~8 minutes per 60k-image epoch; binary data); h = 32
+ * in ~1.1 s on the wasm backend (one thread; ~9 minutes per 60k-image epoch; binary data); h = 32
  * costs ~2.5x, 256 levels instead of 2 ~2x. Each layer widens the field by one pixel on the left,
  * in a pixel's own row and in the triangle above.
  */
