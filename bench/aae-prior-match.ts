@@ -37,7 +37,7 @@ const narrow = mmd(codes, draws, dim, { bandwidth: 0.3 });
 console.log(JSON.stringify({ run: runDir, model: run.model.name, prior, conditional, n, dim, mmd2Median: median.mmd2, bandwidthMedian: median.bandwidth, mmd2Narrow: narrow.mmd2 }));
 
 if (outPng && dim === 2) {
-  // One range for both panels: the prior's draws with a margin, widened to hold most codes.
+  // One range for both panels, from the codes and the draws together.
   const range = robustRange(Float32Array.from([...draws, ...codes]));
   const left = colorScatterPlot(codes, n, labels, { size: 256, range, classNames: test.classNames });
   const right = colorScatterPlot(draws, n, conditional ? labels : undefined, { size: 256, range });
