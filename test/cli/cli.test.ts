@@ -1,26 +1,13 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Rng } from '../../src/core/rng.js';
+import { bin, cliRunner } from './genlab.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = path.join(root, 'bin', 'genlab.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-cli-'));
-
-function genlab(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: tmp });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function json(...args: string[]) {
-  const r = genlab(...args);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
+const { tmp, genlab, json } = cliRunner('genlab-cli-');
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** 10-pixel binary rows from a noisy chain, with a header. */
 function writeBinaryCsv(file: string, rows: number): void {

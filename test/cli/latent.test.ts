@@ -1,28 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readPng, writePng } from '../../src/node/data/images.js';
+import { cliRunner } from './genlab.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = path.join(root, 'bin', 'genlab.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-latent-'));
+const { tmp, genlab, json } = cliRunner('genlab-latent-');
 const vae = path.join(tmp, 'run-vae');
 const quick = ['--data', 'mnist', '--train-limit', '500', '--epochs', '1', '--eval-examples', '0', '--sample-count', '4'];
-
-function genlab(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: tmp });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function json(...args: string[]) {
-  const r = genlab(...args);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
 
 /** Width and height of a PNG; a 28 x 28 grid cell is 29 pixels with its border, plus 1. */
 function size(file: string): [number, number] {
