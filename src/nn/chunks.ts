@@ -1,5 +1,13 @@
-/** Batched evaluation in bounded memory. */
+/** Reading results out of the engine: one tensor's values, or a per-example quantity in bounded memory. */
 import * as tf from '@tensorflow/tfjs-core';
+
+/** The values of the tensor that `f` builds (inside tf.tidy), which is then freed. */
+export async function tensorValues(f: () => tf.Tensor): Promise<Float32Array> {
+  const t = tf.tidy(f);
+  const values = (await t.data()) as Float32Array;
+  t.dispose();
+  return values;
+}
 
 /**
  * A per-example quantity (e.g. log p(x)) of n examples [n * D], computed `chunk` examples at a
@@ -15,9 +23,7 @@ export async function perExampleInChunks(
   const out = new Float64Array(n);
   for (let start = 0; start < n; start += chunk) {
     const m = Math.min(chunk, n - start);
-    const values = tf.tidy(() => f(tf.tensor2d(x.subarray(start * D, (start + m) * D), [m, D])));
-    out.set(await values.data(), start);
-    values.dispose();
+    out.set(await tensorValues(() => f(tf.tensor2d(x.subarray(start * D, (start + m) * D), [m, D]))), start);
   }
   return out;
 }

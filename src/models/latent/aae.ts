@@ -45,6 +45,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { Parameters } from '../../nn/parameters.js';
+import { tensorValues } from '../../nn/chunks.js';
 import { gradientStep } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
@@ -242,19 +243,13 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
   /** The codes enc(x), [n * latentSize]. */
   async encode(batch: Batch): Promise<Float32Array> {
     this.checkBatch(batch);
-    const code = tf.tidy(() => this.code(tf.tensor2d(batch.x, [batch.n, this.D])));
-    const out = (await code.data()) as Float32Array;
-    code.dispose();
-    return out;
+    return tensorValues(() => this.code(tf.tensor2d(batch.x, [batch.n, this.D])));
   }
 
   /** Decoder means for codes [n * latentSize], in data units (Bernoulli: probabilities). */
   async decode(z: Float32Array, n: number): Promise<Float32Array> {
     check(z.length === n * this.latentSize, () => `aae: expected ${n} x ${this.latentSize} codes, got ${z.length}`);
-    const mean = tf.tidy(() => this.likelihood.mean(this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null)));
-    const out = (await mean.data()) as Float32Array;
-    mean.dispose();
-    return out;
+    return tensorValues(() => this.likelihood.mean(this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null)));
   }
 
   /**

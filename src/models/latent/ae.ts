@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
+import { tensorValues } from '../../nn/chunks.js';
 import { gradientStep } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
@@ -63,19 +64,13 @@ export class Autoencoder extends NeuralModel<AeConfig> implements GenerativeMode
   /** The codes enc(x), [n * latentSize]. */
   async encode(batch: Batch): Promise<Float32Array> {
     this.checkBatch(batch);
-    const code = tf.tidy(() => this.encoder.apply(this.likelihood.encoderInput(tf.tensor2d(batch.x, [batch.n, this.D])), null)[0]);
-    const out = (await code.data()) as Float32Array;
-    code.dispose();
-    return out;
+    return tensorValues(() => this.encoder.apply(this.likelihood.encoderInput(tf.tensor2d(batch.x, [batch.n, this.D])), null)[0]);
   }
 
   /** Decoder means for codes [n * latentSize], in data units (Bernoulli: probabilities). */
   async decode(z: Float32Array, n: number): Promise<Float32Array> {
     check(z.length === n * this.latentSize, () => `ae: expected ${n} x ${this.latentSize} codes, got ${z.length}`);
-    const mean = tf.tidy(() => this.likelihood.mean(this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null)));
-    const out = (await mean.data()) as Float32Array;
-    mean.dispose();
-    return out;
+    return tensorValues(() => this.likelihood.mean(this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null)));
   }
 
   /** Decodes z ~ N(0, T^2 I): what a VAE does, but nothing trained these codes to look Gaussian. */

@@ -30,6 +30,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
+import { tensorValues } from '../../nn/chunks.js';
 import { gradientStep, type LossTerms } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, ElboTerms, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
@@ -257,19 +258,13 @@ export class Vae extends NeuralModel<VaeConfig> implements GenerativeModel {
   /** Posterior means mu(x), [n * latentSize]. */
   async encode(batch: Batch): Promise<Float32Array> {
     this.checkBatch(batch);
-    const mu = tf.tidy(() => this.posterior(tf.tensor2d(batch.x, [batch.n, this.D]), this.conditioning(batch.labels, batch.n)).mu);
-    const out = (await mu.data()) as Float32Array;
-    mu.dispose();
-    return out;
+    return tensorValues(() => this.posterior(tf.tensor2d(batch.x, [batch.n, this.D]), this.conditioning(batch.labels, batch.n)).mu);
   }
 
   /** Decoder means E[x|z] in data units (Bernoulli: probabilities), [n * D]; labels for a CVAE. */
   async decode(z: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array> {
     check(z.length === n * this.latentSize, () => `${this.name}: expected ${n} x ${this.latentSize} latent values, got ${z.length}`);
-    const mean = tf.tidy(() => this.likelihood.mean(this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), this.conditioning(labels, n))));
-    const out = (await mean.data()) as Float32Array;
-    mean.dispose();
-    return out;
+    return tensorValues(() => this.likelihood.mean(this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), this.conditioning(labels, n))));
   }
 
   /**
