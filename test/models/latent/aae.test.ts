@@ -10,7 +10,7 @@ import { MIXTURE, mixtureCentres, samplePrior } from '../../../src/models/latent
 import { createModel } from '../../../src/models/registry.js';
 import { createOptimizers } from '../../../src/train/optimizers.js';
 import { correlatedBinary } from '../autoregressive/checks.js';
-import { assertNoLeaks, assertWeightsRoundTrip, mean, train } from './helpers.js';
+import { assertCodesAndSamples, assertNoLeaks, assertWeightsRoundTrip, mean, train } from './helpers.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -210,15 +210,7 @@ test('AAE: capabilities, shapes, three optimizers over the right variables, conf
   assert.deepEqual(new Set([...ae, ...disc]), new Set(names.values()));
 
   const x = correlatedBinary(5, 16);
-  const z = await model.encode({ x, n: 5 });
-  assert.equal(z.length, 10);
-  const recon = await model.decode(z, 5);
-  assert.equal(recon.length, 80);
-  assert.ok(recon.every((p) => p > 0 && p < 1));
-  const samples = await model.sample(7, new Rng(1));
-  assert.equal(samples.length, 7 * 16);
-  assert.deepEqual(samples, await model.sample(7, new Rng(1)));
-  model.dispose();
+  await assertCodesAndSamples(model, x, 2);
 
   // The label-conditioned discriminator reads [z, one-hot y].
   const cond = new Aae({ hidden: [8], discriminatorHidden: [6], conditionalPrior: true, numClasses: 3, components: 3 }, [16]);

@@ -5,7 +5,7 @@ import { initBackend } from '../../../src/core/engine.js';
 import { Rng } from '../../../src/core/rng.js';
 import { Autoencoder } from '../../../src/models/latent/ae.js';
 import { correlatedBinary } from '../autoregressive/checks.js';
-import { assertNoLeaks, assertWeightsRoundTrip, train } from './helpers.js';
+import { assertCodesAndSamples, assertNoLeaks, assertWeightsRoundTrip, train } from './helpers.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -16,15 +16,7 @@ test('AE: encode / decode / sample shapes and ranges; no density', async () => {
   assert.deepEqual(model.capabilities, { density: 'implicit', latent: true, conditional: false, completion: false });
   assert.equal((model as { logProb?: unknown }).logProb, undefined);
   const x = correlatedBinary(5, 16);
-  const z = await model.encode({ x, n: 5 });
-  assert.equal(z.length, 15);
-  const recon = await model.decode(z, 5);
-  assert.equal(recon.length, 80);
-  assert.ok(recon.every((p) => p > 0 && p < 1));
-  const samples = await model.sample(7, new Rng(1));
-  assert.equal(samples.length, 7 * 16);
-  assert.deepEqual(samples, await model.sample(7, new Rng(1)));
-  model.dispose();
+  await assertCodesAndSamples(model, x, 3);
   const conv = new Autoencoder({ architecture: 'conv', channels: [4], hidden: [], latent: 2, decoder: 'gaussian', decoderStd: 1 }, [4, 4, 1]);
   assert.equal((await conv.encode({ x, n: 5 })).length, 10);
   assert.equal((await conv.sample(3, new Rng(0))).length, 48);

@@ -50,3 +50,19 @@ export async function assertWeightsRoundTrip(make: (seed: number) => GenerativeM
   a.dispose();
   b.dispose();
 }
+
+/**
+ * encode, decode and sample on 5 binary examples of 16 values for a model with `latent` codes:
+ * the sizes, Bernoulli means strictly inside (0, 1), and samples that a seed repeats. Disposes the model.
+ */
+export async function assertCodesAndSamples(model: GenerativeModel, x: Float32Array, latent: number): Promise<void> {
+  const z = await model.encode!({ x, n: 5 }, new Rng(0));
+  assert.equal(z.length, 5 * latent);
+  const recon = await model.decode!(z, 5);
+  assert.equal(recon.length, 80);
+  assert.ok(recon.every((p) => p > 0 && p < 1));
+  const samples = await model.sample(7, new Rng(1));
+  assert.equal(samples.length, 7 * 16);
+  assert.deepEqual(samples, await model.sample(7, new Rng(1)));
+  model.dispose?.();
+}
