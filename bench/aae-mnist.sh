@@ -5,6 +5,8 @@
 # (runs/bench-aae-PRIOR/prior-match.png).
 # Usage: bash bench/aae-mnist.sh EPOCHS VARIANT...
 #   VARIANT: mixture | mixture-labels (the label-conditioned prior) | swissroll | gaussian | uniform | ae
+# Training flags: $TRAIN_FLAGS, default a cosine decay from 5e-4 (a constant 1e-3 keeps the game
+# circling; see docs/RESULTS.md); SEED picks the run's seed (default 1) and joins the folder name.
 set -euo pipefail
 epochs=$1; shift
 for variant in "$@"; do
@@ -13,11 +15,11 @@ for variant in "$@"; do
     mixture-labels) model=aae; prior=mixture; config='{"latent":2,"prior":"mixture","conditionalPrior":true}' ;;
     *) model=aae; prior=$variant; config="{\"latent\":2,\"prior\":\"$variant\"}" ;;
   esac
-  out=runs/bench-aae-$variant
+  out=runs/bench-aae-$variant${SEED:+-seed$SEED}
   rm -rf "$out"
   start=$(date +%s)
   npx genlab train "$model" --data mnist --epochs "$epochs" --batch-size 100 --out "$out" --eval-examples 0 \
-    --model-config "$config" 2>&1 | grep -E "^epoch [0-9]+/[0-9]+:|^genlab train"
+    ${TRAIN_FLAGS:---lr 0.0005 --lr-decay cosine} --seed "${SEED:-1}" --model-config "$config" 2>&1 | grep -E "^epoch [0-9]+/[0-9]+:|^genlab train"
   echo "train wall time ($variant): $(( $(date +%s) - start )) s"
   node dist/bench/aae-prior-match.js "$out" 2000 "$prior" "$out/prior-match.png" | tee "$out/prior-match.json"
 done

@@ -3,8 +3,9 @@
  * codes of the first N test images and N prior draws, at the median-heuristic bandwidth and at a
  * narrow one (0.3) that resolves the mixture's petals; a plain run of the same command on an
  * `ae` run dir gives the unregularised baseline. With the label-conditioned prior, draw i comes
- * from the component of test image i's class, so the statistic also checks that classes land on
- * their own petals.
+ * from the component of test image i's class (the pooled draws then follow the test labels'
+ * frequencies; MMD itself ignores which code goes with which label, so `ownPetal` reports the
+ * fraction of codes whose nearest mixture centre is their own class's).
  * With OUT.png, writes the picture: the codes (coloured by digit) beside the prior draws, on the
  * same axes.
  * Usage: node dist/bench/aae-prior-match.js RUN [N=2000] [PRIOR] [OUT.png]
@@ -14,7 +15,7 @@ import { exampleSize } from '../src/data/dataset.js';
 import { mmd } from '../src/eval/mmd.js';
 import type { GridImage } from '../src/io/grid.js';
 import { colorScatterPlot } from '../src/io/scatter.js';
-import { samplePrior, type PriorName } from '../src/models/latent/priors.js';
+import { mixtureCentres, samplePrior, type PriorName } from '../src/models/latent/priors.js';
 import { writePng } from '../src/node/data/images.js';
 import { initNodeBackend } from '../src/node/engine.js';
 import { loadRunData, openRun } from '../src/node/run.js';
@@ -34,7 +35,14 @@ const conditional = config.conditionalPrior === true && prior === 'mixture';
 const draws = samplePrior(prior, n, dim, new Rng(1), { components: config.components, labels: conditional ? labels : undefined });
 const median = mmd(codes, draws, dim);
 const narrow = mmd(codes, draws, dim, { bandwidth: 0.3 });
-console.log(JSON.stringify({ run: runDir, model: run.model.name, prior, conditional, n, dim, mmd2Median: median.mmd2, bandwidthMedian: median.bandwidth, mmd2Narrow: narrow.mmd2 }));
+// The yardstick for shape: a Gaussian with the prior's own mean and covariance scores this against
+// the prior. Codes below it have matched more than the first two moments.
+const blob = momentMatchedGaussian(samplePrior(prior, n, dim, new Rng(2), { components: config.components, labels: conditional ? labels : undefined }), dim, new Rng(3));
+const yardstick = { mmd2Median: mmd(blob, draws, dim).mmd2, mmd2Narrow: mmd(blob, draws, dim, { bandwidth: 0.3 }).mmd2 };
+const ownPetal = conditional ? nearestCentre(codes, config.components ?? 10).filter((k, i) => k === labels![i]).length / n : undefined;
+console.log(
+  JSON.stringify({ run: runDir, model: run.model.name, prior, conditional, n, dim, mmd2Median: median.mmd2, bandwidthMedian: median.bandwidth, mmd2Narrow: narrow.mmd2, momentMatchedGaussian: yardstick, ownPetal }),
+);
 
 if (outPng && dim === 2) {
   // One range for both panels, from the codes and the draws together.
@@ -42,6 +50,44 @@ if (outPng && dim === 2) {
   const left = colorScatterPlot(codes, n, labels, { size: 256, range, classNames: test.classNames });
   const right = colorScatterPlot(draws, n, conditional ? labels : undefined, { size: 256, range });
   writePng(outPng, sideBySide(left, right));
+}
+
+/** For each 2-D code, the index of the nearest mixture centre. */
+function nearestCentre(z: Float32Array, K: number): Int32Array {
+  const centres = mixtureCentres(K);
+  return Int32Array.from({ length: z.length / 2 }, (_, i) => {
+    const distances = centres.map(([a, b]) => (z[2 * i] - a) ** 2 + (z[2 * i + 1] - b) ** 2);
+    return distances.indexOf(Math.min(...distances));
+  });
+}
+
+/** n Gaussian draws with the mean and covariance of the rows of `z` (Cholesky factor of the covariance). */
+function momentMatchedGaussian(z: Float32Array, dim: number, rng: Rng): Float32Array {
+  const count = z.length / dim;
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < count; i++) for (let a = 0; a < dim; a++) mean[a] += z[i * dim + a] / count;
+  const cov = Array.from({ length: dim }, () => new Float64Array(dim));
+  for (let i = 0; i < count; i++) {
+    for (let a = 0; a < dim; a++) for (let b = 0; b < dim; b++) cov[a][b] += ((z[i * dim + a] - mean[a]) * (z[i * dim + b] - mean[b])) / count;
+  }
+  const L = Array.from({ length: dim }, () => new Float64Array(dim));
+  for (let a = 0; a < dim; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = cov[a][b];
+      for (let k = 0; k < b; k++) s -= L[a][k] * L[b][k];
+      L[a][b] = a === b ? Math.sqrt(s) : s / L[b][b];
+    }
+  }
+  const out = new Float32Array(z.length);
+  for (let i = 0; i < count; i++) {
+    const e = Array.from({ length: dim }, () => rng.normal());
+    for (let a = 0; a < dim; a++) {
+      let v = mean[a];
+      for (let b = 0; b <= a; b++) v += L[a][b] * e[b];
+      out[i * dim + a] = v;
+    }
+  }
+  return out;
 }
 
 /** The 1st to 99th percentile of all coordinates, with a 10% margin: a few far codes do not squash the plot. */

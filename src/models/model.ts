@@ -54,6 +54,16 @@ export interface NamedArray {
   data: Float32Array | Int32Array;
 }
 
+/** One optimizer's Adam settings (Kingma & Ba 2015, Algorithm 1), relative to the run's. */
+export interface OptimizerSettings {
+  /** Its step size as a multiple of the run's learning rate (default 1). */
+  learningRateScale?: number;
+  /** Decay of the first-moment estimate (Adam's default 0.9; GAN practice often uses 0.5). */
+  beta1?: number;
+  /** Decay of the second-moment estimate (default 0.999). */
+  beta2?: number;
+}
+
 export interface TrainContext {
   /** Randomness for this step (noise, dropout, dynamic binarization already applied). */
   rng: Rng;
@@ -81,6 +91,8 @@ export interface GenerativeModel {
 
   /** Optimizers `trainStep` needs (e.g. ['main'], or ['generator', 'discriminator']); none for counting models. */
   readonly optimizerNames?: readonly string[];
+  /** Adam settings that differ from the run's (by optimizer name); the others get --lr and Adam's defaults. */
+  readonly optimizerSettings?: Readonly<Record<string, OptimizerSettings>>;
   /** Called once before the first step of the first epoch (not on resume). */
   beginTraining?(data: Dataset, rng: Rng): void;
   /** One optimisation (or counting) step on a batch. */

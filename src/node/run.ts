@@ -16,6 +16,7 @@ import { createModel, getEntry } from '../models/registry.js';
 import { loadLatestCheckpoint, type Checkpoint } from './checkpoint.js';
 import { loadDataSpec, type DataSpecOptions } from './data/spec.js';
 import { writeFileAtomic } from './fsAtomic.js';
+import type { LearningRateDecay } from '../train/schedule.js';
 
 export interface RunConfig {
   format: 'genlab-run';
@@ -35,7 +36,8 @@ export interface RunConfig {
       /** Column names of the features (CSV data with a header), for the header of sampled CSVs. */
       featureNames?: string[];
     };
-  train: { epochs: number; batchSize: number; learningRate: number; seed: number };
+  /** learningRateDecay is absent from runs made before it existed (they ran at a constant rate). */
+  train: { epochs: number; batchSize: number; learningRate: number; learningRateDecay?: LearningRateDecay; seed: number };
 }
 
 export function writeRunConfig(runDir: string, config: RunConfig): void {

@@ -9,7 +9,10 @@ export type Optimizers = Record<string, tf.Optimizer>;
 
 export function createOptimizers(model: GenerativeModel, learningRate: number): Optimizers {
   const out: Optimizers = {};
-  for (const name of model.optimizerNames ?? []) out[name] = tf.train.adam(learningRate);
+  for (const name of model.optimizerNames ?? []) {
+    const { learningRateScale = 1, beta1 = 0.9, beta2 = 0.999 } = model.optimizerSettings?.[name] ?? {};
+    out[name] = tf.train.adam(learningRate * learningRateScale, beta1, beta2);
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@ import { check } from '../core/errors.js';
 import { exampleSize, type Dataset } from '../data/dataset.js';
 import type { Batch, GenerativeModel, StepMetrics } from '../models/model.js';
 import type { Optimizers } from './optimizers.js';
+import { decayFactor, LearningRateScheduler, type LearningRateDecay } from './schedule.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -21,6 +22,8 @@ export interface TrainOptions {
   transformBatch?: (batch: Batch, rng: Rng) => Batch;
   /** The model's optimizers (see createOptimizers); the caller keeps them to checkpoint their state. */
   optimizers?: Optimizers;
+  /** How the optimizers' step sizes fall over the run (default 'constant'; see ./schedule.ts). */
+  learningRateDecay?: LearningRateDecay;
 }
 
 /** Everything needed to continue a run exactly where it stopped. */
@@ -100,6 +103,8 @@ export async function train(
   const D = exampleSize(data);
   const batchesPerEpoch = Math.ceil(data.n / options.batchSize);
   const noiseRng = new Rng(state.noiseRng);
+  const scheduler = new LearningRateScheduler(options.optimizers ?? {});
+  const totalSteps = options.epochs * batchesPerEpoch;
   const x = new Float32Array(options.batchSize * D);
   const labels = data.labels ? new Int32Array(options.batchSize) : undefined;
   let lastYield = Date.now();
@@ -119,12 +124,14 @@ export async function train(
       let batch: Batch = { x: x.subarray(0, n * D), n, labels: labels?.subarray(0, n) };
       if (options.transformBatch) batch = options.transformBatch(batch, noiseRng);
 
-      // 2. One step.
+      // 2. One step, at the schedule's step size (a function of the step, so a resumed run continues it).
+      const decay = decayFactor(options.learningRateDecay ?? 'constant', state.step / totalSteps);
+      scheduler.scale(decay);
       const metrics = await model.trainStep(batch, {
         rng: noiseRng,
         step: state.step,
         epoch: state.epoch,
-        learningRate: options.learningRate,
+        learningRate: options.learningRate * decay,
         optimizers: options.optimizers ?? {},
       });
 

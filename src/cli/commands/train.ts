@@ -9,6 +9,7 @@ import { evaluateSplit } from '../../eval/likelihood.js';
 import { ORDERING_TYPES, type OrderingType } from '../../models/ordering.js';
 import { createModel, getEntry, type DataInfo } from '../../models/registry.js';
 import { train, type TrainState } from '../../train/trainer.js';
+import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
 import { createOptimizers, getOptimizerState, setOptimizerState } from '../../train/optimizers.js';
 import type { NamedArray } from '../../models/model.js';
 import { loadLatestCheckpoint, saveCheckpoint } from '../../node/checkpoint.js';
@@ -29,6 +30,7 @@ export const TRAIN_OPTIONS: OptionTable = {
   epochs: { type: 'string', value: 'N', help: 'epochs to train (in total, when resuming)', default: '1' },
   'batch-size': { type: 'string', value: 'N', help: 'examples per step', default: '128' },
   lr: { type: 'string', value: 'X', help: 'learning rate (gradient-trained models)', default: '0.001' },
+  'lr-decay': { type: 'string', value: 'KIND', help: `learning rate over the run: ${LEARNING_RATE_DECAYS.join('|')} (to 0 at the last step)`, default: 'constant' },
   seed: { type: 'string', value: 'N', help: 'seed for data order, initialisation and noise', default: '1' },
   backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
   out: { type: 'string', value: 'DIR', help: 'run folder (default runs/MODEL-DATA-TIME)' },
@@ -115,6 +117,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   let epochs = numberFlag('epochs', v.epochs, { integer: true, min: 1 })!;
   const batchSize = numberFlag('batch-size', v['batch-size'], { integer: true, min: 1 })!;
   const learningRate = numberFlag('lr', v.lr, { min: 0 })!;
+  const learningRateDecay = choiceFlag('lr-decay', v['lr-decay'], LEARNING_RATE_DECAYS)!;
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
   const evalExamples = numberFlag('eval-examples', v['eval-examples'], { integer: true, min: 0 })!;
   const sampleCount = numberFlag('sample-count', v['sample-count'], { integer: true, min: 0, max: 1024 })!;
@@ -135,7 +138,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       throw new UserError(`run '${runDir}' trains ${config.model.name}, not ${modelName}`);
     }
     // A resumed run keeps its data and training options; only --epochs (the new total) may change.
-    const fixed = ['data', 'binarize', 'data-seed', 'train-limit', 'label-column', 'size', 'batch-size', 'lr', 'seed', 'order', 'ordering', 'ordering-seed', 'smoothing', 'states', 'hidden', 'masks', 'order-agnostic', 'channels', 'layers', 'hidden-channels', 'model-config'];
+    const fixed = ['data', 'binarize', 'data-seed', 'train-limit', 'label-column', 'size', 'batch-size', 'lr', 'lr-decay', 'seed', 'order', 'ordering', 'ordering-seed', 'smoothing', 'states', 'hidden', 'masks', 'order-agnostic', 'channels', 'layers', 'hidden-channels', 'model-config'];
     const changed = fixed.filter((f) => given.has(f));
     if (changed.length) {
       throw new UserError(`--resume continues '${runDir}' with its own settings; drop ${changed.map((f) => `--${f}`).join(', ')}`);
@@ -177,7 +180,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         trainExamples: 0,
         testExamples: 0,
       },
-      train: { epochs, batchSize, learningRate, seed },
+      train: { epochs, batchSize, learningRate, learningRateDecay, seed },
     };
   }
 

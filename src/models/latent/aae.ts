@@ -48,7 +48,7 @@ import type { Parameters } from '../../nn/parameters.js';
 import { tensorValues } from '../../nn/chunks.js';
 import { gradientStep } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
-import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, Capabilities, GenerativeModel, OptimizerSettings, StepMetrics, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, oneHotLabels, validateNetConfig, type LatentNetConfig } from './common.js';
 import { PLANAR_PRIORS, PRIORS, samplePrior, type PriorName } from './priors.js';
@@ -67,6 +67,17 @@ export interface AaeConfig extends LatentNetConfig {
   numClasses: number;
   /** Units of the discriminator's ReLU hidden layers on z (two of 500; the paper's MNIST net has two of 1000). */
   discriminatorHidden: number[];
+  /**
+   * R1 penalty weight gamma (Mescheder, Geiger & Nowozin 2018, "Which Training Methods for GANs do
+   * actually Converge?", Eq. 9): the discriminator's loss gains (gamma / 2) E_{z ~ p(z)} |grad_z D(z)|^2,
+   * which damps the oscillation of the unregularised game around its equilibrium (their Sec. 4).
+   * 0 turns it off.
+   */
+  gradientPenalty: number;
+  /** The discriminator's and generator's Adam step size, as a multiple of the run's learning rate. */
+  adversarialLearningRate: number;
+  /** Adam's beta1 for the discriminator and generator (0.9 is Adam's default, 0.5 the DCGAN choice). */
+  adversarialBeta1: number;
 }
 
 export const AAE_DEFAULTS: Readonly<AaeConfig> = Object.freeze({
@@ -77,6 +88,9 @@ export const AAE_DEFAULTS: Readonly<AaeConfig> = Object.freeze({
   conditionalPrior: false,
   numClasses: 10,
   discriminatorHidden: [500, 500],
+  gradientPenalty: 0,
+  adversarialLearningRate: 1,
+  adversarialBeta1: 0.9,
 });
 
 export const AAE_CAPABILITIES: Capabilities = Object.freeze({ density: 'implicit', latent: true, conditional: false, completion: false });
@@ -129,6 +143,7 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
    * generator = encoder, discriminator = the discriminator alone.
    */
   readonly optimizerVariables: Readonly<Record<AaeOptimizer, tf.Variable[]>>;
+  readonly optimizerSettings: Readonly<Record<string, OptimizerSettings>>;
   private readonly encoder: Encoder;
   private readonly decoder: Decoder;
   private readonly likelihood: Likelihood;
@@ -155,6 +170,12 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
       Array.isArray(discriminatorHidden) && discriminatorHidden.every((h) => Number.isInteger(h) && h >= 1),
       `aae: discriminatorHidden must be a list of layer sizes >= 1, got ${JSON.stringify(discriminatorHidden)}`,
     );
+    const { gradientPenalty, adversarialLearningRate, adversarialBeta1 } = this.config;
+    check(Number.isFinite(gradientPenalty) && gradientPenalty >= 0, `aae: gradientPenalty must be >= 0, got ${gradientPenalty}`);
+    check(Number.isFinite(adversarialLearningRate) && adversarialLearningRate > 0, `aae: adversarialLearningRate must be > 0, got ${adversarialLearningRate}`);
+    check(Number.isFinite(adversarialBeta1) && adversarialBeta1 >= 0 && adversarialBeta1 < 1, `aae: adversarialBeta1 must be in [0, 1), got ${adversarialBeta1}`);
+    const adversarial = { learningRateScale: adversarialLearningRate, beta1: adversarialBeta1 };
+    this.optimizerSettings = Object.freeze({ discriminator: adversarial, generator: adversarial });
     this.D = inputShape.reduce((a, b) => a * b, 1);
     this.latentSize = latent;
 
@@ -185,6 +206,14 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
   /** D's logit that z came from the prior, [B]; `y` the one-hot label [B, K] of the conditional prior, else null. */
   discriminate(z: tf.Tensor2D, y: tf.Tensor2D | null): tf.Tensor1D {
     return this.discriminator.apply(z, y);
+  }
+
+  /** R1's E_z |grad_z D(z)|^2 over the rows of z (the label input held fixed), differentiable in D's weights. */
+  gradientPenalty(z: tf.Tensor2D, y: tf.Tensor2D | null): tf.Scalar {
+    return tf.tidy(() => {
+      const grad = tf.grad((input) => tf.sum(this.discriminate(input as tf.Tensor2D, y)))(z); // [B, L]
+      return tf.mean(tf.sum(tf.square(grad), 1));
+    });
   }
 
   /** -log p(x | dec(enc(x))) per example, [B]. */
@@ -221,7 +250,8 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
       const disc = await gradientStep(ctx.optimizers.discriminator, this.optimizerVariables.discriminator, () => {
         const real = this.discriminate(zPrior, y);
         const forged = this.discriminate(fake, y);
-        const loss = tf.mul(tf.add(tf.mean(tf.softplus(tf.neg(real))), tf.mean(tf.softplus(forged))), 0.5) as tf.Scalar;
+        let loss = tf.mul(tf.add(tf.mean(tf.softplus(tf.neg(real))), tf.mean(tf.softplus(forged))), 0.5) as tf.Scalar;
+        if (this.config.gradientPenalty > 0) loss = tf.add(loss, tf.mul(this.gradientPenalty(zPrior, y), this.config.gradientPenalty / 2));
         const correct = tf.add(tf.mean(tf.cast(tf.greater(real, 0), 'float32')), tf.mean(tf.cast(tf.less(forged, 0), 'float32')));
         return { loss, accuracy: tf.mul(correct, 0.5) as tf.Scalar };
       });

@@ -1,5 +1,6 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/core/engine.js';
 import { UserError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
@@ -233,6 +234,51 @@ test('AAE: capabilities, shapes, three optimizers over the right variables, conf
   assert.equal((await wide.sample(2, new Rng(0))).length, 32);
   assert.deepEqual(wide.getConfig().discriminatorHidden, [3]);
   wide.dispose();
+});
+
+test('AAE: the R1 penalty is E|grad_z D(z)|^2 (finite differences) and changes the discriminator update, not the decoder one; adversarial Adam settings', async () => {
+  const model = new Aae({ hidden: [8], latent: 2, discriminatorHidden: [6, 5], gradientPenalty: 4, seed: 3 }, [16]);
+  const z = samplePrior('mixture', 7, 2, new Rng(5));
+  const logits = (values: Float32Array) => tf.tidy(() => model.discriminate(tf.tensor2d(values, [7, 2]), null).dataSync());
+  // Central differences of D's logit in each coordinate of each row (D is piecewise linear in z).
+  let expected = 0;
+  const h = 1e-3;
+  for (let i = 0; i < 7; i++) {
+    for (let j = 0; j < 2; j++) {
+      const up = Float32Array.from(z);
+      const down = Float32Array.from(z);
+      up[i * 2 + j] += h;
+      down[i * 2 + j] -= h;
+      expected += ((logits(up)[i] - logits(down)[i]) / (2 * h)) ** 2 / 7;
+    }
+  }
+  const penalty = tf.tidy(() => model.gradientPenalty(tf.tensor2d(z, [7, 2]), null).dataSync()[0]);
+  assert.ok(expected > 1e-3 && Math.abs(penalty - expected) < 1e-2 * expected, `R1 ${penalty}, finite differences ${expected}`);
+  await assertNoLeaks(model, { x: correlatedBinary(6, 16), n: 6 });
+  model.dispose();
+
+  // One step with and without the penalty from the same weights: the decoder (updated before the
+  // regularization phase) ends the same, the discriminator does not.
+  const stepped = async (gradientPenalty: number) => {
+    const m = new Aae({ hidden: [8], discriminatorHidden: [6], gradientPenalty, seed: 1 }, [16]);
+    await m.trainStep({ x: correlatedBinary(6, 16), n: 6 }, { rng: new Rng(2), step: 0, epoch: 0, learningRate: 0.01, optimizers: createOptimizers(m, 0.01) });
+    const weights = m.getWeights();
+    m.dispose();
+    return (prefix: string) => weights.filter((w) => w.name.startsWith(prefix)).flatMap((w) => Array.from(w.data));
+  };
+  const [plain, penalised] = [await stepped(0), await stepped(100)];
+  assert.deepEqual(penalised('decoder/'), plain('decoder/'));
+  assert.notDeepEqual(penalised('discriminator/'), plain('discriminator/'));
+
+  const tuned = new Aae({ hidden: [4], discriminatorHidden: [4], adversarialLearningRate: 0.5, adversarialBeta1: 0.5 }, [16]);
+  const opts = createOptimizers(tuned, 0.002);
+  const settings = (name: string) => opts[name].getConfig() as { learningRate: number; beta1: number; beta2: number };
+  assert.deepEqual([settings('autoencoder').learningRate, settings('autoencoder').beta1], [0.002, 0.9]);
+  for (const name of ['discriminator', 'generator']) assert.deepEqual([settings(name).learningRate, settings(name).beta1, settings(name).beta2], [0.001, 0.5, 0.999]);
+  tuned.dispose();
+  assert.throws(() => new Aae({ gradientPenalty: -1 }, [16]), /gradientPenalty/);
+  assert.throws(() => new Aae({ adversarialLearningRate: 0 }, [16]), /adversarialLearningRate/);
+  assert.throws(() => new Aae({ adversarialBeta1: 1 }, [16]), /adversarialBeta1/);
 });
 
 test('AAE training lowers the reconstruction loss and pulls the codes onto the prior (MMD), where a plain AE does not', async () => {
