@@ -6,14 +6,17 @@
 # Usage: bash bench/aae-mnist.sh EPOCHS VARIANT...
 #   VARIANT: mixture | mixture-labels (the label-conditioned prior) | swissroll | gaussian | uniform | ae
 # Training flags: $TRAIN_FLAGS, default a cosine decay from 5e-4 (a constant 1e-3 keeps the game
-# circling; see docs/RESULTS.md); SEED picks the run's seed (default 1) and joins the folder name.
+# circling); AAE options beside the prior: $AAE_CONFIG, default three discriminator updates per step
+# and a generator rate 3x the reconstruction's (see the schedule study in docs/RESULTS.md). SEED picks
+# the run's seed (default 1) and, when given, joins the folder name.
 set -euo pipefail
 epochs=$1; shift
+aae=${AAE_CONFIG:-'"discriminatorSteps":3,"generatorLearningRate":3'}
 for variant in "$@"; do
   case $variant in
     ae) model=ae; prior=mixture; config='{"latent":2}' ;;
-    mixture-labels) model=aae; prior=mixture; config='{"latent":2,"prior":"mixture","conditionalPrior":true}' ;;
-    *) model=aae; prior=$variant; config="{\"latent\":2,\"prior\":\"$variant\"}" ;;
+    mixture-labels) model=aae; prior=mixture; config="{\"latent\":2,\"prior\":\"mixture\",\"conditionalPrior\":true,$aae}" ;;
+    *) model=aae; prior=$variant; config="{\"latent\":2,\"prior\":\"$variant\",$aae}" ;;
   esac
   out=runs/bench-aae-$variant${SEED:+-seed$SEED}
   rm -rf "$out"

@@ -13,6 +13,7 @@ import { exampleSize } from '../src/data/dataset.js';
 import { prepareData } from '../src/data/prepare.js';
 import { mmd } from '../src/eval/mmd.js';
 import { Aae, type AaeConfig } from '../src/models/latent/aae.js';
+import type { GenerativeModel, OptimizerSettings } from '../src/models/model.js';
 import { samplePrior } from '../src/models/latent/priors.js';
 import { colorScatterPlot } from '../src/io/scatter.js';
 import { writePng } from '../src/node/data/images.js';
@@ -30,6 +31,8 @@ interface Spec {
   learningRateDecay?: LearningRateDecay;
   seed?: number;
   model: Partial<AaeConfig>;
+  /** Adam settings per optimizer, overriding the model's own (autoencoder, discriminator, generator). */
+  optimizers?: Record<string, OptimizerSettings>;
   /** When set, a scatter of the test codes after every epoch: PREFIX-EPOCH.png. */
   pngPrefix?: string;
 }
@@ -39,7 +42,10 @@ await initNodeBackend();
 const { train: data, test } = prepareData(loadMnist(), ['binary'], { binarize: 'stochastic', dataSeed: 0, trainLimit: spec.trainLimit });
 const model = new Aae({ ...spec.model, numClasses: 10 }, data.shape);
 const learningRate = spec.learningRate ?? 1e-3;
-const optimizers = createOptimizers(model, learningRate);
+const optimizers = createOptimizers(
+  { optimizerNames: model.optimizerNames, optimizerSettings: { ...model.optimizerSettings, ...spec.optimizers } } as GenerativeModel,
+  learningRate,
+);
 const n = 2000;
 const D = exampleSize(test);
 const labels = test.labels!.subarray(0, n);

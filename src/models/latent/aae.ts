@@ -36,6 +36,13 @@
  * and a 500-500 discriminator on wasm (two CPU cores), a step at batch 100 takes ~45-55 ms, against
  * ~20 ms for the plain autoencoder of ./ae.ts; the discriminator accounts for ~15 ms of it.
  *
+ * Stabilising the game: at a constant Adam rate of 1e-3 the codes circle the prior rather than
+ * settle (MMD^2 to the prior jumping between 0.01 and 0.16 from one epoch to the next). Measured on
+ * MNIST (docs/RESULTS.md), a decaying rate (the trainer's `--lr-decay cosine`, from 5e-4) settles it;
+ * the R1 penalty (`gradientPenalty`) and slower adversarial optimizers (`adversarialLearningRate`,
+ * `adversarialBeta1`, through `optimizerSettings`) are there to experiment with, but neither
+ * fixed the oscillation on its own.
+ *
  * Deviations from the paper: Adam instead of SGD with momentum, ReLU everywhere, one hidden layer
  * of 500 per network by default (the paper's MNIST nets have two of 1000), a discriminator of two
  * layers of 500, and the decoder's likelihood follows the data (./common.ts) instead of a squared
@@ -74,8 +81,19 @@ export interface AaeConfig extends LatentNetConfig {
    * 0 turns it off.
    */
   gradientPenalty: number;
-  /** The discriminator's and generator's Adam step size, as a multiple of the run's learning rate. */
-  adversarialLearningRate: number;
+  /**
+   * Discriminator updates per training step, each against fresh prior draws and the same codes
+   * (the k of Goodfellow et al. 2014, Algorithm 1): lets D keep up with a fast-moving encoder.
+   */
+  discriminatorSteps: number;
+  /** The discriminator's Adam step size, as a multiple of the run's learning rate. */
+  discriminatorLearningRate: number;
+  /**
+   * The generator's (the encoder's regularization-phase) Adam step size, as a multiple of the run's
+   * learning rate. Above 1 it offsets the reconstruction phase, whose steady gradient otherwise
+   * outweighs the noisy adversarial one over a long run.
+   */
+  generatorLearningRate: number;
   /** Adam's beta1 for the discriminator and generator (0.9 is Adam's default, 0.5 the DCGAN choice). */
   adversarialBeta1: number;
 }
@@ -89,7 +107,9 @@ export const AAE_DEFAULTS: Readonly<AaeConfig> = Object.freeze({
   numClasses: 10,
   discriminatorHidden: [500, 500],
   gradientPenalty: 0,
-  adversarialLearningRate: 1,
+  discriminatorSteps: 1,
+  discriminatorLearningRate: 1,
+  generatorLearningRate: 1,
   adversarialBeta1: 0.9,
 });
 
@@ -170,12 +190,17 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
       Array.isArray(discriminatorHidden) && discriminatorHidden.every((h) => Number.isInteger(h) && h >= 1),
       `aae: discriminatorHidden must be a list of layer sizes >= 1, got ${JSON.stringify(discriminatorHidden)}`,
     );
-    const { gradientPenalty, adversarialLearningRate, adversarialBeta1 } = this.config;
+    const { gradientPenalty, discriminatorSteps, discriminatorLearningRate, generatorLearningRate, adversarialBeta1 } = this.config;
+    check(Number.isInteger(discriminatorSteps) && discriminatorSteps >= 1, `aae: discriminatorSteps must be an integer >= 1, got ${discriminatorSteps}`);
     check(Number.isFinite(gradientPenalty) && gradientPenalty >= 0, `aae: gradientPenalty must be >= 0, got ${gradientPenalty}`);
-    check(Number.isFinite(adversarialLearningRate) && adversarialLearningRate > 0, `aae: adversarialLearningRate must be > 0, got ${adversarialLearningRate}`);
+    for (const [name, rate] of Object.entries({ discriminatorLearningRate, generatorLearningRate })) {
+      check(Number.isFinite(rate) && rate > 0, `aae: ${name} must be > 0, got ${rate}`);
+    }
     check(Number.isFinite(adversarialBeta1) && adversarialBeta1 >= 0 && adversarialBeta1 < 1, `aae: adversarialBeta1 must be in [0, 1), got ${adversarialBeta1}`);
-    const adversarial = { learningRateScale: adversarialLearningRate, beta1: adversarialBeta1 };
-    this.optimizerSettings = Object.freeze({ discriminator: adversarial, generator: adversarial });
+    this.optimizerSettings = Object.freeze({
+      discriminator: { learningRateScale: discriminatorLearningRate, beta1: adversarialBeta1 },
+      generator: { learningRateScale: generatorLearningRate, beta1: adversarialBeta1 },
+    });
     this.D = inputShape.reduce((a, b) => a * b, 1);
     this.latentSize = latent;
 
@@ -230,12 +255,13 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
   async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
     this.checkBatch(batch);
     const { n } = batch;
-    // The step's randomness, in a fixed order: dequantization noise, then the prior draws.
+    // The step's randomness, in a fixed order: dequantization noise, then the prior draws (one set per discriminator update).
     const values = this.config.dequantize ? dequantize(batch.x, ctx.rng) : batch.x;
     const labels = this.config.conditionalPrior ? this.checkedLabels(batch.labels, n) : undefined;
-    const prior = samplePrior(this.config.prior, n, this.latentSize, ctx.rng, { components: this.config.components, labels });
+    const priorDraws = Array.from({ length: this.config.discriminatorSteps }, () =>
+      samplePrior(this.config.prior, n, this.latentSize, ctx.rng, { components: this.config.components, labels }),
+    );
     const x = tf.tensor2d(values, [n, this.D]);
-    const zPrior = tf.tensor2d(prior, [n, this.latentSize]);
     const y = labels ? oneHotLabels(labels, this.config.numClasses) : null;
     let codes: tf.Tensor2D | null = null;
     try {
@@ -247,21 +273,29 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
       // Binary cross-entropy -log D(z_p) - log(1 - D(q(x))) with D = sigmoid(logit), averaged over the 2n codes.
       codes = tf.tidy(() => this.code(x));
       const fake = codes;
-      const disc = await gradientStep(ctx.optimizers.discriminator, this.optimizerVariables.discriminator, () => {
-        const real = this.discriminate(zPrior, y);
-        const forged = this.discriminate(fake, y);
-        let loss = tf.mul(tf.add(tf.mean(tf.softplus(tf.neg(real))), tf.mean(tf.softplus(forged))), 0.5) as tf.Scalar;
-        if (this.config.gradientPenalty > 0) loss = tf.add(loss, tf.mul(this.gradientPenalty(zPrior, y), this.config.gradientPenalty / 2));
-        const correct = tf.add(tf.mean(tf.cast(tf.greater(real, 0), 'float32')), tf.mean(tf.cast(tf.less(forged, 0), 'float32')));
-        return { loss, accuracy: tf.mul(correct, 0.5) as tf.Scalar };
-      });
+      let disc: StepMetrics = { loss: NaN };
+      for (const draws of priorDraws) {
+        const zPrior = tf.tensor2d(draws, [n, this.latentSize]);
+        try {
+          disc = await gradientStep(ctx.optimizers.discriminator, this.optimizerVariables.discriminator, () => {
+            const real = this.discriminate(zPrior, y);
+            const forged = this.discriminate(fake, y);
+            let loss = tf.mul(tf.add(tf.mean(tf.softplus(tf.neg(real))), tf.mean(tf.softplus(forged))), 0.5) as tf.Scalar;
+            if (this.config.gradientPenalty > 0) loss = tf.add(loss, tf.mul(this.gradientPenalty(zPrior, y), this.config.gradientPenalty / 2));
+            const correct = tf.add(tf.mean(tf.cast(tf.greater(real, 0), 'float32')), tf.mean(tf.cast(tf.less(forged, 0), 'float32')));
+            return { loss, accuracy: tf.mul(correct, 0.5) as tf.Scalar };
+          });
+        } finally {
+          zPrior.dispose();
+        }
+      }
       // 2b. Regularization phase, generator: the encoder fools the updated discriminator, -log D(q(x)).
       const gen = await gradientStep(ctx.optimizers.generator, this.optimizerVariables.generator, () => ({
         loss: tf.mean(tf.softplus(tf.neg(this.discriminate(this.code(x), y)))) as tf.Scalar,
       }));
       return { loss: rec.loss, reconstruction: -rec.loss, discriminator: disc.loss, generator: gen.loss, dAccuracy: disc.accuracy };
     } finally {
-      tf.dispose([x, zPrior]);
+      x.dispose();
       if (y) y.dispose();
       if (codes) codes.dispose();
     }

@@ -236,7 +236,7 @@ test('AAE: capabilities, shapes, three optimizers over the right variables, conf
   wide.dispose();
 });
 
-test('AAE: the R1 penalty is E|grad_z D(z)|^2 (finite differences) and changes the discriminator update, not the decoder one; adversarial Adam settings', async () => {
+test('AAE: the R1 penalty is E|grad_z D(z)|^2 (finite differences) and changes the discriminator update, not the decoder one; k discriminator steps; adversarial Adam settings', async () => {
   const model = new Aae({ hidden: [8], latent: 2, discriminatorHidden: [6, 5], gradientPenalty: 4, seed: 3 }, [16]);
   const z = samplePrior('mixture', 7, 2, new Rng(5));
   const logits = (values: Float32Array) => tf.tidy(() => model.discriminate(tf.tensor2d(values, [7, 2]), null).dataSync());
@@ -270,14 +270,24 @@ test('AAE: the R1 penalty is E|grad_z D(z)|^2 (finite differences) and changes t
   assert.deepEqual(penalised('decoder/'), plain('decoder/'));
   assert.notDeepEqual(penalised('discriminator/'), plain('discriminator/'));
 
-  const tuned = new Aae({ hidden: [4], discriminatorHidden: [4], adversarialLearningRate: 0.5, adversarialBeta1: 0.5 }, [16]);
+  const tuned = new Aae({ hidden: [4], discriminatorHidden: [4], discriminatorLearningRate: 0.5, generatorLearningRate: 3, adversarialBeta1: 0.5 }, [16]);
   const opts = createOptimizers(tuned, 0.002);
   const settings = (name: string) => opts[name].getConfig() as { learningRate: number; beta1: number; beta2: number };
-  assert.deepEqual([settings('autoencoder').learningRate, settings('autoencoder').beta1], [0.002, 0.9]);
-  for (const name of ['discriminator', 'generator']) assert.deepEqual([settings(name).learningRate, settings(name).beta1, settings(name).beta2], [0.001, 0.5, 0.999]);
+  assert.deepEqual(Object.values(settings('autoencoder')).slice(0, 3), [0.002, 0.9, 0.999]);
+  assert.deepEqual(Object.values(settings('discriminator')).slice(0, 3), [0.001, 0.5, 0.999]);
+  assert.deepEqual(Object.values(settings('generator')).slice(0, 3), [0.006, 0.5, 0.999]);
   tuned.dispose();
+  // k discriminator updates per step (Algorithm 1's k), the generator still one.
+  const k3 = new Aae({ hidden: [4], discriminatorHidden: [4], discriminatorSteps: 3 }, [16]);
+  const k3Optimizers = createOptimizers(k3, 0.01);
+  await k3.trainStep({ x: correlatedBinary(6, 16), n: 6 }, { rng: new Rng(0), step: 0, epoch: 0, learningRate: 0.01, optimizers: k3Optimizers });
+  assert.deepEqual(['autoencoder', 'discriminator', 'generator'].map((name) => k3Optimizers[name].iterations), [1, 3, 1]);
+  await assertNoLeaks(k3, { x: correlatedBinary(6, 16), n: 6 });
+  k3.dispose();
+  assert.throws(() => new Aae({ discriminatorSteps: 0 }, [16]), /discriminatorSteps/);
   assert.throws(() => new Aae({ gradientPenalty: -1 }, [16]), /gradientPenalty/);
-  assert.throws(() => new Aae({ adversarialLearningRate: 0 }, [16]), /adversarialLearningRate/);
+  assert.throws(() => new Aae({ discriminatorLearningRate: 0 }, [16]), /discriminatorLearningRate must be > 0/);
+  assert.throws(() => new Aae({ generatorLearningRate: -1 }, [16]), /generatorLearningRate must be > 0/);
   assert.throws(() => new Aae({ adversarialBeta1: 1 }, [16]), /adversarialBeta1/);
 });
 
