@@ -8,7 +8,7 @@
 # Training flags: $TRAIN_FLAGS, default a cosine decay from 5e-4 (a constant 1e-3 keeps the game
 # circling); AAE options beside the prior: $AAE_CONFIG, default three discriminator updates per step
 # and a generator rate 3x the reconstruction's (see the schedule study in docs/RESULTS.md). SEED picks
-# the run's seed (default 1) and, when given, joins the folder name.
+# the run's seed (default 1); SEED and TAG, when given, join the folder name.
 set -euo pipefail
 epochs=$1; shift
 aae=${AAE_CONFIG:-'"discriminatorSteps":3,"generatorLearningRate":3'}
@@ -18,7 +18,7 @@ for variant in "$@"; do
     mixture-labels) model=aae; prior=mixture; config="{\"latent\":2,\"prior\":\"mixture\",\"conditionalPrior\":true,$aae}" ;;
     *) model=aae; prior=$variant; config="{\"latent\":2,\"prior\":\"$variant\",$aae}" ;;
   esac
-  out=runs/bench-aae-$variant${SEED:+-seed$SEED}
+  out=runs/bench-aae-$variant${TAG:+-$TAG}${SEED:+-seed$SEED}
   rm -rf "$out"
   start=$(date +%s)
   npx genlab train "$model" --data mnist --epochs "$epochs" --batch-size 100 --out "$out" --eval-examples 0 \

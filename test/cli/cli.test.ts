@@ -95,7 +95,8 @@ test('a gradient-trained model through the CLI: train on a subset, resume with A
   const run = path.join(tmp, 'run-fvsbn');
   const common = ['--eval-examples', '0', '--sample-count', '4'];
   // Dynamic binarization: training sees intensities redrawn per batch; evaluation must never see them.
-  json('train', 'fvsbn', '--data', 'mnist', '--binarize', 'dynamic', '--train-limit', '300', '--batch-size', '50', '--lr', '0.01', '--out', run, ...common, '--json');
+  json('train', 'fvsbn', '--data', 'mnist', '--binarize', 'dynamic', '--train-limit', '300', '--batch-size', '50', '--lr', '0.01', '--lr-decay', 'cosine', '--out', run, ...common, '--json');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')).train.learningRateDecay, 'cosine');
   const ckpt = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', 'latest.json'), 'utf8')).checkpoint;
   const manifest = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', ckpt, 'checkpoint.json'), 'utf8'));
   assert.ok(manifest.optimizerManifest[0].weights.some((w: { name: string }) => w.name === 'main/iter'), 'Adam state saved');
@@ -110,6 +111,7 @@ test('a gradient-trained model through the CLI: train on a subset, resume with A
   const resumeChanged = genlab('train', 'fvsbn', '--resume', '--out', run, '--lr', '0.1');
   assert.equal(resumeChanged.code, 2);
   assert.match(resumeChanged.stderr, /drop --lr/);
+  assert.match(genlab('train', 'fvsbn', '--data', 'mnist', '--lr-decay', 'step', '--out', path.join(tmp, 'never-decay')).stderr, /--lr-decay must be one of constant, linear, cosine/);
 });
 
 test('user mistakes give one clear line, exit 2, and write no run folder', () => {

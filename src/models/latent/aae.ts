@@ -11,7 +11,8 @@
  *
  * Each training step runs the paper's two phases (Sec. 2) on the same minibatch:
  *   1. reconstruction: encoder and decoder minimise -log p(x | dec(enc(x)));
- *   2. regularization: (a) the discriminator minimises -log D(z_p) - log(1 - D(q(x))), z_p ~ p(z);
+ *   2. regularization: (a) the discriminator minimises -log D(z_p) - log(1 - D(q(x))), z_p ~ p(z)
+ *      (`discriminatorSteps` times, fresh z_p each time);
  *      (b) the encoder minimises -log D(q(x)) (the non-saturating generator loss of Goodfellow et
  *      al. 2014, Sec. 3, rather than the minimax log(1 - D(q(x)))).
  * Each phase has its own optimizer ('autoencoder', 'discriminator', 'generator', Adam from the
@@ -36,12 +37,13 @@
  * and a 500-500 discriminator on wasm (two CPU cores), a step at batch 100 takes ~45-55 ms, against
  * ~20 ms for the plain autoencoder of ./ae.ts; the discriminator accounts for ~15 ms of it.
  *
- * Stabilising the game: at a constant Adam rate of 1e-3 the codes circle the prior rather than
- * settle (MMD^2 to the prior jumping between 0.01 and 0.16 from one epoch to the next). Measured on
- * MNIST (docs/RESULTS.md), a decaying rate (the trainer's `--lr-decay cosine`, from 5e-4) settles it;
- * the R1 penalty (`gradientPenalty`) and slower adversarial optimizers (`adversarialLearningRate`,
- * `adversarialBeta1`, through `optimizerSettings`) are there to experiment with, but neither
- * fixed the oscillation on its own.
+ * Stabilising the game (measured on MNIST, docs/RESULTS.md): at a constant Adam rate of 1e-3 the
+ * codes circle the prior rather than settle, MMD^2 to it jumping 10x between neighbouring epochs. A
+ * rate that decays to zero settles it (the trainer's `--lr-decay cosine`), but over a long run the
+ * reconstruction phase then wins, its gradient being steadier than the adversarial one. What held
+ * up: `--lr 0.0005 --lr-decay cosine` with `generatorLearningRate` 3 and `discriminatorSteps` 3 (the
+ * k of Goodfellow et al. 2014, Algorithm 1). The R1 penalty (`gradientPenalty`) and slower
+ * adversarial optimizers did not help there. The defaults stay at the paper's one update per phase.
  *
  * Deviations from the paper: Adam instead of SGD with momentum, ReLU everywhere, one hidden layer
  * of 500 per network by default (the paper's MNIST nets have two of 1000), a discriminator of two
