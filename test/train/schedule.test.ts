@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/core/engine.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../../src/models/model.js';
+import { createOptimizers } from '../../src/train/optimizers.js';
 import { decayFactor } from '../../src/train/schedule.js';
 import { train } from '../../src/train/trainer.js';
 
@@ -36,7 +37,7 @@ class Probe implements GenerativeModel {
   async trainStep(_batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
     const move = (name: string) => {
       const before = this.w.dataSync()[0];
-      tf.tidy(() => ctx.optimizers[name].applyGradients(tf.variableGrads(() => tf.sum(this.w)).grads as tf.NamedTensorMap as never));
+      tf.tidy(() => void ctx.optimizers[name].minimize(() => tf.sum(this.w) as tf.Scalar, false, [this.w]));
       return before - this.w.dataSync()[0];
     };
     this.seen.push({ context: ctx.learningRate, fastMove: move('fast'), slowMove: move('slow') });
@@ -61,7 +62,6 @@ class Probe implements GenerativeModel {
 }
 
 test('the trainer applies the decay to every optimizer at each step, relative to its own rate, and a resumed run continues it', async () => {
-  const { createOptimizers } = await import('../../src/train/optimizers.js');
   const data: Dataset = { name: 'four', x: new Float32Array(4), n: 4, shape: [1], kind: 'continuous' };
   const run = async (stopAfter?: number, resume?: Parameters<typeof train>[4]) => {
     const model = new Probe();

@@ -40,10 +40,12 @@
  * Stabilising the game (measured on MNIST, docs/RESULTS.md): at a constant Adam rate of 1e-3 the
  * codes circle the prior rather than settle, MMD^2 to it jumping 10x between neighbouring epochs. A
  * rate that decays to zero settles it (the trainer's `--lr-decay cosine`), but over a long run the
- * reconstruction phase then wins, its gradient being steadier than the adversarial one. What held
- * up: `--lr 0.0005 --lr-decay cosine` with `generatorLearningRate` 3 and `discriminatorSteps` 3 (the
- * k of Goodfellow et al. 2014, Algorithm 1). The R1 penalty (`gradientPenalty`) and slower
- * adversarial optimizers did not help there. The defaults stay at the paper's one update per phase.
+ * reconstruction phase then wins and the codes stay a blob. With `--lr 0.0005 --lr-decay cosine`,
+ * `generatorLearningRate` 3 and `discriminatorSteps` 3 (the k of Goodfellow et al. 2014,
+ * Algorithm 1), 12 epochs put each digit on its own petal of the label-conditioned mixture and
+ * match the Gaussian prior; the unsupervised mixture gets rays along the petals, not ten balanced
+ * petals. The R1 penalty (`gradientPenalty`) and slower adversarial optimizers did not help. The
+ * defaults stay at the paper's one update per phase and equal rates.
  *
  * Deviations from the paper: Adam instead of SGD with momentum, ReLU everywhere, one hidden layer
  * of 500 per network by default (the paper's MNIST nets have two of 1000), a discriminator of two
