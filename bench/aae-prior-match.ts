@@ -13,6 +13,7 @@
 import { Rng } from '../src/core/rng.js';
 import { exampleSize } from '../src/data/dataset.js';
 import { mmd } from '../src/eval/mmd.js';
+import { fitPca } from '../src/eval/pca.js';
 import type { GridImage } from '../src/io/grid.js';
 import { colorScatterPlot } from '../src/io/scatter.js';
 import { mixtureCentres, samplePrior, type PriorName } from '../src/models/latent/priors.js';
@@ -61,30 +62,16 @@ function nearestCentre(z: Float32Array, K: number): Int32Array {
   });
 }
 
-/** n Gaussian draws with the mean and covariance of the rows of `z` (Cholesky factor of the covariance). */
+/** As many Gaussian draws as `z` has rows, with their mean and covariance: mean + sum_k sqrt(lambda_k) e_k u_k over all principal axes. */
 function momentMatchedGaussian(z: Float32Array, dim: number, rng: Rng): Float32Array {
   const count = z.length / dim;
-  const mean = new Float64Array(dim);
-  for (let i = 0; i < count; i++) for (let a = 0; a < dim; a++) mean[a] += z[i * dim + a] / count;
-  const cov = Array.from({ length: dim }, () => new Float64Array(dim));
-  for (let i = 0; i < count; i++) {
-    for (let a = 0; a < dim; a++) for (let b = 0; b < dim; b++) cov[a][b] += ((z[i * dim + a] - mean[a]) * (z[i * dim + b] - mean[b])) / count;
-  }
-  const L = Array.from({ length: dim }, () => new Float64Array(dim));
-  for (let a = 0; a < dim; a++) {
-    for (let b = 0; b <= a; b++) {
-      let s = cov[a][b];
-      for (let k = 0; k < b; k++) s -= L[a][k] * L[b][k];
-      L[a][b] = a === b ? Math.sqrt(s) : s / L[b][b];
-    }
-  }
+  const { mean, components, variances } = fitPca(z, count, dim, dim);
   const out = new Float32Array(z.length);
   for (let i = 0; i < count; i++) {
-    const e = Array.from({ length: dim }, () => rng.normal());
-    for (let a = 0; a < dim; a++) {
-      let v = mean[a];
-      for (let b = 0; b <= a; b++) v += L[a][b] * e[b];
-      out[i * dim + a] = v;
+    for (let a = 0; a < dim; a++) out[i * dim + a] = mean[a];
+    for (let c = 0; c < dim; c++) {
+      const step = Math.sqrt(variances[c]) * rng.normal();
+      for (let a = 0; a < dim; a++) out[i * dim + a] += step * components[c * dim + a];
     }
   }
   return out;

@@ -49,11 +49,8 @@ const optimizers = createOptimizers(
 const n = 2000;
 const D = exampleSize(test);
 const labels = test.labels!.subarray(0, n);
-const conditional = model.getConfig().conditionalPrior === true;
-const draws = samplePrior(model.getConfig().prior as AaeConfig['prior'], n, model.latentSize, new Rng(1), {
-  components: model.getConfig().components as number,
-  labels: conditional ? labels : undefined,
-});
+const { prior, components, conditionalPrior } = model.config;
+const draws = samplePrior(prior, n, model.latentSize, new Rng(1), { components, labels: conditionalPrior ? labels : undefined });
 const start = Date.now();
 await train(
   model,

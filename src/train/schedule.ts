@@ -1,10 +1,9 @@
 /**
- * Learning-rate decay over a run. A constant step size keeps an adversarial game (the AAE's
- * encoder against its discriminator, a GAN's generator against its critic) circling its
- * equilibrium; shrinking the step toward the end of the run lets it settle where it is (the same
- * reason Makhzani et al. 2016 lower their AAE rates in stages, Sec. 3). The factor depends only on
- * the fraction of the run done, so a resumed run continues the same curve, provided the number of
- * epochs is unchanged.
+ * Learning-rate decay over a run. At a constant step size an adversarial game (the AAE's encoder
+ * against its discriminator) can keep circling its equilibrium, as measured for the AAE in
+ * docs/RESULTS.md; shrinking the step toward the end of the run lets it settle where it is. The
+ * factor depends only on the fraction of the run done, so a resumed run continues the same curve,
+ * provided the number of epochs is unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../core/errors.js';
@@ -26,20 +25,25 @@ export function decayFactor(decay: LearningRateDecay, progress: number): number 
   }
 }
 
+/** Each optimizer's step size before any scheduling, kept across train() calls on the same optimizers. */
+const baseRates = new WeakMap<tf.Optimizer, number>();
+
 /**
  * Scales each optimizer's step size relative to the one it was created with (an AAE's optimizers
  * can start at different rates). tfjs optimizers read `learningRate` at every update, so setting
- * it between steps is enough; it is not part of their saved state.
+ * it between steps is enough; it is not part of their saved state. The base rate is remembered per
+ * optimizer, so a second run on the same optimizers starts from it, not from where the first ended.
  */
 export class LearningRateScheduler {
-  private readonly initial = new Map<tf.Optimizer, number>();
+  private readonly optimizers: tf.Optimizer[];
 
   constructor(optimizers: Record<string, tf.Optimizer>) {
-    for (const opt of Object.values(optimizers)) this.initial.set(opt, rateOf(opt));
+    this.optimizers = Object.values(optimizers);
+    for (const opt of this.optimizers) if (!baseRates.has(opt)) baseRates.set(opt, rateOf(opt));
   }
 
   scale(factor: number): void {
-    for (const [opt, rate] of this.initial) (opt as unknown as { learningRate: number }).learningRate = rate * factor;
+    for (const opt of this.optimizers) (opt as unknown as { learningRate: number }).learningRate = baseRates.get(opt)! * factor;
   }
 }
 

@@ -82,6 +82,12 @@ test('the trainer applies the decay to every optimizer at each step, relative to
     assert.ok(Math.abs(s.fastMove - 0.01 * factors[i]) < 1e-5, `step ${i}: fast optimizer moved ${s.fastMove}`);
     assert.ok(Math.abs(s.slowMove - 0.001 * factors[i]) < 1e-6, `step ${i}: slow optimizer moved ${s.slowMove}`);
   });
+  // A second run on the same optimizers starts again from their own rates.
+  const again = new Probe();
+  const reused = createOptimizers(again, 0.01);
+  for (let i = 0; i < 2; i++) await train(again, data, { epochs: 1, batchSize: 2, learningRate: 0.01, seed: 0, optimizers: reused, learningRateDecay: 'linear' });
+  again.dispose();
+  assert.deepEqual(again.seen.map((s) => Number(s.fastMove.toFixed(6))), [0.01, 0.005, 0.01, 0.005]);
   const first = await run(3);
   const rest = await run(undefined, structuredClone(first.state));
   assert.deepEqual(rest.seen.map((s) => s.context), seen.slice(3).map((s) => s.context));
