@@ -272,10 +272,13 @@ test('AAE: the R1 penalty is E|grad_z D(z)|^2 (finite differences) and changes t
 
   const tuned = new Aae({ hidden: [4], discriminatorHidden: [4], discriminatorLearningRate: 0.5, generatorLearningRate: 3, adversarialBeta1: 0.5 }, [16]);
   const opts = createOptimizers(tuned, 0.002);
-  const settings = (name: string) => opts[name].getConfig() as { learningRate: number; beta1: number; beta2: number };
-  assert.deepEqual(Object.values(settings('autoencoder')).slice(0, 3), [0.002, 0.9, 0.999]);
-  assert.deepEqual(Object.values(settings('discriminator')).slice(0, 3), [0.001, 0.5, 0.999]);
-  assert.deepEqual(Object.values(settings('generator')).slice(0, 3), [0.006, 0.5, 0.999]);
+  const settings = (name: string) => {
+    const { learningRate, beta1, beta2 } = opts[name].getConfig() as { learningRate: number; beta1: number; beta2: number };
+    return [learningRate, beta1, beta2];
+  };
+  assert.deepEqual(settings('autoencoder'), [0.002, 0.9, 0.999]);
+  assert.deepEqual(settings('discriminator'), [0.001, 0.5, 0.999]);
+  assert.deepEqual(settings('generator'), [0.006, 0.5, 0.999]);
   tuned.dispose();
   // k discriminator updates per step (Algorithm 1's k), the generator still one.
   const k3 = new Aae({ hidden: [4], discriminatorHidden: [4], discriminatorSteps: 3 }, [16]);
