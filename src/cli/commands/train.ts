@@ -30,7 +30,7 @@ export const TRAIN_OPTIONS: OptionTable = {
   epochs: { type: 'string', value: 'N', help: 'epochs to train (in total, when resuming)', default: '1' },
   'batch-size': { type: 'string', value: 'N', help: 'examples per step', default: '128' },
   lr: { type: 'string', value: 'X', help: 'learning rate (gradient-trained models)', default: '0.001' },
-  'lr-decay': { type: 'string', value: 'KIND', help: `learning rate over the run: ${LEARNING_RATE_DECAYS.join('|')} (to 0 at the last step)`, default: 'constant' },
+  'lr-decay': { type: 'string', value: 'KIND', help: `learning rate over the run: ${LEARNING_RATE_DECAYS.join('|')} (to 0 at the last step; --resume with more --epochs stretches it)`, default: 'constant' },
   seed: { type: 'string', value: 'N', help: 'seed for data order, initialisation and noise', default: '1' },
   backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
   out: { type: 'string', value: 'DIR', help: 'run folder (default runs/MODEL-DATA-TIME)' },

@@ -35,7 +35,8 @@
  *
  * Cost: three gradient steps and three encoder passes per batch. With the default 784-500-2 nets
  * and a 500-500 discriminator on wasm (two CPU cores), a step at batch 100 takes ~45-55 ms, against
- * ~20 ms for the plain autoencoder of ./ae.ts; the discriminator accounts for ~15 ms of it.
+ * ~20 ms for the plain autoencoder of ./ae.ts; the discriminator accounts for ~15 ms of it. Each
+ * extra discriminator update adds ~12 ms (12 MNIST epochs: ~8.5 min at discriminatorSteps 3, ~5.5 at 1).
  *
  * Stabilising the game (measured on MNIST, docs/RESULTS.md): at a constant Adam rate of 1e-3 the
  * codes circle the prior rather than settle, MMD^2 to it jumping 10x between neighbouring epochs. A
