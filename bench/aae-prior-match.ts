@@ -16,7 +16,7 @@ import { mmd } from '../src/eval/mmd.js';
 import { fitPca } from '../src/eval/pca.js';
 import type { GridImage } from '../src/io/grid.js';
 import { colorScatterPlot } from '../src/io/scatter.js';
-import { mixtureCentres, samplePrior, type PriorName } from '../src/models/latent/priors.js';
+import { nearestMixtureComponent, samplePrior, type PriorName } from '../src/models/latent/priors.js';
 import { writePng } from '../src/node/data/images.js';
 import { initNodeBackend } from '../src/node/engine.js';
 import { loadRunData, openRun } from '../src/node/run.js';
@@ -33,14 +33,15 @@ const labels = test.labels?.subarray(0, n);
 const codes = await run.model.encode!({ x: test.x.subarray(0, n * D), n, labels }, new Rng(0));
 const dim = run.model.latentSize!;
 const conditional = config.conditionalPrior === true && prior === 'mixture';
-const draws = samplePrior(prior, n, dim, new Rng(1), { components: config.components, labels: conditional ? labels : undefined });
+const priorOptions = { components: config.components, labels: conditional ? labels : undefined };
+const draws = samplePrior(prior, n, dim, new Rng(1), priorOptions);
 const median = mmd(codes, draws, dim);
 const narrow = mmd(codes, draws, dim, { bandwidth: 0.3 });
 // The yardstick for shape: a Gaussian with the prior's own mean and covariance scores this against
 // the prior. Codes below it have matched more than the first two moments.
-const blob = momentMatchedGaussian(samplePrior(prior, n, dim, new Rng(2), { components: config.components, labels: conditional ? labels : undefined }), dim, new Rng(3));
+const blob = momentMatchedGaussian(samplePrior(prior, n, dim, new Rng(2), priorOptions), dim, new Rng(3));
 const yardstick = { mmd2Median: mmd(blob, draws, dim).mmd2, mmd2Narrow: mmd(blob, draws, dim, { bandwidth: 0.3 }).mmd2 };
-const ownPetal = conditional ? nearestCentre(codes, config.components ?? 10).filter((k, i) => k === labels![i]).length / n : undefined;
+const ownPetal = conditional ? nearestMixtureComponent(codes, config.components ?? 10).filter((k, i) => k === labels![i]).length / n : undefined;
 console.log(
   JSON.stringify({ run: runDir, model: run.model.name, prior, conditional, n, dim, mmd2Median: median.mmd2, bandwidthMedian: median.bandwidth, mmd2Narrow: narrow.mmd2, momentMatchedGaussian: yardstick, ownPetal }),
 );
@@ -51,15 +52,6 @@ if (outPng && dim === 2) {
   const left = colorScatterPlot(codes, n, labels, { size: 256, range, classNames: test.classNames });
   const right = colorScatterPlot(draws, n, conditional ? labels : undefined, { size: 256, range });
   writePng(outPng, sideBySide(left, right));
-}
-
-/** For each 2-D code, the index of the nearest mixture centre. */
-function nearestCentre(z: Float32Array, K: number): Int32Array {
-  const centres = mixtureCentres(K);
-  return Int32Array.from({ length: z.length / 2 }, (_, i) => {
-    const distances = centres.map(([a, b]) => (z[2 * i] - a) ** 2 + (z[2 * i + 1] - b) ** 2);
-    return distances.indexOf(Math.min(...distances));
-  });
 }
 
 /** As many Gaussian draws as `z` has rows, with their mean and covariance: mean + sum_k sqrt(lambda_k) e_k u_k over all principal axes. */

@@ -40,6 +40,20 @@ export function mixtureCentres(K: number): [number, number][] {
   });
 }
 
+/** For each 2-D point of z [n * 2], the index of the nearest of the K mixture centres. */
+export function nearestMixtureComponent(z: Float32Array, K: number): Int32Array {
+  const centres = mixtureCentres(K);
+  return Int32Array.from({ length: z.length / 2 }, (_, i) => {
+    let best = 0;
+    let bestDistance = Infinity;
+    centres.forEach(([a, b], k) => {
+      const d = (z[2 * i] - a) ** 2 + (z[2 * i + 1] - b) ** 2;
+      if (d < bestDistance) [best, bestDistance] = [k, d];
+    });
+    return best;
+  });
+}
+
 export interface PriorOptions {
   /** Mixture components K ('mixture' only). */
   components?: number;

@@ -7,7 +7,7 @@ import { Rng } from '../../../src/core/rng.js';
 import { medianDistance, mmd } from '../../../src/eval/mmd.js';
 import { Aae, type AaeConfig } from '../../../src/models/latent/aae.js';
 import { Autoencoder } from '../../../src/models/latent/ae.js';
-import { MIXTURE, mixtureCentres, samplePrior } from '../../../src/models/latent/priors.js';
+import { MIXTURE, mixtureCentres, nearestMixtureComponent, samplePrior } from '../../../src/models/latent/priors.js';
 import { createModel } from '../../../src/models/registry.js';
 import { createOptimizers } from '../../../src/train/optimizers.js';
 import { correlatedBinary } from '../autoregressive/checks.js';
@@ -27,20 +27,6 @@ function moments(z: Float32Array, dim: number, j: number): { mean: number; varia
     s2 += z[i * dim + j] ** 2;
   }
   return { mean: s / n, variance: s2 / n - (s / n) ** 2 };
-}
-
-/** Index of the mixture centre nearest to each 2-D point. */
-function nearestComponent(z: Float32Array, K: number): Int32Array {
-  const centres = mixtureCentres(K);
-  return Int32Array.from({ length: z.length / 2 }, (_, i) => {
-    let best = 0;
-    let bestD = Infinity;
-    centres.forEach(([a, b], k) => {
-      const d = (z[2 * i] - a) ** 2 + (z[2 * i + 1] - b) ** 2;
-      if (d < bestD) [best, bestD] = [k, d];
-    });
-    return best;
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -69,7 +55,7 @@ test('mixture prior: 10 petals on a circle, equally likely, each around its cent
   const n = 20000;
   const z = samplePrior('mixture', n, 2, new Rng(2));
   assert.equal(z.length, 2 * n);
-  const nearest = nearestComponent(z, K);
+  const nearest = nearestMixtureComponent(z, K);
   const centres = mixtureCentres(K);
   for (let k = 0; k < K; k++) {
     const idx = [...nearest.keys()].filter((i) => nearest[i] === k);
@@ -92,7 +78,7 @@ test('label-conditioned mixture prior: class k is drawn from component k, with t
   const n = 20000;
   const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % K);
   const z = samplePrior('mixture', n, 2, new Rng(3), { components: K, labels });
-  const nearest = nearestComponent(z, K);
+  const nearest = nearestMixtureComponent(z, K);
   const agree = labels.filter((k, i) => nearest[i] === k).length / n;
   // Only draws with radius < 0 (P(N(0, 1) < -2.8) = 0.26%) or far down the petal land nearer another centre.
   assert.ok(agree > 0.99, `only ${agree} of the draws are nearest their class's component`);
@@ -109,7 +95,7 @@ test('label-conditioned mixture prior: class k is drawn from component k, with t
   assert.ok(Math.abs(ma.mean - MIXTURE.radius) < 0.02 && Math.abs(Math.sqrt(ma.variance) - MIXTURE.radialStd) < 0.01, `radial ${ma.mean} +- ${Math.sqrt(ma.variance)}`);
   assert.ok(Math.abs(mc.mean) < 0.002 && Math.abs(Math.sqrt(mc.variance) - MIXTURE.tangentialStd) < 0.001, `tangential ${mc.mean} +- ${Math.sqrt(mc.variance)}`);
   // Fewer components and checked labels.
-  assert.ok(nearestComponent(samplePrior('mixture', 50, 2, new Rng(0), { components: 3, labels: new Int32Array(50).fill(2) }), 3).every((k) => k === 2));
+  assert.ok(nearestMixtureComponent(samplePrior('mixture', 50, 2, new Rng(0), { components: 3, labels: new Int32Array(50).fill(2) }), 3).every((k) => k === 2));
   assert.throws(() => samplePrior('mixture', 2, 2, new Rng(0), { components: 3, labels: Int32Array.from([0, 3]) }), UserError);
   assert.throws(() => samplePrior('gaussian', 2, 2, new Rng(0), { labels: Int32Array.from([0, 1]) }), UserError);
 });
@@ -336,7 +322,7 @@ test('label-conditioned AAE: the label steers each class towards its own mixture
   const agreement = async (config: Partial<AaeConfig>) => {
     const model = new Aae({ ...SMALL, components: K, numClasses: K, ...config }, [12]);
     await train(model, batch, 300, 0.005, config.seed);
-    const nearest = nearestComponent(await model.encode(batch), K);
+    const nearest = nearestMixtureComponent(await model.encode(batch), K);
     model.dispose();
     return labels.filter((k, i) => nearest[i] === k).length / n;
   };
