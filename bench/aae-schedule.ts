@@ -13,15 +13,14 @@ import { exampleSize } from '../src/data/dataset.js';
 import { prepareData } from '../src/data/prepare.js';
 import { mmd } from '../src/eval/mmd.js';
 import { Aae, type AaeConfig } from '../src/models/latent/aae.js';
-import type { GenerativeModel, OptimizerSettings } from '../src/models/model.js';
 import { samplePrior } from '../src/models/latent/priors.js';
 import { colorScatterPlot } from '../src/io/scatter.js';
 import { writePng } from '../src/node/data/images.js';
 import { loadMnist } from '../src/node/data/mnist.js';
 import { initNodeBackend } from '../src/node/engine.js';
-import { createOptimizers } from '../src/train/optimizers.js';
+import type { OptimizerSettings } from '../src/train/optimizers.js';
 import type { LearningRateDecay } from '../src/train/schedule.js';
-import { train } from '../src/train/trainer.js';
+import { fit } from '../src/train/fit.js';
 
 interface Spec {
   epochs: number;
@@ -31,8 +30,8 @@ interface Spec {
   learningRateDecay?: LearningRateDecay;
   seed?: number;
   model: Partial<AaeConfig>;
-  /** Adam settings per optimizer, overriding the model's own (autoencoder, discriminator, generator). */
-  optimizers?: Record<string, OptimizerSettings>;
+  /** Optimizer settings per parameter group (autoencoder, discriminator, generator), overriding the model's own; learningRate is absolute. */
+  groups?: Record<string, Partial<OptimizerSettings>>;
   /** When set, a scatter of the test codes after every epoch: PREFIX-EPOCH.png. */
   pngPrefix?: string;
 }
@@ -42,22 +41,18 @@ await initNodeBackend();
 const { train: data, test } = prepareData(loadMnist(), ['binary'], { binarize: 'stochastic', dataSeed: 0, trainLimit: spec.trainLimit });
 const model = new Aae({ ...spec.model, numClasses: 10 }, data.shape);
 const learningRate = spec.learningRate ?? 1e-3;
-const optimizers = createOptimizers(
-  { optimizerNames: model.optimizerNames, optimizerSettings: { ...model.optimizerSettings, ...spec.optimizers } } as GenerativeModel,
-  learningRate,
-);
 const n = 2000;
 const D = exampleSize(test);
 const labels = test.labels!.subarray(0, n);
 const { prior, components, conditionalPrior } = model.config;
 const draws = samplePrior(prior, n, model.latentSize, new Rng(1), { components, labels: conditionalPrior ? labels : undefined });
 const start = Date.now();
-await train(
+await fit(
   model,
   data,
-  { epochs: spec.epochs, batchSize: spec.batchSize ?? 100, learningRate, seed: spec.seed ?? 0, optimizers, learningRateDecay: spec.learningRateDecay },
+  { epochs: spec.epochs, batchSize: spec.batchSize ?? 100, learningRate, seed: spec.seed ?? 0, groups: spec.groups, learningRateDecay: spec.learningRateDecay },
   {
-    async onEpochEnd({ epoch, metrics }) {
+    async onEpoch({ epoch, metrics }) {
       const codes = await model.encode({ x: test.x.subarray(0, n * D), n, labels });
       const median = mmd(codes, draws, model.latentSize);
       const narrow = mmd(codes, draws, model.latentSize, { bandwidth: 0.3 });

@@ -40,9 +40,12 @@ export { Iwae } from './models/latent/iwae.js';
 export { Aae, AAE_DEFAULTS, type AaeConfig } from './models/latent/aae.js';
 export { samplePrior, mixtureCentres, PRIORS, MIXTURE, type PriorName } from './models/latent/priors.js';
 export { NeuralModel } from './models/neuralModel.js';
-export { createOptimizers, getOptimizerState, setOptimizerState } from './train/optimizers.js';
-
-export { train, initialTrainState, type TrainOptions, type TrainState, type TrainHooks } from './train/trainer.js';
+export { Optimizer, OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, optimizerSettings, clipByGlobalNorm, type OptimizerKind, type OptimizerSettings } from './train/optimizers.js';
+export { Ema, usingShadow, withShadow } from './train/ema.js';
+export { decayFactor, learningRateFactor, LEARNING_RATE_DECAYS, type LearningRateDecay } from './train/schedule.js';
+export { Trainer, type TrainerOptions, type StepPosition } from './train/trainer.js';
+export { fit, initialTrainState, TrainingDiverged, type FitOptions, type FitCallbacks, type FitResult, type TrainState, type StepInfo, type EpochInfo } from './train/fit.js';
+export { MemoryStorage, type RunStorage, type TrainingCheckpoint, type MetricsRecord } from './train/storage.js';
 export { logProbAll, summariseNll, bitsPerDim, evaluateSplit, type NllReport, type SplitLikelihood } from './eval/likelihood.js';
 export { LinearProbe, linearProbe, probeModel, encodeAll, PROBE_DEFAULTS, type ProbeConfig, type ProbeReport, type LabelledCodes } from './eval/probe.js';
 export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';

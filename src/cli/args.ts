@@ -14,6 +14,11 @@ export interface OptionSpec {
 
 export type OptionTable = Record<string, OptionSpec>;
 
+/** For commands that open a trained run: its EMA shadow weights are used when it kept them. */
+export const EMA_OPTION: OptionTable = {
+  'no-ema': { type: 'boolean', help: 'use the trained weights rather than their EMA (runs trained with --ema)' },
+};
+
 export interface Parsed {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];

@@ -3,7 +3,8 @@
  * 32-bit words, so a checkpoint can store it and a resumed run continues the same stream.
  * Used for everything a seed must fix: data order, binarization draws, initialisation, sampling.
  */
-export type RngState = [number, number, number, number];
+/** The four words of xoshiro128**, then the cached second normal of a Box-Muller pair when one is pending. */
+export type RngState = [number, number, number, number] | [number, number, number, number, number];
 
 export class Rng {
   private s: Uint32Array;
@@ -12,7 +13,7 @@ export class Rng {
   constructor(seed: number | RngState = 0) {
     this.s = new Uint32Array(4);
     if (Array.isArray(seed)) {
-      this.s.set(seed);
+      this.setState(seed);
     } else {
       // SplitMix32 expands one seed into four well-mixed words (an all-zero state would be stuck).
       let x = seed >>> 0;
@@ -88,14 +89,15 @@ export class Rng {
     return this.shuffle(p);
   }
 
+  /** The whole state, including a pending spare normal, so a restored stream continues exactly. */
   getState(): RngState {
-    // The cached spare normal is dropped: a resumed stream must not depend on hidden state.
-    return [this.s[0], this.s[1], this.s[2], this.s[3]];
+    const words: [number, number, number, number] = [this.s[0], this.s[1], this.s[2], this.s[3]];
+    return this.spareNormal === null ? words : [...words, this.spareNormal];
   }
 
   setState(state: RngState): void {
-    this.s.set(state);
-    this.spareNormal = null;
+    this.s.set(state.slice(0, 4));
+    this.spareNormal = state.length > 4 ? state[4]! : null;
   }
 }
 

@@ -7,7 +7,8 @@
  * - implicit density (GANs): sampling only.
  * The CLI and evaluation read `capabilities` instead of special-casing model names.
  */
-import type { Optimizer } from '@tensorflow/tfjs-core';
+import type { Scalar, Variable } from '@tensorflow/tfjs-core';
+import type { OptimizerSettings } from '../train/optimizers.js';
 import type { Rng } from '../core/rng.js';
 import type { Dataset, ValueKind } from '../data/dataset.js';
 
@@ -54,25 +55,42 @@ export interface NamedArray {
   data: Float32Array | Int32Array;
 }
 
-/** One optimizer's Adam settings (Kingma & Ba 2015, Algorithm 1), relative to the run's. */
-export interface OptimizerSettings {
-  /** Its step size as a multiple of the run's learning rate (default 1). */
-  learningRateScale?: number;
-  /** Decay of the first-moment estimate (Adam's default 0.9; GAN practice often uses 0.5). */
-  beta1?: number;
-  /** Decay of the second-moment estimate (default 0.999). */
-  beta2?: number;
-}
+/** What a loss function returns, as scalars inside a tidy: `loss` is minimised, the rest are logged. */
+export type LossTerms = { loss: Scalar } & Record<string, Scalar>;
 
+/** What a training step may read: the run's position and its randomness. */
 export interface TrainContext {
-  /** Randomness for this step (noise, dropout, dynamic binarization already applied). */
+  /** Randomness for this step (noise, masks, orderings); dynamic binarization is already applied. */
   rng: Rng;
   /** Global step count, from 0. */
   step: number;
   epoch: number;
-  learningRate: number;
-  /** One optimizer per name in `model.optimizerNames`, created and checkpointed by the trainer. */
-  optimizers: Record<string, Optimizer>;
+}
+
+/** What a multi-phase step (`trainStep`) may also do: update a parameter group, draw more data. */
+export interface StepContext extends TrainContext {
+  /**
+   * One update of `group`'s variables by its own optimizer: the trainer takes the gradient of
+   * `lossFn().loss`, clips it, steps the optimizer, and returns every term (and `gradNorm`, the
+   * gradient's global norm before clipping) as numbers.
+   */
+  update(group: string, lossFn: () => LossTerms): Promise<StepMetrics>;
+  /** A fresh minibatch from the same shuffled stream (Goodfellow et al. 2014, Algorithm 1's k steps). */
+  nextBatch(): Batch;
+}
+
+/**
+ * Variables updated together by one optimizer. Groups may share variables (an adversarial
+ * autoencoder's encoder is updated by its reconstruction and by its generator phase), each group
+ * keeping its own optimizer state.
+ */
+export interface ParameterGroup {
+  /** The variables, by checkpoint name. */
+  variables: ReadonlyMap<string, Variable>;
+  /** The group's step size as a multiple of the run's (default 1). */
+  learningRateScale?: number;
+  /** Optimizer settings that differ from the run's for this group (e.g. a GAN's beta1 0.5). */
+  optimizer?: Partial<Omit<OptimizerSettings, 'learningRate'>>;
 }
 
 export interface SampleOptions {
@@ -89,14 +107,20 @@ export interface GenerativeModel {
   /** Shape of one example this model was built for ([H, W, C] or [D]). */
   readonly inputShape: number[];
 
-  /** Optimizers `trainStep` needs (e.g. ['main'], or ['generator', 'discriminator']); none for counting models. */
-  readonly optimizerNames?: readonly string[];
-  /** Adam settings that differ from the run's (by optimizer name); the others get --lr and Adam's defaults. */
-  readonly optimizerSettings?: Readonly<Record<string, OptimizerSettings>>;
+  /** Gradient-trained models: their parameter groups by name (single-objective models have one). */
+  parameterGroups?(): Record<string, ParameterGroup>;
   /** Called once before the first step of the first epoch (not on resume). */
   beginTraining?(data: Dataset, rng: Rng): void;
-  /** One optimisation (or counting) step on a batch. */
-  trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics>;
+  /**
+   * Single-objective models: the minibatch loss and named terms, built inside the trainer's tidy
+   * and gradient tape; the trainer does the update. Called once per step.
+   */
+  loss?(batch: Batch, ctx: TrainContext): LossTerms;
+  /**
+   * Multi-phase models (several losses, each updating its own group through `ctx.update`) and
+   * counting models (no gradients): one training step on a batch.
+   */
+  trainStep?(batch: Batch, ctx: StepContext): Promise<StepMetrics>;
   /** Per-example log p(x) in nats (exact, a bound or an estimate: see capabilities.density). */
   logProb?(batch: Batch, rng: Rng): Promise<Float64Array>;
   /** n samples, [n * D] in the value range of the training data. */

@@ -1,18 +1,22 @@
 /**
  * What every gradient-trained model shares, so that each model file holds only its mathematics:
  * its plain-JSON config, its trainable Parameters (initialised from `config.seed`), the checkpoint
- * conversion and disposal. One optimizer, 'main', unless a model declares others.
+ * conversion and disposal. One parameter group, 'main', holding every variable, unless a model
+ * creates its variables in named groups (Parameters.inGroup) and says how they are updated.
  */
 import { Rng } from '../core/rng.js';
 import { Parameters } from '../nn/parameters.js';
-import type { NamedArray } from './model.js';
+import type { NamedArray, ParameterGroup } from './model.js';
 
 export abstract class NeuralModel<Config extends { seed: number }> {
-  readonly optimizerNames: readonly string[] = ['main'];
   protected readonly params: Parameters;
 
   constructor(readonly config: Config) {
     this.params = new Parameters(new Rng(config.seed));
+  }
+
+  parameterGroups(): Record<string, ParameterGroup> {
+    return { main: { variables: this.params.named() } };
   }
 
   getConfig(): Record<string, unknown> {

@@ -15,8 +15,33 @@ export type Init =
 
 export class Parameters {
   private readonly vars = new Map<string, tf.Variable>();
+  /** The parameter group each variable was created in (see `inGroup`). */
+  private readonly groups = new Map<string, string>();
+  private currentGroup = 'main';
 
   constructor(private readonly rng: Rng) {}
+
+  /**
+   * Creates the variables `build` adds in the parameter group `group` (e.g. 'encoder',
+   * 'discriminator'), so a model names its optimizer groups by what the variables are, not by the
+   * order they were created in.
+   */
+  inGroup<T>(group: string, build: () => T): T {
+    const outer = this.currentGroup;
+    this.currentGroup = group;
+    try {
+      return build();
+    } finally {
+      this.currentGroup = outer;
+    }
+  }
+
+  /** Variables by name: all of them, or those created in any of `groups`. */
+  named(...groups: string[]): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    for (const [name, v] of this.vars) if (groups.length === 0 || groups.includes(this.groups.get(name)!)) out.set(name, v);
+    return out;
+  }
 
   /** Creates a variable; names are the checkpoint's keys (tfjs names stay unique per instance). */
   add(name: string, shape: number[], init: Init): tf.Variable {
@@ -40,6 +65,7 @@ export class Parameters {
     }
     const v = tf.variable(tf.tensor(values, shape), true);
     this.vars.set(name, v);
+    this.groups.set(name, this.currentGroup);
     return v;
   }
 
@@ -82,5 +108,6 @@ export class Parameters {
   dispose(): void {
     for (const v of this.vars.values()) v.dispose();
     this.vars.clear();
+    this.groups.clear();
   }
 }

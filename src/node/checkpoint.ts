@@ -13,7 +13,7 @@ import { UserError } from '../core/errors.js';
 import { decodeWeights, encodeWeights, type WeightSpec } from '../io/weights.js';
 import type { GenerativeModel, NamedArray } from '../models/model.js';
 import type { DataInfo } from '../models/registry.js';
-import type { TrainState } from '../train/trainer.js';
+import type { TrainState } from '../train/fit.js';
 import { writeFileAtomic } from './fsAtomic.js';
 
 export const CHECKPOINT_FORMAT = 'genlab-checkpoint';

@@ -8,3 +8,4 @@ export { loadImageFolder, readPng, writePng } from './data/images.js';
 export { loadDataSpec, splitDeterministically } from './data/spec.js';
 export { saveCheckpoint, loadLatestCheckpoint } from './checkpoint.js';
 export { openRun, readRunConfig, loadRunData, MetricsLog } from './run.js';
+export { FileRunStorage } from './storage.js';

@@ -17,6 +17,9 @@ import { loadLatestCheckpoint, type Checkpoint } from './checkpoint.js';
 import { loadDataSpec, type DataSpecOptions } from './data/spec.js';
 import { writeFileAtomic } from './fsAtomic.js';
 import type { LearningRateDecay } from '../train/schedule.js';
+import type { OptimizerSettings } from '../train/optimizers.js';
+import { withShadow } from '../train/ema.js';
+import { splitTrainingState } from './storage.js';
 
 export interface RunConfig {
   format: 'genlab-run';
@@ -36,8 +39,22 @@ export interface RunConfig {
       /** Column names of the features (CSV data with a header), for the header of sampled CSVs. */
       featureNames?: string[];
     };
-  /** learningRateDecay is absent from runs made before it existed (they ran at a constant rate). */
-  train: { epochs: number; batchSize: number; learningRate: number; learningRateDecay?: LearningRateDecay; seed: number };
+  /**
+   * Training options. Fields added later are absent from older runs, which ran without them:
+   * learningRateDecay (constant), optimizer (Adam's defaults), warmupSteps, clipNorm, ema (none).
+   */
+  train: {
+    epochs: number;
+    batchSize: number;
+    learningRate: number;
+    learningRateDecay?: LearningRateDecay;
+    seed: number;
+    optimizer?: Partial<Omit<OptimizerSettings, 'learningRate'>>;
+    groups?: Record<string, Partial<OptimizerSettings>>;
+    warmupSteps?: number;
+    clipNorm?: number;
+    ema?: number;
+  };
 }
 
 export function writeRunConfig(runDir: string, config: RunConfig): void {
@@ -63,6 +80,12 @@ export class MetricsLog {
   append(record: Record<string, unknown>): void {
     fs.appendFileSync(this.file, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
   }
+  /** Drops the records of steps after `step` (a resumed run logs them again), rewriting the file atomically. */
+  forgetAfter(step: number): void {
+    const kept = this.read().filter((r) => typeof r.step !== 'number' || r.step <= step);
+    writeFileAtomic(this.file, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+  }
+
   read(): Record<string, unknown>[] {
     if (!fs.existsSync(this.file)) return [];
     return fs
@@ -92,15 +115,22 @@ export interface OpenRun {
   config: RunConfig;
   model: GenerativeModel;
   checkpoint: Checkpoint;
+  /** The model holds the EMA shadow weights (the run kept them and they were not declined). */
+  usingEma: boolean;
 }
 
-/** A trained model from its run folder's newest checkpoint. */
-export function openRun(runDir: string): OpenRun {
+/**
+ * A trained model from its run folder's newest checkpoint, with the EMA shadow weights when the
+ * run kept them (trained with --ema) unless `ema` is false.
+ */
+export function openRun(runDir: string, options: { ema?: boolean } = {}): OpenRun {
   const config = readRunConfig(runDir);
   const checkpoint = loadLatestCheckpoint(runDir);
   if (!checkpoint) throw new UserError(`run '${runDir}' has no checkpoint yet; train it first (or --resume it)`);
   const { name, config: modelConfig } = checkpoint.manifest.model;
   const model = createModel(name, modelConfig, checkpoint.manifest.data);
-  model.setWeights(checkpoint.weights);
-  return { dir: runDir, config, model, checkpoint };
+  const { ema } = splitTrainingState(checkpoint.optimizer);
+  const usingEma = (options.ema ?? true) && ema.length > 0;
+  model.setWeights(usingEma ? withShadow(checkpoint.weights, ema) : checkpoint.weights);
+  return { dir: runDir, config, model, checkpoint, usingEma };
 }

@@ -3,9 +3,9 @@
  * against its discriminator) can keep circling its equilibrium, as measured for the AAE in
  * docs/RESULTS.md; shrinking the step toward the end of the run lets it settle where it is. The
  * factor depends only on the fraction of the run done, so a resumed run continues the same curve,
- * provided the number of epochs is unchanged.
+ * provided the number of epochs is unchanged. The trainer sets each optimizer's public step size
+ * from these factors (./trainer.ts scaleLearningRates).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../core/errors.js';
 
 export type LearningRateDecay = 'constant' | 'linear' | 'cosine';
@@ -25,30 +25,14 @@ export function decayFactor(decay: LearningRateDecay, progress: number): number 
   }
 }
 
-/** Each optimizer's step size before any scheduling, kept across train() calls on the same optimizers. */
-const baseRates = new WeakMap<tf.Optimizer, number>();
-
 /**
- * Scales each optimizer's step size relative to the one it was created with (an AAE's optimizers
- * can start at different rates). tfjs optimizers read `learningRate` at every update, so setting
- * it between steps is enough; it is not part of their saved state. The base rate is remembered per
- * optimizer, so a second run on the same optimizers starts from it, not from where the first ended.
+ * The step-size multiplier at step `step` (from 0) of `totalSteps`: a linear warm-up from
+ * 1 / warmupSteps to 1 over the first `warmupSteps` steps (Goyal et al. 2017; DDPM trainers warm up
+ * over thousands of steps), times the decay over the run.
  */
-export class LearningRateScheduler {
-  private readonly optimizers: tf.Optimizer[];
-
-  constructor(optimizers: Record<string, tf.Optimizer>) {
-    this.optimizers = Object.values(optimizers);
-    for (const opt of this.optimizers) if (!baseRates.has(opt)) baseRates.set(opt, rateOf(opt));
-  }
-
-  scale(factor: number): void {
-    for (const opt of this.optimizers) (opt as unknown as { learningRate: number }).learningRate = baseRates.get(opt)! * factor;
-  }
-}
-
-function rateOf(opt: tf.Optimizer): number {
-  const rate = (opt as unknown as { learningRate?: unknown }).learningRate;
-  check(typeof rate === 'number', () => `cannot schedule the learning rate of a ${opt.getClassName()} optimizer`);
-  return rate;
+export function learningRateFactor(schedule: { decay?: LearningRateDecay; warmupSteps?: number }, step: number, totalSteps: number): number {
+  const warmup = schedule.warmupSteps ?? 0;
+  check(Number.isInteger(warmup) && warmup >= 0, () => `warm-up steps must be an integer >= 0, got ${warmup}`);
+  const warm = warmup > 0 ? Math.min(1, (step + 1) / warmup) : 1;
+  return warm * decayFactor(schedule.decay ?? 'constant', step / totalSteps);
 }

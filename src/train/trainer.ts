@@ -1,164 +1,152 @@
 /**
- * One training loop for every model: shuffles, batches, calls `model.trainStep`, and reports through
- * hooks (logging, checkpoints, sample grids and progress live in the hooks, not here).
+ * The trainer owns every update: it builds one optimizer per parameter group the model declares,
+ * takes gradients, clips them, steps the optimizers, keeps the EMA shadow, and turns the loss
+ * terms into numbers. Models only say what to minimise:
  *
- * Reproducibility: two random streams. `dataRng` only shuffles; its state at the start of each epoch
- * is kept, so a run resumed mid-epoch rebuilds the same permutation and skips the batches done.
- * `noiseRng` feeds everything else (dynamic binarization, model noise) and is saved as it stands.
+ * - single-objective models return `loss(batch, ctx)`; the trainer minimises it over their one group;
+ * - multi-phase models run `trainStep(batch, ctx)` and call `ctx.update(group, lossFn)` per phase;
+ * - counting models (tabular) run `trainStep` without updates.
+ *
+ * The epoch loop, schedules, evaluation and checkpoints are in ./fit.ts; tests and small scripts
+ * can drive a Trainer step by step.
  */
-import { Rng, type RngState } from '../core/rng.js';
-import { check } from '../core/errors.js';
-import { exampleSize, type Dataset } from '../data/dataset.js';
-import type { Batch, GenerativeModel, StepMetrics } from '../models/model.js';
-import type { Optimizers } from './optimizers.js';
-import { decayFactor, LearningRateScheduler, type LearningRateDecay } from './schedule.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { check, UserError } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import type { Batch, GenerativeModel, LossTerms, NamedArray, ParameterGroup, StepContext, StepMetrics } from '../models/model.js';
+import { Ema } from './ema.js';
+import { clipByGlobalNorm, Optimizer, optimizerSettings, type OptimizerSettings } from './optimizers.js';
 
-export interface TrainOptions {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-  /** Applied to every batch before the step (e.g. dynamic binarization), with the noise stream. */
-  transformBatch?: (batch: Batch, rng: Rng) => Batch;
-  /** The model's optimizers (see createOptimizers); the caller keeps them to checkpoint their state. */
-  optimizers?: Optimizers;
-  /** How the optimizers' step sizes fall over the run (default 'constant'; see ./schedule.ts). */
-  learningRateDecay?: LearningRateDecay;
+export interface TrainerOptions {
+  /** The run's optimizer (default Adam at 1e-3); groups scale or override it. */
+  optimizer?: Partial<OptimizerSettings>;
+  /** Per-group overrides by group name, on top of what the model declares (e.g. `{ discriminator: { learningRate: 4e-4 } }`). */
+  groups?: Record<string, Partial<OptimizerSettings>>;
+  /** Clip each update's gradients to this global norm (default: no clipping). */
+  clipNorm?: number;
+  /** Keep an exponential moving average of the weights with this decay (e.g. 0.999); 0 or absent: none. */
+  ema?: number;
 }
 
-/** Everything needed to continue a run exactly where it stopped. */
-export interface TrainState {
-  /** Epochs fully completed. */
-  epoch: number;
-  /** Batches completed within the current (unfinished) epoch. */
-  batchInEpoch: number;
-  /** Optimisation steps so far. */
+/** Where in the run a step happens; `nextBatch` serves `ctx.nextBatch()` (absent: the same batch again is refused). */
+export interface StepPosition {
+  rng: Rng;
   step: number;
-  dataRngAtEpochStart: RngState;
-  noiseRng: RngState;
-  /** Running sums of the current epoch's metrics (weighted by batch size), to report whole-epoch means. */
-  epochSums: Record<string, number>;
-  epochExamples: number;
+  epoch?: number;
+  nextBatch?: () => Batch;
 }
 
-export interface BatchEndInfo {
-  epoch: number;
-  batch: number;
-  batchesPerEpoch: number;
-  step: number;
-  metrics: StepMetrics;
-  state: TrainState;
-}
+export class Trainer {
+  readonly groups: Readonly<Record<string, ParameterGroup>>;
+  readonly optimizers: Readonly<Record<string, Optimizer>>;
+  readonly ema?: Ema;
+  private readonly baseRates: Record<string, number> = {};
+  private readonly clipNorm: number;
 
-export interface EpochEndInfo {
-  /** 1-based number of the epoch just completed. */
-  epoch: number;
-  /** Means over the epoch's examples. */
-  metrics: Record<string, number>;
-  state: TrainState;
-}
-
-export interface TrainHooks {
-  onBatchEnd?(info: BatchEndInfo): Promise<void> | void;
-  onEpochEnd?(info: EpochEndInfo): Promise<void> | void;
-  /** Polled after every batch: true stops the loop cleanly (Ctrl-C), state intact for a checkpoint. */
-  shouldStop?(): boolean;
-}
-
-export function initialTrainState(seed: number): TrainState {
-  const root = new Rng(seed);
-  return {
-    epoch: 0,
-    batchInEpoch: 0,
-    step: 0,
-    dataRngAtEpochStart: new Rng(root.seed()).getState(),
-    noiseRng: new Rng(root.seed()).getState(),
-    epochSums: {},
-    epochExamples: 0,
-  };
-}
-
-export interface TrainResult {
-  state: TrainState;
-  /** True when `shouldStop` ended the loop before the last epoch. */
-  stopped: boolean;
-}
-
-export async function train(
-  model: GenerativeModel,
-  data: Dataset,
-  options: TrainOptions,
-  hooks: TrainHooks = {},
-  resumeFrom?: TrainState,
-): Promise<TrainResult> {
-  check(Number.isInteger(options.epochs) && options.epochs >= 1, `epochs must be an integer >= 1, got ${options.epochs}`);
-  check(
-    Number.isInteger(options.batchSize) && options.batchSize >= 1,
-    `batch size must be an integer >= 1, got ${options.batchSize}`,
-  );
-  check(data.n > 0, `the training data '${data.name}' is empty`);
-  const state: TrainState = resumeFrom ? structuredClone(resumeFrom) : initialTrainState(options.seed);
-  if (!resumeFrom) model.beginTraining?.(data, new Rng(options.seed));
-
-  const D = exampleSize(data);
-  const batchesPerEpoch = Math.ceil(data.n / options.batchSize);
-  const noiseRng = new Rng(state.noiseRng);
-  const scheduler = new LearningRateScheduler(options.optimizers ?? {});
-  const totalSteps = options.epochs * batchesPerEpoch;
-  const x = new Float32Array(options.batchSize * D);
-  const labels = data.labels ? new Int32Array(options.batchSize) : undefined;
-  let lastYield = Date.now();
-
-  while (state.epoch < options.epochs) {
-    const dataRng = new Rng(state.dataRngAtEpochStart);
-    const permutation = dataRng.permutation(data.n);
-    for (let b = state.batchInEpoch; b < batchesPerEpoch; b++) {
-      // 1. Gather the batch in shuffled order.
-      const start = b * options.batchSize;
-      const n = Math.min(options.batchSize, data.n - start);
-      for (let i = 0; i < n; i++) {
-        const j = permutation[start + i];
-        x.set(data.x.subarray(j * D, (j + 1) * D), i * D);
-        if (labels) labels[i] = data.labels![j];
-      }
-      let batch: Batch = { x: x.subarray(0, n * D), n, labels: labels?.subarray(0, n) };
-      if (options.transformBatch) batch = options.transformBatch(batch, noiseRng);
-
-      // 2. One step, at the schedule's step size (a function of the step, so a resumed run continues it).
-      const decay = decayFactor(options.learningRateDecay ?? 'constant', state.step / totalSteps);
-      scheduler.scale(decay);
-      const metrics = await model.trainStep(batch, {
-        rng: noiseRng,
-        step: state.step,
-        epoch: state.epoch,
-        learningRate: options.learningRate * decay,
-        optimizers: options.optimizers ?? {},
-      });
-
-      // 3. Book-keeping, then hooks see a state that is safe to checkpoint.
-      for (const [k, v] of Object.entries(metrics)) state.epochSums[k] = (state.epochSums[k] ?? 0) + v * n;
-      state.epochExamples += n;
-      state.step++;
-      state.batchInEpoch = b + 1;
-      state.noiseRng = noiseRng.getState();
-      await hooks.onBatchEnd?.({ epoch: state.epoch, batch: b, batchesPerEpoch, step: state.step, metrics, state });
-      // Steps that resolve at once never give the event loop a turn: without this, Ctrl-C (a signal
-      // event) and browser UI events would wait for the whole run.
-      if (Date.now() - lastYield > 50) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        lastYield = Date.now();
-      }
-      if (hooks.shouldStop?.() && b + 1 < batchesPerEpoch) return { state, stopped: true };
+  constructor(
+    readonly model: GenerativeModel,
+    options: TrainerOptions = {},
+  ) {
+    check(Boolean(model.loss) !== Boolean(model.trainStep), () => `${model.name}: a model defines exactly one of loss() and trainStep()`);
+    this.groups = model.parameterGroups?.() ?? {};
+    check(!model.loss || Object.keys(this.groups).length === 1, () => `${model.name}: a single-objective model has one parameter group`);
+    const unknown = Object.keys(options.groups ?? {}).filter((g) => !(g in this.groups));
+    if (unknown.length) {
+      throw new UserError(`${model.name} has no parameter group ${unknown.map((g) => `'${g}'`).join(', ')}; its groups: ${Object.keys(this.groups).join(', ') || 'none'}`);
     }
-    const means: Record<string, number> = {};
-    for (const [k, v] of Object.entries(state.epochSums)) means[k] = v / state.epochExamples;
-    state.epoch++;
-    state.batchInEpoch = 0;
-    state.epochSums = {};
-    state.epochExamples = 0;
-    state.dataRngAtEpochStart = dataRng.getState();
-    await hooks.onEpochEnd?.({ epoch: state.epoch, metrics: means, state });
-    if (hooks.shouldStop?.() && state.epoch < options.epochs) return { state, stopped: true };
+    this.clipNorm = options.clipNorm ?? Infinity;
+    check(this.clipNorm > 0, () => `gradient clipping norm must be > 0, got ${this.clipNorm}`);
+    const run = optimizerSettings(options.optimizer);
+    const optimizers: Record<string, Optimizer> = {};
+    for (const [name, group] of Object.entries(this.groups)) {
+      const learningRate = run.learningRate * (group.learningRateScale ?? 1);
+      const settings = optimizerSettings(run, group.optimizer, { learningRate }, options.groups?.[name]);
+      optimizers[name] = new Optimizer(settings);
+      this.baseRates[name] = settings.learningRate;
+    }
+    this.optimizers = optimizers;
+    if (options.ema) this.ema = new Ema(options.ema, this.allVariables());
   }
-  return { state, stopped: false };
+
+  /** Every trainable variable by name (the union of the groups). */
+  allVariables(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    for (const group of Object.values(this.groups)) for (const [name, v] of group.variables) out.set(name, v);
+    return out;
+  }
+
+  /** Sets every optimizer's step size to its base rate times `factor` (schedules, warm-up). */
+  scaleLearningRates(factor: number): void {
+    for (const [name, opt] of Object.entries(this.optimizers)) opt.learningRate = this.baseRates[name] * factor;
+  }
+
+  /** One training step on `batch`; returns the step's metrics as numbers. */
+  async step(batch: Batch, position: StepPosition): Promise<StepMetrics> {
+    const ctx: StepContext = {
+      rng: position.rng,
+      step: position.step,
+      epoch: position.epoch ?? 0,
+      update: (group, lossFn) => this.update(group, lossFn),
+      nextBatch: position.nextBatch ?? (() => {
+        throw new Error(`${this.model.name}: nextBatch() needs a data stream (train with fit())`);
+      }),
+    };
+    let metrics: StepMetrics;
+    if (this.model.loss) {
+      const [group] = Object.keys(this.groups);
+      metrics = await this.update(group, () => this.model.loss!(batch, ctx));
+    } else {
+      metrics = await this.model.trainStep!(batch, ctx);
+    }
+    this.ema?.update();
+    return metrics;
+  }
+
+  /** The update behind `ctx.update`: gradient of `lossFn().loss` over the group, clip, optimizer step. */
+  async update(groupName: string, lossFn: () => LossTerms): Promise<StepMetrics> {
+    const group = this.groups[groupName];
+    check(group !== undefined, () => `${this.model.name}: no parameter group '${groupName}' (has ${Object.keys(this.groups).join(', ')})`);
+    const ours = new Map<string, string>();
+    for (const [name, v] of group.variables) ours.set(v.name, name);
+    const kept: Record<string, tf.Scalar> = {};
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const terms = lossFn();
+        for (const [k, t] of Object.entries(terms)) if (k !== 'loss') kept[k] = tf.keep(t);
+        return terms.loss;
+      }, [...group.variables.values()]);
+      kept.loss = tf.keep(value);
+      const named = new Map<string, tf.Tensor>();
+      for (const [tfName, g] of Object.entries(grads)) named.set(ours.get(tfName)!, g);
+      kept.gradNorm = tf.keep(clipByGlobalNorm(named, this.clipNorm));
+      this.optimizers[groupName].apply(group.variables, named);
+    });
+    const metrics: Record<string, number> = {};
+    for (const [k, t] of Object.entries(kept)) {
+      metrics[k] = (await t.data())[0];
+      t.dispose();
+    }
+    return metrics as StepMetrics;
+  }
+
+  /** Every optimizer's state, names prefixed by group ('main/iterations', 'main/dense0/W/m', ...). */
+  getOptimizerState(): NamedArray[] {
+    return Object.entries(this.optimizers).flatMap(([name, opt]) => opt.getState(`${name}/`));
+  }
+
+  /** Restores optimizer state by group and variable name; returns notes on anything that did not match. */
+  setOptimizerState(arrays: NamedArray[]): string[] {
+    const notes: string[] = [];
+    for (const [name, opt] of Object.entries(this.optimizers)) {
+      const { unused, fresh } = opt.setState(`${name}/`, arrays, this.groups[name].variables);
+      if (unused.length) notes.push(`optimizer state for variables the model no longer has was ignored: ${unused.join(', ')}`);
+      if (fresh.length) notes.push(`group '${name}': ${fresh.join(', ')} start with fresh optimizer state`);
+    }
+    return notes;
+  }
+
+  dispose(): void {
+    for (const opt of Object.values(this.optimizers)) opt.dispose();
+    this.ema?.dispose();
+  }
 }

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/core/engine.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../../src/models/model.js';
-import { createOptimizers } from '../../src/train/optimizers.js';
+import type { Batch, GenerativeModel, ParameterGroup, StepContext, StepMetrics } from '../../src/models/model.js';
+import { fit } from '../../src/train/fit.js';
 import { decayFactor } from '../../src/train/schedule.js';
-import { train } from '../../src/train/trainer.js';
+import { MemoryStorage } from '../../src/train/storage.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -22,25 +22,28 @@ test('decay factors: 1 at the start, 0 at the end; linear halfway 0.5, cosine a 
 });
 
 /**
- * One parameter w and loss w: the gradient is always 1, so Adam's bias-corrected moments are exactly
- * 1 and every step moves w by its learning rate / (1 + epsilon).
+ * One parameter per group and loss w: the gradient is always 1, so Adam's bias-corrected moments
+ * are exactly 1 and every update moves w by its learning rate / (1 + epsilon).
  */
 class Probe implements GenerativeModel {
   readonly name = 'probe';
   readonly capabilities = { density: 'implicit' as const, latent: false, conditional: false, completion: false };
   readonly inputShape = [1];
-  readonly optimizerNames = ['fast', 'slow'];
-  readonly optimizerSettings = { slow: { learningRateScale: 0.1 } };
-  readonly w = tf.variable(tf.zeros([1]));
-  readonly seen: { context: number; fastMove: number; slowMove: number }[] = [];
+  readonly fast = tf.variable(tf.zeros([1]));
+  readonly slow = tf.variable(tf.zeros([1]));
+  readonly seen: { fastMove: number; slowMove: number }[] = [];
 
-  async trainStep(_batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
-    const move = (name: string) => {
-      const before = this.w.dataSync()[0];
-      tf.tidy(() => void ctx.optimizers[name].minimize(() => tf.sum(this.w) as tf.Scalar, false, [this.w]));
-      return before - this.w.dataSync()[0];
+  parameterGroups(): Record<string, ParameterGroup> {
+    return { fast: { variables: new Map([['fast', this.fast]]) }, slow: { variables: new Map([['slow', this.slow]]), learningRateScale: 0.1 } };
+  }
+
+  async trainStep(_batch: Batch, ctx: StepContext): Promise<StepMetrics> {
+    const move = async (name: 'fast' | 'slow') => {
+      const before = this[name].dataSync()[0];
+      await ctx.update(name, () => ({ loss: tf.sum(this[name]) as tf.Scalar }));
+      return before - this[name].dataSync()[0];
     };
-    this.seen.push({ context: ctx.learningRate, fastMove: move('fast'), slowMove: move('slow') });
+    this.seen.push({ fastMove: await move('fast'), slowMove: await move('slow') });
     return { loss: 0 };
   }
   async sample(): Promise<Float32Array> {
@@ -50,45 +53,36 @@ class Probe implements GenerativeModel {
     return {};
   }
   getWeights() {
-    return [];
+    return [this.fast, this.slow].map((v, i) => ({ name: ['fast', 'slow'][i], shape: [1], dtype: 'float32' as const, data: Float32Array.from(v.dataSync()) }));
   }
-  setWeights() {}
-  parameterCount() {
-    return 1;
+  setWeights(weights: { name: string; data: Float32Array | Int32Array }[]) {
+    for (const w of weights) (w.name === 'fast' ? this.fast : this.slow).assign(tf.tensor1d(Float32Array.from(w.data)));
   }
   dispose() {
-    this.w.dispose();
+    this.fast.dispose();
+    this.slow.dispose();
   }
 }
 
-test('the trainer applies the decay to every optimizer at each step, relative to its own rate, and a resumed run continues it', async () => {
+test('fit applies the decay to every group at each step, relative to its own rate, and a resumed run continues it', async () => {
   const data: Dataset = { name: 'four', x: new Float32Array(4), n: 4, shape: [1], kind: 'continuous' };
-  const run = async (stopAfter?: number, resume?: Parameters<typeof train>[4]) => {
+  const options = { epochs: 2, batchSize: 1, learningRate: 0.01, seed: 0, learningRateDecay: 'linear' as const };
+  const run = async (storage: MemoryStorage, stopAfter?: number) => {
     const model = new Probe();
-    const optimizers = createOptimizers(model, 0.01);
     let steps = 0;
-    const result = await train(model, data, { epochs: 2, batchSize: 1, learningRate: 0.01, seed: 0, optimizers, learningRateDecay: 'linear' }, {
-      onBatchEnd: () => void steps++,
-      shouldStop: () => steps === stopAfter,
-    }, resume);
+    await fit(model, data, { ...options, storage }, { onStep: () => void steps++, shouldStop: () => steps === stopAfter });
     model.dispose();
-    return { seen: model.seen, state: result.state };
+    return model.seen;
   };
-  const { seen } = await run();
+  const seen = await run(new MemoryStorage());
   const factors = [1, 7 / 8, 6 / 8, 5 / 8, 4 / 8, 3 / 8, 2 / 8, 1 / 8];
   assert.equal(seen.length, 8);
   seen.forEach((s, i) => {
-    assert.ok(Math.abs(s.context - 0.01 * factors[i]) < 1e-12, `step ${i}: context rate ${s.context}`);
-    assert.ok(Math.abs(s.fastMove - 0.01 * factors[i]) < 1e-5, `step ${i}: fast optimizer moved ${s.fastMove}`);
-    assert.ok(Math.abs(s.slowMove - 0.001 * factors[i]) < 1e-6, `step ${i}: slow optimizer moved ${s.slowMove}`);
+    assert.ok(Math.abs(s.fastMove - 0.01 * factors[i]) < 1e-5, `step ${i}: fast group moved ${s.fastMove}`);
+    assert.ok(Math.abs(s.slowMove - 0.001 * factors[i]) < 1e-6, `step ${i}: slow group moved ${s.slowMove}`);
   });
-  // A second run on the same optimizers starts again from their own rates.
-  const again = new Probe();
-  const reused = createOptimizers(again, 0.01);
-  for (let i = 0; i < 2; i++) await train(again, data, { epochs: 1, batchSize: 2, learningRate: 0.01, seed: 0, optimizers: reused, learningRateDecay: 'linear' });
-  again.dispose();
-  assert.deepEqual(again.seen.map((s) => Number(s.fastMove.toFixed(6))), [0.01, 0.005, 0.01, 0.005]);
-  const first = await run(3);
-  const rest = await run(undefined, structuredClone(first.state));
-  assert.deepEqual(rest.seen.map((s) => s.context), seen.slice(3).map((s) => s.context));
+  const storage = new MemoryStorage();
+  assert.equal((await run(storage, 3)).length, 3);
+  const rest = await run(storage);
+  assert.deepEqual(rest, seen.slice(3));
 });

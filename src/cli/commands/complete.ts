@@ -11,7 +11,7 @@ import { makeGrid } from '../../io/grid.js';
 import { readPng, writePng } from '../../node/data/images.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { openRun } from '../../node/run.js';
-import { helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
+import { EMA_OPTION, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { imageShape, printJson, readInput, valueRange, writeSamplesCsv } from '../common.js';
 
 export const MASK_REGIONS = ['top', 'bottom', 'left', 'right'] as const;
@@ -24,6 +24,7 @@ export const COMPLETE_OPTIONS: OptionTable = {
   seed: { type: 'string', value: 'N', help: 'sampling seed', default: '0' },
   backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
   json: { type: 'boolean', help: 'print one JSON document on stdout' },
+  ...EMA_OPTION,
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
@@ -73,7 +74,7 @@ export async function completeCommand(args: string[]): Promise<number> {
   const ext = path.extname(out).toLowerCase();
   if (ext !== '.png' && ext !== '.csv') throw new UserError(`--out must end in .png or .csv, got '${out}'`);
   const backend = await initNodeBackend(v.backend as string | undefined);
-  const run = openRun(runDir);
+  const run = openRun(runDir, { ema: !v['no-ema'] });
   if (!run.model.complete || !run.model.capabilities.completion) {
     throw new UserError(`${run.model.name} cannot complete partly observed inputs`);
   }

@@ -21,10 +21,11 @@ import { writePng } from '../../node/data/images.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { writeFileAtomic } from '../../node/fsAtomic.js';
 import { loadRunData, openRun, type OpenRun } from '../../node/run.js';
-import { choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
+import { EMA_OPTION, choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { imageShape, printJson, readInput, valueRange } from '../common.js';
 
 const COMMON: OptionTable = {
+  ...EMA_OPTION,
   backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
   json: { type: 'boolean', help: 'print one JSON document on stdout' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -60,7 +61,7 @@ export async function encodeCommand(args: string[]): Promise<number> {
   requireExtension('out', out, ['.csv']);
   const limit = numberFlag('limit', v.limit, { integer: true, min: 1 });
   const backend = await initNodeBackend(v.backend as string | undefined);
-  const run = openLatentRun('encode', runDir);
+  const run = openLatentRun('encode', runDir, !v['no-ema']);
   const data = v.input !== undefined ? inputExamples(run, String(v.input)) : splitExamples(run, splitFlag(v.split), limit);
   const codes = await encodeAll(run.model, data, new Rng(ENCODE_SEED));
   const L = run.model.latentSize;
@@ -98,7 +99,7 @@ export async function latentMapCommand(args: string[]): Promise<number> {
   const limit = numberFlag('limit', v.limit, { integer: true, min: 1 })!;
   const size = numberFlag('size', v.size, { integer: true, min: 32, max: 4096 })!;
   const backend = await initNodeBackend(v.backend as string | undefined);
-  const run = openLatentRun('latent-map', runDir);
+  const run = openLatentRun('latent-map', runDir, !v['no-ema']);
   const data = splitExamples(run, splitFlag(v.split), limit);
   const L = run.model.latentSize;
   const codes = await encodeAll(run.model, data, new Rng(ENCODE_SEED));
@@ -150,7 +151,7 @@ export async function interpolateCommand(args: string[]): Promise<number> {
   const out = String(v.out);
   requireExtension('out', out, ['.png']);
   const backend = await initNodeBackend(v.backend as string | undefined);
-  const run = openLatentRun('interpolate', runDir);
+  const run = openLatentRun('interpolate', runDir, !v['no-ema']);
   const ends = new Examples(run);
   const a = ends.get(String(v.from), 'from');
   const b = ends.get(String(v.to), 'to');
@@ -193,7 +194,7 @@ export async function traverseCommand(args: string[]): Promise<number> {
   const out = String(v.out);
   requireExtension('out', out, ['.png']);
   const backend = await initNodeBackend(v.backend as string | undefined);
-  const run = openLatentRun('traverse', runDir);
+  const run = openLatentRun('traverse', runDir, !v['no-ema']);
   const L = run.model.latentSize;
   const dims = v.dim === 'all' ? Array.from({ length: L }, (_, j) => j) : [numberFlag('dim', v.dim, { integer: true, min: 0, max: L - 1 })!];
 
@@ -243,7 +244,7 @@ export async function reconstructCommand(args: string[]): Promise<number> {
   const out = String(v.out);
   requireExtension('out', out, ['.png']);
   const backend = await initNodeBackend(v.backend as string | undefined);
-  const run = openLatentRun('reconstruct', runDir);
+  const run = openLatentRun('reconstruct', runDir, !v['no-ema']);
   const data = v.input !== undefined ? headOf(inputExamples(run, String(v.input)), limit) : splitExamples(run, splitFlag(v.split), limit);
   // x^ = decode(encode(x)): the decoder's mean at the posterior mean (a conditional model keeps x's class).
   const codes = await encodeAll(run.model, data, new Rng(ENCODE_SEED));
@@ -265,8 +266,8 @@ export async function reconstructCommand(args: string[]): Promise<number> {
 // Shared pieces
 
 /** The run's model, if it has a latent space. */
-function openLatentRun(command: string, runDir: string): LatentRun {
-  const run = openRun(runDir);
+function openLatentRun(command: string, runDir: string, ema: boolean): LatentRun {
+  const run = openRun(runDir, { ema });
   const m = run.model;
   if (!m.capabilities.latent || !m.encode || !m.decode || !m.latentSize) {
     m.dispose();

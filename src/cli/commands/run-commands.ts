@@ -11,10 +11,11 @@ import type { DensityKind, GenerativeModel } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress } from '../../node/progress.js';
 import { MetricsLog, loadRunData, openRun, readRunConfig } from '../../node/run.js';
-import { choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
+import { EMA_OPTION, choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { printJson, readInput, writeSampleGrid, writeSamplesCsv } from '../common.js';
 
 const COMMON: OptionTable = {
+  ...EMA_OPTION,
   backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
   json: { type: 'boolean', help: 'print one JSON document on stdout' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -38,7 +39,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
   const ext = path.extname(out).toLowerCase();
   if (ext !== '.png' && ext !== '.csv') throw new UserError(`--out must end in .png or .csv, got '${out}'`);
   const backend = await initNodeBackend(v.backend as string | undefined);
-  const run = openRun(runDir);
+  const run = openRun(runDir, { ema: !v['no-ema'] });
   const labels = v.label === undefined ? undefined : new Int32Array(n).fill(sampleLabel(run.model, String(v.label)));
   const samples = await run.model.sample(n, new Rng(seed), labels ? { labels } : undefined);
   const { shape, kind } = run.checkpoint.manifest.data;
@@ -71,7 +72,7 @@ export async function scoreCommand(args: string[]): Promise<number> {
   const runDir = onePositional('score', positionals, 'RUN folder');
   if (!v.input) throw new UserError('genlab score needs --input FILE (.csv or .png)');
   await initNodeBackend(v.backend as string | undefined);
-  const run = openRun(runDir);
+  const run = openRun(runDir, { ema: !v['no-ema'] });
   requireDensity(run.model.name, run.model.capabilities.density);
   const { shape } = run.checkpoint.manifest.data;
   const input = prepareInput(readInput(String(v.input), shape), run.checkpoint.manifest.data.kind);
@@ -121,7 +122,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
   const probeExamples = numberFlag('probe-examples', v['probe-examples'], { integer: true, min: 0 })!;
   const backend = await initNodeBackend(v.backend as string | undefined);
-  const run = openRun(runDir);
+  const run = openRun(runDir, { ema: !v['no-ema'] });
   const { model } = run;
   // An implicit model has no likelihood; one with latent codes (ae) still has a probe to report.
   const hasDensity = model.capabilities.density !== 'implicit';

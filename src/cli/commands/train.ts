@@ -2,23 +2,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { Rng } from '../../core/rng.js';
-import { exampleSize, head, type Dataset } from '../../data/dataset.js';
+import { exampleSize, type Dataset } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
-import { evaluateSplit } from '../../eval/likelihood.js';
 import { ORDERING_TYPES, type OrderingType } from '../../models/ordering.js';
 import { createModel, getEntry, type DataInfo } from '../../models/registry.js';
-import { train, type TrainState } from '../../train/trainer.js';
+import { fit } from '../../train/fit.js';
 import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
-import { createOptimizers, getOptimizerState, setOptimizerState } from '../../train/optimizers.js';
-import type { NamedArray } from '../../models/model.js';
-import { loadLatestCheckpoint, saveCheckpoint } from '../../node/checkpoint.js';
+import { OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, optimizerSettings } from '../../train/optimizers.js';
+import { FileRunStorage } from '../../node/storage.js';
 import { DATA_SPEC_HELP, loadDataSpec } from '../../node/data/spec.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress, formatTime } from '../../node/progress.js';
-import { MetricsLog, readRunConfig, writeRunConfig, type RunConfig } from '../../node/run.js';
+import { readRunConfig, writeRunConfig, type RunConfig } from '../../node/run.js';
 import { choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
-import { printJson, writeSampleGrid } from '../common.js';
+import { printJson } from '../common.js';
 
 export const TRAIN_OPTIONS: OptionTable = {
   data: { type: 'string', value: 'SPEC', help: `training data: ${DATA_SPEC_HELP}` },
@@ -31,6 +28,16 @@ export const TRAIN_OPTIONS: OptionTable = {
   'batch-size': { type: 'string', value: 'N', help: 'examples per step', default: '128' },
   lr: { type: 'string', value: 'X', help: 'learning rate (gradient-trained models)', default: '0.001' },
   'lr-decay': { type: 'string', value: 'KIND', help: `learning rate over the run: ${LEARNING_RATE_DECAYS.join('|')} (to 0 at the last step; --resume with more --epochs stretches it)`, default: 'constant' },
+  warmup: { type: 'string', value: 'STEPS', help: 'linear learning-rate warm-up over the first STEPS steps', default: '0' },
+  optimizer: { type: 'string', value: 'KIND', help: `${OPTIMIZER_KINDS.join('|')}`, default: 'adam' },
+  beta1: { type: 'string', value: 'B', help: `adam: first-moment decay (default ${OPTIMIZER_DEFAULTS.beta1}, or the model's per group)` },
+  beta2: { type: 'string', value: 'B', help: `adam: second-moment decay (default ${OPTIMIZER_DEFAULTS.beta2})` },
+  momentum: { type: 'string', value: 'MU', help: 'sgd, rmsprop: momentum (default 0)' },
+  nesterov: { type: 'boolean', help: 'sgd: Nesterov momentum' },
+  rho: { type: 'string', value: 'RHO', help: `rmsprop: squared-gradient decay (default ${OPTIMIZER_DEFAULTS.rho})` },
+  groups: { type: 'string', value: 'JSON', help: 'per parameter group optimizer settings, e.g. \'{"discriminator": {"learningRate": 0.0004}}\'' },
+  'clip-norm': { type: 'string', value: 'X', help: 'clip each update\'s gradients to global norm X' },
+  ema: { type: 'string', value: 'DECAY', help: 'keep an EMA of the weights (e.g. 0.999); sample / eval use it unless --no-ema' },
   seed: { type: 'string', value: 'N', help: 'seed for data order, initialisation and noise', default: '1' },
   backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
   out: { type: 'string', value: 'DIR', help: 'run folder (default runs/MODEL-DATA-TIME)' },
@@ -50,6 +57,8 @@ export const TRAIN_OPTIONS: OptionTable = {
   'eval-examples': { type: 'string', value: 'N', help: 'test examples scored after each epoch (0: none)', default: '2000' },
   'sample-count': { type: 'string', value: 'N', help: 'samples in each epoch grid', default: '64' },
   'checkpoint-minutes': { type: 'string', value: 'M', help: 'also checkpoint every M minutes within an epoch', default: '10' },
+  'checkpoint-steps': { type: 'string', value: 'N', help: 'also checkpoint every N steps' },
+  'sample-steps': { type: 'string', value: 'N', help: 'also write a sample grid every N steps' },
   json: { type: 'boolean', help: 'print one JSON summary on stdout' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -106,6 +115,30 @@ function modelConfigFromFlags(v: Record<string, string | boolean | undefined>): 
   return config;
 }
 
+/** The optimizer flags as settings (only those given: the rest come from defaults and the model's groups). */
+function optimizerFromFlags(v: Record<string, string | boolean | undefined>): NonNullable<RunConfig['train']['optimizer']> {
+  const out: NonNullable<RunConfig['train']['optimizer']> = { kind: choiceFlag('optimizer', v.optimizer, OPTIMIZER_KINDS)! };
+  for (const key of ['beta1', 'beta2', 'momentum', 'rho'] as const) {
+    const value = numberFlag(key, v[key], { min: 0, max: 0.999999 });
+    if (value !== undefined) out[key] = value;
+  }
+  if (v.nesterov) out.nesterov = true;
+  optimizerSettings(out); // refuses inconsistent combinations (nesterov without sgd momentum) before anything is written
+  return out;
+}
+
+function jsonObjectFlag(name: string, raw: string | boolean | undefined): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(String(raw));
+  } catch {
+    throw new UserError(`--${name} must be a JSON object, got '${String(raw)}'`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError(`--${name} must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
 export async function trainCommand(args: string[]): Promise<number> {
   const { values: v, positionals, given } = parse('train', args, TRAIN_OPTIONS);
   if (v.help) {
@@ -118,18 +151,21 @@ export async function trainCommand(args: string[]): Promise<number> {
   const batchSize = numberFlag('batch-size', v['batch-size'], { integer: true, min: 1 })!;
   const learningRate = numberFlag('lr', v.lr, { min: 0 })!;
   const learningRateDecay = choiceFlag('lr-decay', v['lr-decay'], LEARNING_RATE_DECAYS)!;
+  const warmupSteps = numberFlag('warmup', v.warmup, { integer: true, min: 0 })!;
+  const clipNorm = numberFlag('clip-norm', v['clip-norm'], { min: 1e-12 });
+  const ema = numberFlag('ema', v.ema, { min: 1e-6, max: 0.999999 });
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
   const evalExamples = numberFlag('eval-examples', v['eval-examples'], { integer: true, min: 0 })!;
   const sampleCount = numberFlag('sample-count', v['sample-count'], { integer: true, min: 0, max: 1024 })!;
   const checkpointMinutes = numberFlag('checkpoint-minutes', v['checkpoint-minutes'], { min: 0 })!;
+  const checkpointSteps = numberFlag('checkpoint-steps', v['checkpoint-steps'], { integer: true, min: 1 });
+  const sampleSteps = numberFlag('sample-steps', v['sample-steps'], { integer: true, min: 1 });
   const json = Boolean(v.json);
+  const say = (line: string) => process.stderr.write(line + '\n');
 
   // 1. What to run: a new run from flags, or the stored config of the run being resumed.
   let config: RunConfig;
   let runDir: string;
-  let resumeState: TrainState | undefined;
-  let resumeWeights;
-  let resumeOptimizer: NamedArray[] = [];
   if (v.resume) {
     if (!v.out) throw new UserError('--resume needs --out DIR, the run folder to continue');
     runDir = String(v.out);
@@ -138,17 +174,12 @@ export async function trainCommand(args: string[]): Promise<number> {
       throw new UserError(`run '${runDir}' trains ${config.model.name}, not ${modelName}`);
     }
     // A resumed run keeps its data and training options; only --epochs (the new total) may change.
-    const fixed = ['data', 'binarize', 'data-seed', 'train-limit', 'label-column', 'size', 'batch-size', 'lr', 'lr-decay', 'seed', 'order', 'ordering', 'ordering-seed', 'smoothing', 'states', 'hidden', 'masks', 'order-agnostic', 'channels', 'layers', 'hidden-channels', 'model-config'];
-    const changed = fixed.filter((f) => given.has(f));
+    const free = new Set(['epochs', 'resume', 'out', 'backend', 'eval-examples', 'sample-count', 'sample-steps', 'checkpoint-minutes', 'checkpoint-steps', 'json', 'help']);
+    const changed = [...given].filter((f) => !free.has(f));
     if (changed.length) {
       throw new UserError(`--resume continues '${runDir}' with its own settings; drop ${changed.map((f) => `--${f}`).join(', ')}`);
     }
-    const ckpt = loadLatestCheckpoint(runDir);
-    if (!ckpt) throw new UserError(`run '${runDir}' has no checkpoint to resume from`);
-    resumeState = ckpt.manifest.train;
-    resumeWeights = ckpt.weights;
-    resumeOptimizer = ckpt.optimizer;
-    config.model.config = ckpt.manifest.model.config;
+    if (!fs.existsSync(path.join(runDir, 'checkpoints', 'latest.json'))) throw new UserError(`run '${runDir}' has no checkpoint to resume from`);
     if (given.has('epochs')) config.train.epochs = epochs;
     epochs = config.train.epochs;
   } else {
@@ -180,7 +211,18 @@ export async function trainCommand(args: string[]): Promise<number> {
         trainExamples: 0,
         testExamples: 0,
       },
-      train: { epochs, batchSize, learningRate, learningRateDecay, seed },
+      train: {
+        epochs,
+        batchSize,
+        learningRate,
+        learningRateDecay,
+        seed,
+        optimizer: optimizerFromFlags(v),
+        ...(v.groups !== undefined && { groups: jsonObjectFlag('groups', v.groups) as RunConfig['train']['groups'] }),
+        ...(warmupSteps > 0 && { warmupSteps }),
+        ...(clipNorm !== undefined && { clipNorm }),
+        ...(ema !== undefined && { ema }),
+      },
     };
   }
 
@@ -197,103 +239,98 @@ export async function trainCommand(args: string[]): Promise<number> {
   });
   const dataInfo: DataInfo = { shape: data.train.shape, kind: data.modelKind, numClasses: numClasses(data.train) };
 
-  // 3. Engine, model and optimizers, then the run folder.
+  // 3. Engine and model (its weights come from the checkpoint when resuming), then the run folder.
   const backend = await initNodeBackend(v.backend as string | undefined);
   config.backend = backend;
   const model = createModel(modelName, config.model.config, dataInfo);
-  if (resumeWeights) model.setWeights(resumeWeights);
   config.model.config = model.getConfig();
-  const optimizers = createOptimizers(model, config.train.learningRate);
-  await setOptimizerState(optimizers, resumeOptimizer);
+  const storage = new FileRunStorage(runDir, model, dataInfo, backend, (line) => say(`warning: ${line}`));
   fs.mkdirSync(path.join(runDir, 'samples'), { recursive: true });
   writeRunConfig(runDir, config);
-  const log = new MetricsLog(runDir);
-  const say = (line: string) => process.stderr.write(line + '\n');
   say(
     `genlab train ${modelName} on ${config.data.spec} (${data.train.n} train / ${data.test.n} test, ` +
-      `binarize ${config.data.binarize}) backend ${backend} -> ${runDir}` +
-      (resumeState ? ` (resuming at epoch ${resumeState.epoch + 1}, step ${resumeState.step})` : ''),
+      `binarize ${config.data.binarize}) backend ${backend} -> ${runDir}`,
   );
-  log.append({ event: resumeState ? 'resume' : 'start', backend, step: resumeState?.step ?? 0 });
+  if (!v.resume) await storage.log({ event: 'start', backend, step: 0 });
 
-  // 4. Ctrl-C: finish the current batch, checkpoint, exit; a second Ctrl-C exits at once.
+  // 4. Ctrl-C: finish the current step, checkpoint, exit; a second Ctrl-C exits at once.
   let stopRequested = false;
   const onSigint = () => {
     if (stopRequested) process.exit(130);
     stopRequested = true;
-    say('\ninterrupt: writing a checkpoint after this batch (Ctrl-C again to quit without one)');
+    say('\ninterrupt: writing a checkpoint after this step (Ctrl-C again to quit without one)');
   };
   process.on('SIGINT', onSigint);
 
-  const checkpoint = async (state: TrainState) =>
-    saveCheckpoint(runDir, model, dataInfo, state, backend, await getOptimizerState(optimizers));
-  const D = exampleSize(data.test);
-  const evalSet = head(data.test, evalExamples);
-  let lastCheckpoint = Date.now();
+  // A scatter plot of 2-D (or histogram of 1-D) points needs many more points than a grid images.
+  const pointCloud = dataInfo.kind === 'real' && exampleSize(data.test) <= 2;
   let progress: Progress | undefined;
-  let lastTestNll: number | undefined;
   const started = Date.now();
-  const result = await train(
-    model,
-    data.train,
-    { ...config.train, transformBatch: data.transformBatch, optimizers },
-    {
-      onBatchEnd: async ({ epoch, batch, batchesPerEpoch, step, metrics, state }) => {
-        progress ??= new Progress({ label: `epoch ${epoch + 1}/${epochs}`, total: batchesPerEpoch - batch, unit: 'batch' });
-        progress.tick(1, `loss ${metrics.loss.toFixed(3)}`);
-        if (step % 100 === 0) log.append({ event: 'batch', epoch: epoch + 1, step, ...metrics });
-        if (checkpointMinutes > 0 && Date.now() - lastCheckpoint > checkpointMinutes * 60_000) {
-          await checkpoint(state);
-          lastCheckpoint = Date.now();
-        }
+  const { train } = config;
+  let result;
+  try {
+    result = await fit(
+      model,
+      data.train,
+      {
+        epochs,
+        batchSize: train.batchSize,
+        seed: train.seed,
+        learningRate: train.learningRate,
+        optimizer: train.optimizer,
+        groups: train.groups,
+        learningRateDecay: train.learningRateDecay,
+        warmupSteps: train.warmupSteps,
+        clipNorm: train.clipNorm,
+        ema: train.ema,
+        transformBatch: data.transformBatch,
+        evaluation: { data: data.test, examples: evalExamples, seed: train.seed },
+        samples: { count: pointCloud && sampleCount > 0 ? Math.max(sampleCount, 2000) : sampleCount, seed: train.seed + 7919, everySteps: sampleSteps },
+        checkpoint: { everySteps: checkpointSteps, everyMinutes: checkpointMinutes },
+        storage,
       },
-      onEpochEnd: async ({ epoch, metrics, state }) => {
-        progress?.finish();
-        progress = undefined;
-        const record: Record<string, unknown> = { event: 'epoch', epoch, step: state.step, ...metrics };
-        if (evalSet.n > 0 && model.elbo) {
-          // Latent models: the ELBO is cheap; the IWAE estimate (thousands of samples) is for `genlab eval`.
-          const { elbo } = await evaluateSplit(model, evalSet, { seed: config.train.seed, logProb: false });
-          Object.assign(record, { testElbo: elbo!.elbo, testKl: elbo!.kl, testExamples: evalSet.n });
-        } else if (evalSet.n > 0 && model.logProb) {
-          const report = (await evaluateSplit(model, evalSet, { seed: config.train.seed, elbo: false })).nll!;
-          lastTestNll = report.nll;
-          Object.assign(record, { testNll: report.nll, testBitsPerDim: report.bitsPerDim, testExamples: report.n });
-        }
-        if (sampleCount > 0) {
-          // A scatter plot of 2-D (or histogram of 1-D) points needs many more points than a grid images.
-          const count = dataInfo.kind === 'real' && D <= 2 ? Math.max(sampleCount, 2000) : sampleCount;
-          const samples = await model.sample(count, new Rng(config.train.seed + 7919));
-          writeSampleGrid(path.join(runDir, 'samples', `epoch-${String(epoch).padStart(3, '0')}.png`), samples, count, dataInfo.shape, dataInfo.kind);
-        }
-        log.append(record);
-        await checkpoint(state);
-        lastCheckpoint = Date.now();
-        say(
-          `epoch ${epoch}/${epochs}: train loss ${metrics.loss?.toFixed(4)}` +
-            (record.testNll !== undefined ? `, test NLL ${(record.testNll as number).toFixed(3)} nats (${evalSet.n} examples)` : '') +
-            (record.testElbo !== undefined ? `, test ELBO ${(record.testElbo as number).toFixed(3)} nats (${evalSet.n} examples)` : '') +
-            `, ${formatTime((Date.now() - started) / 1000)} elapsed`,
-        );
+      {
+        onResume: async ({ state, notes }) => {
+          for (const note of notes) say(`note: ${note}`);
+          await storage.log({ event: 'resume', backend, step: state.step });
+          if (state.epoch < epochs) say(`resuming at epoch ${state.epoch + 1}, step ${state.step}`);
+        },
+        onStep: ({ epoch, batch, batchesPerEpoch, metrics }) => {
+          progress ??= new Progress({ label: `epoch ${epoch + 1}/${epochs}`, total: batchesPerEpoch - batch + 1, unit: 'batch' });
+          progress.tick(1, `loss ${metrics.loss.toFixed(3)}`);
+        },
+        onEpoch: ({ epoch, metrics, evaluation }) => {
+          progress?.finish();
+          progress = undefined;
+          const n = evaluation?.testExamples;
+          say(
+            `epoch ${epoch}/${epochs}: train loss ${metrics.loss?.toFixed(4)}` +
+              (evaluation?.testNll !== undefined ? `, test NLL ${evaluation.testNll.toFixed(3)} nats (${n} examples)` : '') +
+              (evaluation?.testElbo !== undefined ? `, test ELBO ${evaluation.testElbo.toFixed(3)} nats (${n} examples)` : '') +
+              `, ${formatTime((Date.now() - started) / 1000)} elapsed`,
+          );
+        },
+        shouldStop: () => stopRequested,
       },
-      shouldStop: () => stopRequested,
-    },
-    resumeState,
-  );
-  process.off('SIGINT', onSigint);
-  progress?.finish();
-  const seconds = (Date.now() - started) / 1000;
-  if (result.stopped) {
-    await checkpoint(result.state);
-    log.append({ event: 'interrupted', step: result.state.step });
-    say(`stopped at epoch ${result.state.epoch + 1}, step ${result.state.step}; continue with:\n  genlab train ${modelName} --resume --out ${runDir} --epochs ${epochs}`);
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress?.finish();
     model.dispose();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  if (result.alreadyComplete) {
+    say(`run '${runDir}' has already trained its ${epochs} epochs; nothing to do (continue it with a larger --epochs)`);
+    if (json) printJson({ run: runDir, model: modelName, backend, epochs, steps: result.state.step, seconds: 0, testNll: undefined });
+    return 0;
+  }
+  if (result.stopped) {
+    say(`stopped at epoch ${result.state.epoch + 1}, step ${result.state.step}; continue with:\n  genlab train ${modelName} --resume --out ${runDir} --epochs ${epochs}`);
     return 130;
   }
-  log.append({ event: 'end', step: result.state.step, seconds });
-  const summary = { run: runDir, model: modelName, backend, epochs, steps: result.state.step, seconds, testNll: lastTestNll };
+  await storage.log({ event: 'end', step: result.state.step, seconds });
+  const summary = { run: runDir, model: modelName, backend, epochs, steps: result.state.step, seconds, testNll: result.evaluation?.testNll };
   if (json) printJson(summary);
   else say(`done in ${formatTime(seconds)}. Next: genlab eval ${runDir}   genlab sample ${runDir} -n 64 --out samples.png`);
-  model.dispose();
   return 0;
 }

@@ -41,10 +41,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
-import { gradientStep } from '../../nn/step.js';
 import { Ordering } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
-import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
 import { bernoulliLogProb, checkBinary } from './binary.js';
 import { EXACT_BINARY_AR } from './fvsbn.js';
 
@@ -135,7 +134,7 @@ export class Eonade extends NeuralModel<EonadeConfig> implements GenerativeModel
     return h;
   }
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+  loss(batch: Batch, ctx: TrainContext): LossTerms {
     checkBinary('eonade', batch);
     const { D } = this;
     const { n } = batch;
@@ -153,14 +152,12 @@ export class Eonade extends NeuralModel<EonadeConfig> implements GenerativeModel
       weight[b] = D / (D - d);
     }
     // 2. Eq. 8: D / (D - d) * the NLL of the unobserved variables, averaged over the batch.
-    return gradientStep(ctx.optimizers.main, this.params.list(), () => {
-      const x = tf.tensor2d(batch.x, [n, D]);
-      const m = tf.tensor2d(mask, [n, D]);
-      const logits = this.logits(x, m);
-      const perVariable = tf.sub(tf.mul(x, logits), tf.softplus(logits)); // [n, D]: log p(x_i | x_obs)
-      const unobserved = tf.sum(tf.mul(perVariable, tf.sub(1, m)), 1); // [n]
-      return { loss: tf.neg(tf.mean(tf.mul(unobserved, tf.tensor1d(weight)))) as tf.Scalar };
-    });
+    const x = tf.tensor2d(batch.x, [n, D]);
+    const m = tf.tensor2d(mask, [n, D]);
+    const logits = this.logits(x, m);
+    const perVariable = tf.sub(tf.mul(x, logits), tf.softplus(logits)); // [n, D]: log p(x_i | x_obs)
+    const unobserved = tf.sum(tf.mul(perVariable, tf.sub(1, m)), 1); // [n]
+    return { loss: tf.neg(tf.mean(tf.mul(unobserved, tf.tensor1d(weight)))) as tf.Scalar };
   }
 
   /** [n, D] inputs -> [n] exact log p_o(x) under ordering `order` (D passes, first layer as a running sum). */

@@ -10,10 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/rng.js';
-import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
-import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, Capabilities, GenerativeModel, LossTerms, TrainContext } from '../model.js';
 import { bernoulliLogProb, fillSequentially, checkBinary } from './binary.js';
 
 export interface FvsbnConfig {
@@ -54,12 +53,10 @@ export class Fvsbn extends NeuralModel<FvsbnConfig> implements GenerativeModel {
     return tf.tidy(() => tf.add(tf.matMul(x, tf.mul(this.weights, this.mask)), this.bias) as tf.Tensor2D);
   }
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+  loss(batch: Batch, ctx: TrainContext): LossTerms {
     checkBinary('fvsbn', batch);
-    return gradientStep(ctx.optimizers.main, this.params.list(), () => {
-      const x = tf.tensor2d(batch.x, [batch.n, this.ordering.size]);
-      return { loss: tf.neg(tf.mean(bernoulliLogProb(x, this.logits(x)))) as tf.Scalar };
-    });
+    const x = tf.tensor2d(batch.x, [batch.n, this.ordering.size]);
+    return { loss: tf.neg(tf.mean(bernoulliLogProb(x, this.logits(x)))) as tf.Scalar };
   }
 
   async logProb(batch: Batch): Promise<Float64Array> {

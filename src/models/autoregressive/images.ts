@@ -8,9 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
-import type { Batch, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, LossTerms, SampleOptions, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
-import { gradientStep } from '../../nn/step.js';
 import type { MaskedConv2d } from '../../nn/maskedConv2d.js';
 import { bernoulliLogProb } from './binary.js';
 
@@ -224,11 +223,11 @@ export abstract class RasterImageModel<Config extends { seed: number }> extends 
     return imageSize(this.spec);
   }
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+  loss(batch: Batch, ctx: TrainContext): LossTerms {
     checkImageBatch(this.name, this.spec, batch);
-    return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
+    return {
       loss: tf.neg(tf.mean(imageLogProb(this.spec, batch.x, batch.n, (images) => this.logits(images)))) as tf.Scalar,
-    }));
+    };
   }
 
   async logProb(batch: Batch): Promise<Float64Array> {

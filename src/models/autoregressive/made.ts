@@ -14,10 +14,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
-import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
 import { bernoulliLogProb, fillSequentially, checkBinary } from './binary.js';
 import { EXACT_BINARY_AR } from './fvsbn.js';
 
@@ -127,13 +126,11 @@ export class Made extends NeuralModel<MadeConfig> implements GenerativeModel {
     });
   }
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+  loss(batch: Batch, ctx: TrainContext): LossTerms {
     checkBinary('made', batch);
     const k = ctx.step % this.maskSets.length; // connectivity-agnostic: mask sets in turn
-    return gradientStep(ctx.optimizers.main, this.params.list(), () => {
-      const x = tf.tensor2d(batch.x, [batch.n, this.D]);
-      return { loss: tf.neg(tf.mean(bernoulliLogProb(x, this.logits(x, k)))) as tf.Scalar };
-    });
+    const x = tf.tensor2d(batch.x, [batch.n, this.D]);
+    return { loss: tf.neg(tf.mean(bernoulliLogProb(x, this.logits(x, k)))) as tf.Scalar };
   }
 
   /** log p(x) of the ensemble: log (1/K) sum_k p_k(x). */

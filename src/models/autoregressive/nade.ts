@@ -15,10 +15,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
-import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
-import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
 import { bernoulliLogProb, checkBinary } from './binary.js';
 import { EXACT_BINARY_AR } from './fvsbn.js';
 
@@ -92,11 +91,11 @@ export class Nade extends NeuralModel<NadeConfig> implements GenerativeModel {
     });
   }
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+  loss(batch: Batch, ctx: TrainContext): LossTerms {
     checkBinary('nade', batch);
-    return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
+    return {
       loss: tf.neg(tf.mean(this.logProbTensor(tf.tensor2d(batch.x, [batch.n, this.ordering.size])))) as tf.Scalar,
-    }));
+    };
   }
 
   async logProb(batch: Batch): Promise<Float64Array> {

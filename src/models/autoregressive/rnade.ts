@@ -42,10 +42,9 @@ import { check } from '../../core/errors.js';
 import { dequantize, quantize } from '../../data/dequantize.js';
 import { Rng } from '../../core/rng.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
-import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
-import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, Capabilities, GenerativeModel, LossTerms, TrainContext } from '../model.js';
 
 export interface RnadeConfig {
   /** Hidden units H of the shared layer. */
@@ -170,11 +169,11 @@ export class Rnade extends NeuralModel<RnadeConfig> implements GenerativeModel {
     });
   }
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+  loss(batch: Batch, ctx: TrainContext): LossTerms {
     const values = this.config.dequantize ? dequantize(batch.x, ctx.rng) : batch.x;
-    return gradientStep(ctx.optimizers.main, this.params.list(), () => ({
+    return {
       loss: tf.neg(tf.mean(this.logProbTensor(tf.tensor2d(values, [batch.n, this.ordering.size])))) as tf.Scalar,
-    }));
+    };
   }
 
   /** Exact log-density in nats per example, at the given points (no dequantization noise, no correction). */

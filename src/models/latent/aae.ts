@@ -15,8 +15,9 @@
  *      (`discriminatorSteps` times, fresh z_p each time);
  *      (b) the encoder minimises -log D(q(x)) (the non-saturating generator loss of Goodfellow et
  *      al. 2014, Sec. 3, rather than the minimax log(1 - D(q(x)))).
- * Each phase has its own optimizer ('autoencoder', 'discriminator', 'generator', Adam from the
- * trainer). The encoder is updated by two of them, with separate moment estimates: its two losses
+ * Each phase updates its own parameter group with its own optimizer ('autoencoder' = encoder +
+ * decoder, 'discriminator', 'generator' = the encoder; the trainer does the updates). The encoder
+ * is updated by two of them, with separate moment estimates: its two losses
  * differ in scale (a sum over D pixels against one logit), and one shared Adam would normalise the
  * generator's steps by the reconstruction gradient's much larger second moment.
  *
@@ -58,9 +59,8 @@ import { check, UserError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { Parameters } from '../../nn/parameters.js';
 import { tensorValues } from '../../nn/chunks.js';
-import { gradientStep } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
-import type { Batch, Capabilities, GenerativeModel, OptimizerSettings, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, Capabilities, GenerativeModel, ParameterGroup, StepContext, StepMetrics } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, oneHotLabels, validateNetConfig, type LatentNetConfig } from './common.js';
 import { PLANAR_PRIORS, PRIORS, samplePrior, type PriorName } from './priors.js';
@@ -91,6 +91,12 @@ export interface AaeConfig extends LatentNetConfig {
    * (the k of Goodfellow et al. 2014, Algorithm 1): lets D keep up with a fast-moving encoder.
    */
   discriminatorSteps: number;
+  /**
+   * The codes each discriminator update sees: 'same' (the step's minibatch every time) or 'fresh'
+   * (update i > 1 encodes a fresh minibatch from the data stream, as Algorithm 1 draws m new
+   * examples for each of its k steps).
+   */
+  discriminatorBatches: 'same' | 'fresh';
   /** The discriminator's Adam step size, as a multiple of the run's learning rate. */
   discriminatorLearningRate: number;
   /**
@@ -113,6 +119,7 @@ export const AAE_DEFAULTS: Readonly<AaeConfig> = Object.freeze({
   discriminatorHidden: [500, 500],
   gradientPenalty: 0,
   discriminatorSteps: 1,
+  discriminatorBatches: 'same' as const,
   discriminatorLearningRate: 1,
   generatorLearningRate: 1,
   adversarialBeta1: 0.9,
@@ -120,9 +127,20 @@ export const AAE_DEFAULTS: Readonly<AaeConfig> = Object.freeze({
 
 export const AAE_CAPABILITIES: Capabilities = Object.freeze({ density: 'implicit', latent: true, conditional: false, completion: false });
 
-/** The three optimizers, one per phase of a step (see the header). */
-export const AAE_OPTIMIZERS = ['autoencoder', 'discriminator', 'generator'] as const;
-export type AaeOptimizer = (typeof AAE_OPTIMIZERS)[number];
+/** The three parameter groups, one per phase of a step (see the header). */
+export const AAE_GROUPS = ['autoencoder', 'discriminator', 'generator'] as const;
+
+/** A minibatch as the adversarial phases see it. */
+interface AaeInputs {
+  x: tf.Tensor2D;
+  y: tf.Tensor2D | null;
+  labels?: Int32Array;
+}
+
+function disposeInputs({ x, y }: AaeInputs): void {
+  x.dispose();
+  y?.dispose();
+}
 
 interface Dense {
   W: tf.Variable;
@@ -161,14 +179,7 @@ class Discriminator {
 export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
   readonly name = 'aae';
   readonly capabilities = AAE_CAPABILITIES;
-  override readonly optimizerNames: readonly string[] = AAE_OPTIMIZERS;
   readonly latentSize: number;
-  /**
-   * The variables each optimizer updates: autoencoder = encoder + decoder (+ learned spread),
-   * generator = encoder, discriminator = the discriminator alone.
-   */
-  readonly optimizerVariables: Readonly<Record<AaeOptimizer, tf.Variable[]>>;
-  readonly optimizerSettings: Readonly<Record<string, OptimizerSettings>>;
   private readonly encoder: Encoder;
   private readonly decoder: Decoder;
   private readonly likelihood: Likelihood;
@@ -202,27 +213,29 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
       check(Number.isFinite(rate) && rate > 0, `aae: ${name} must be > 0, got ${rate}`);
     }
     check(Number.isFinite(adversarialBeta1) && adversarialBeta1 >= 0 && adversarialBeta1 < 1, `aae: adversarialBeta1 must be in [0, 1), got ${adversarialBeta1}`);
-    this.optimizerSettings = Object.freeze({
-      discriminator: { learningRateScale: discriminatorLearningRate, beta1: adversarialBeta1 },
-      generator: { learningRateScale: generatorLearningRate, beta1: adversarialBeta1 },
-    });
+    check(['same', 'fresh'].includes(this.config.discriminatorBatches), `aae: discriminatorBatches must be 'same' or 'fresh', got '${this.config.discriminatorBatches}'`);
     this.D = inputShape.reduce((a, b) => a * b, 1);
     this.latentSize = latent;
 
-    // Variables are grouped by the order they are created in: encoder, decoder, discriminator.
     const spec = { ...this.config, inputShape, classes: 0 };
-    const created = (from: number) => this.params.list().slice(from);
-    this.encoder = new Encoder(this.params, spec, ['code']);
-    const encoderVars = created(0);
-    this.decoder = new Decoder(this.params, spec);
-    this.likelihood = new Likelihood(this.params, this.config.decoder, this.D, this.config.decoderStd, this.config.minStd, this.config.dequantize);
-    const autoencoderVars = created(0);
-    this.discriminator = new Discriminator(this.params, latent + (conditionalPrior ? numClasses : 0), discriminatorHidden);
-    this.optimizerVariables = Object.freeze({
-      autoencoder: autoencoderVars,
-      discriminator: created(autoencoderVars.length),
-      generator: encoderVars,
-    });
+    this.encoder = this.params.inGroup('encoder', () => new Encoder(this.params, spec, ['code']));
+    this.decoder = this.params.inGroup('decoder', () => new Decoder(this.params, spec));
+    const { decoder, decoderStd, minStd, dequantize } = this.config;
+    this.likelihood = this.params.inGroup('decoder', () => new Likelihood(this.params, decoder, this.D, decoderStd, minStd, dequantize));
+    this.discriminator = this.params.inGroup('discriminator', () => new Discriminator(this.params, latent + (conditionalPrior ? numClasses : 0), discriminatorHidden));
+  }
+
+  /**
+   * autoencoder = encoder + decoder (+ learned spread), discriminator = D alone, generator = the
+   * encoder again, with its own optimizer state (see the header).
+   */
+  override parameterGroups(): Record<(typeof AAE_GROUPS)[number], ParameterGroup> {
+    const { discriminatorLearningRate, generatorLearningRate, adversarialBeta1 } = this.config;
+    return {
+      autoencoder: { variables: this.params.named('encoder', 'decoder') },
+      discriminator: { variables: this.params.named('discriminator'), learningRateScale: discriminatorLearningRate, optimizer: { beta1: adversarialBeta1 } },
+      generator: { variables: this.params.named('encoder'), learningRateScale: generatorLearningRate, optimizer: { beta1: adversarialBeta1 } },
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -257,53 +270,59 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
   // -------------------------------------------------------------------------------------------
   // Training
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
-    this.checkBatch(batch);
-    const { n } = batch;
-    // The step's randomness, in a fixed order: dequantization noise, then the prior draws (one set per discriminator update).
-    const values = this.config.dequantize ? dequantize(batch.x, ctx.rng) : batch.x;
-    const labels = this.config.conditionalPrior ? this.checkedLabels(batch.labels, n) : undefined;
-    const priorDraws = Array.from({ length: this.config.discriminatorSteps }, () =>
-      samplePrior(this.config.prior, n, this.latentSize, ctx.rng, { components: this.config.components, labels }),
-    );
-    const x = tf.tensor2d(values, [n, this.D]);
-    const y = labels ? oneHotLabels(labels, this.config.numClasses) : null;
-    let codes: tf.Tensor2D | null = null;
+  async trainStep(batch: Batch, ctx: StepContext): Promise<StepMetrics> {
+    const { discriminatorSteps: k, discriminatorBatches } = this.config;
+    // The step's randomness, in a fixed order: dequantization noise, then the prior draws (one set
+    // per discriminator update on this minibatch; a fresh minibatch draws its own after it).
+    const inputs = this.inputs(batch, ctx);
+    const priorDraws = Array.from({ length: discriminatorBatches === 'fresh' ? 1 : k }, () => this.priorDraws(batch.n, inputs.labels, ctx));
     try {
       // 1. Reconstruction phase: encoder and decoder.
-      const rec = await gradientStep(ctx.optimizers.autoencoder, this.optimizerVariables.autoencoder, () => ({
-        loss: tf.mean(this.reconstructionLoss(x)) as tf.Scalar,
-      }));
-      // 2a. Regularization phase, discriminator: z ~ p(z) is class 1, the updated encoder's codes class 0.
-      // Binary cross-entropy -log D(z_p) - log(1 - D(q(x))) with D = sigmoid(logit), averaged over the 2n codes.
-      codes = tf.tidy(() => this.code(x));
-      const fake = codes;
+      const rec = await ctx.update('autoencoder', () => ({ loss: tf.mean(this.reconstructionLoss(inputs.x)) as tf.Scalar }));
+      // 2a. Regularization phase, discriminator, k times: z ~ p(z) is class 1, the updated encoder's
+      // codes class 0. Binary cross-entropy -log D(z_p) - log(1 - D(q(x))) with D = sigmoid(logit),
+      // averaged over the 2n codes.
       let disc: StepMetrics = { loss: NaN };
-      for (const draws of priorDraws) {
-        const zPrior = tf.tensor2d(draws, [n, this.latentSize]);
+      for (let i = 0; i < k; i++) {
+        const fresh = i > 0 && discriminatorBatches === 'fresh' ? this.inputs(ctx.nextBatch(), ctx) : null;
+        const { x, y, labels } = fresh ?? inputs;
+        const zPrior = tf.tensor2d(fresh ? this.priorDraws(x.shape[0], labels, ctx) : priorDraws[i], [x.shape[0], this.latentSize]);
+        const codes = this.code(x); // D's data: the encoder is not on this update's gradient path
         try {
-          disc = await gradientStep(ctx.optimizers.discriminator, this.optimizerVariables.discriminator, () => {
+          disc = await ctx.update('discriminator', () => {
             const real = this.discriminate(zPrior, y);
-            const forged = this.discriminate(fake, y);
+            const forged = this.discriminate(codes, y);
             let loss = tf.mul(tf.add(tf.mean(tf.softplus(tf.neg(real))), tf.mean(tf.softplus(forged))), 0.5) as tf.Scalar;
             if (this.config.gradientPenalty > 0) loss = tf.add(loss, tf.mul(this.gradientPenalty(zPrior, y), this.config.gradientPenalty / 2));
             const correct = tf.add(tf.mean(tf.cast(tf.greater(real, 0), 'float32')), tf.mean(tf.cast(tf.less(forged, 0), 'float32')));
             return { loss, accuracy: tf.mul(correct, 0.5) as tf.Scalar };
           });
         } finally {
-          zPrior.dispose();
+          tf.dispose([zPrior, codes]);
+          if (fresh) disposeInputs(fresh);
         }
       }
       // 2b. Regularization phase, generator: the encoder fools the updated discriminator, -log D(q(x)).
-      const gen = await gradientStep(ctx.optimizers.generator, this.optimizerVariables.generator, () => ({
-        loss: tf.mean(tf.softplus(tf.neg(this.discriminate(this.code(x), y)))) as tf.Scalar,
+      const gen = await ctx.update('generator', () => ({
+        loss: tf.mean(tf.softplus(tf.neg(this.discriminate(this.code(inputs.x), inputs.y)))) as tf.Scalar,
       }));
       return { loss: rec.loss, reconstruction: -rec.loss, discriminator: disc.loss, generator: gen.loss, dAccuracy: disc.accuracy };
     } finally {
-      x.dispose();
-      if (y) y.dispose();
-      if (codes) codes.dispose();
+      disposeInputs(inputs);
     }
+  }
+
+  /** A minibatch as tensors: x (dequantized with the step's noise) and, for the conditional prior, one-hot labels. */
+  private inputs(batch: Batch, ctx: StepContext): AaeInputs {
+    this.checkBatch(batch);
+    const values = this.config.dequantize ? dequantize(batch.x, ctx.rng) : batch.x;
+    const labels = this.config.conditionalPrior ? this.checkedLabels(batch.labels, batch.n) : undefined;
+    return { x: tf.tensor2d(values, [batch.n, this.D]), y: labels ? oneHotLabels(labels, this.config.numClasses) : null, labels };
+  }
+
+  /** n draws z ~ p(z) (component k for a label k under the conditional prior), [n * L]. */
+  private priorDraws(n: number, labels: Int32Array | undefined, ctx: StepContext): Float32Array {
+    return samplePrior(this.config.prior, n, this.latentSize, ctx.rng, { components: this.config.components, labels });
   }
 
   // -------------------------------------------------------------------------------------------

@@ -11,9 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import { tensorValues } from '../../nn/chunks.js';
-import { gradientStep } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
-import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, Capabilities, GenerativeModel, LossTerms, SampleOptions, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, standardNormals, validateNetConfig, type LatentNetConfig } from './common.js';
 
@@ -52,13 +51,11 @@ export class Autoencoder extends NeuralModel<AeConfig> implements GenerativeMode
     });
   }
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+  loss(batch: Batch, ctx: TrainContext): LossTerms {
     this.checkBatch(batch);
     const values = this.config.dequantize ? dequantize(batch.x, ctx.rng) : batch.x;
-    return gradientStep(ctx.optimizers.main, this.params.list(), () => {
-      const loss = tf.mean(this.reconstructionLoss(tf.tensor2d(values, [batch.n, this.D]))) as tf.Scalar;
-      return { loss, reconstruction: tf.neg(loss) as tf.Scalar };
-    });
+    const loss = tf.mean(this.reconstructionLoss(tf.tensor2d(values, [batch.n, this.D]))) as tf.Scalar;
+    return { loss, reconstruction: tf.neg(loss) as tf.Scalar };
   }
 
   /** The codes enc(x), [n * latentSize]. */

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
-import type { LossTerms } from '../../nn/step.js';
+import type { LossTerms } from '../model.js';
 import { gaussianKl } from './common.js';
 import { Vae, VAE_DEFAULTS, type VaeConfig } from './vae.js';
 

@@ -31,9 +31,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import { tensorValues } from '../../nn/chunks.js';
-import { gradientStep, type LossTerms } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
-import type { Batch, Capabilities, ElboTerms, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import type { Batch, Capabilities, ElboTerms, GenerativeModel, LossTerms, SampleOptions, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import {
   Decoder,
@@ -168,15 +167,13 @@ export class Vae extends NeuralModel<VaeConfig> implements GenerativeModel {
     return { loss: tf.neg(tf.sub(rec, tf.mul(klMean, this.config.beta))) as tf.Scalar, reconstruction: rec, kl: klMean };
   }
 
-  async trainStep(batch: Batch, ctx: TrainContext): Promise<StepMetrics> {
+  loss(batch: Batch, ctx: TrainContext): LossTerms {
     this.checkBatch(batch);
     // 1. Dequantization noise (Gaussian decoder on intensities), then eps ~ N(0, I), both from the step's Rng.
     const values = this.config.dequantize ? dequantize(batch.x, ctx.rng) : batch.x;
     const eps = standardNormals(ctx.rng, this.samplesPerStep * batch.n * this.latentSize);
-    // 2. One gradient step on the loss (Eq. 7 with L = 1, averaged over the minibatch).
-    return gradientStep(ctx.optimizers.main, this.params.list(), () =>
-      this.objective(tf.tensor2d(values, [batch.n, this.D]), this.conditioning(batch.labels, batch.n), eps, ctx.step),
-    );
+    // 2. The loss (Eq. 7 with L = 1, averaged over the minibatch); the trainer takes the step.
+    return this.objective(tf.tensor2d(values, [batch.n, this.D]), this.conditioning(batch.labels, batch.n), eps, ctx.step);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../src/core/rng.js';
-import type { Batch, GenerativeModel, TrainContext } from '../../../src/models/model.js';
-import { createOptimizers } from '../../../src/train/optimizers.js';
+import type { Batch, GenerativeModel } from '../../../src/models/model.js';
+import { Trainer } from '../../../src/train/trainer.js';
 
 /** Every binary vector of length D, [2^D * D]. */
 export function allBinary(D: number): Float32Array {
@@ -37,11 +37,11 @@ export async function trainBriefly(model: GenerativeModel, x: Float32Array, D: n
   const batch: Batch = { x, n: x.length / D };
   const nll = async () => -(await model.logProb!(batch, new Rng(0))).reduce((a, b) => a + b, 0) / batch.n;
   const before = await nll();
-  const optimizers = createOptimizers(model, lr);
+  const trainer = new Trainer(model, { optimizer: { learningRate: lr } });
   const rng = new Rng(0);
-  for (let s = 0; s < steps; s++) await model.trainStep(batch, { rng, step: s, epoch: 0, learningRate: lr, optimizers });
+  for (let s = 0; s < steps; s++) await trainer.step(batch, { rng, step: s });
   const after = await nll();
-  Object.values(optimizers).forEach((o) => o.dispose());
+  trainer.dispose();
   return { before, after };
 }
 
@@ -71,16 +71,16 @@ export function assertAutoregressive(
 
 /** tf.memory().numTensors does not grow over training steps and sampling. */
 export async function assertNoLeaks(model: GenerativeModel, x: Float32Array, D: number): Promise<void> {
-  const optimizers = createOptimizers(model, 0.01);
+  const trainer = new Trainer(model, { optimizer: { learningRate: 0.01 } });
   const rng = new Rng(0);
-  const step = (s: number) => model.trainStep({ x, n: x.length / D }, { rng, step: s, epoch: 0, learningRate: 0.01, optimizers });
+  const step = (s: number) => trainer.step({ x, n: x.length / D }, { rng, step: s });
   await step(0); // the optimizer creates its moments on the first step
   const before = tf.memory().numTensors;
   for (let s = 1; s < 4; s++) await step(s);
   await model.sample(2, rng);
   await model.logProb!({ x, n: x.length / D }, rng);
   assert.equal(tf.memory().numTensors, before);
-  Object.values(optimizers).forEach((o) => o.dispose());
+  trainer.dispose();
 }
 
 /** Every image with D entries in 0..K-1, as one batch [K^D * D] (entry 0 varies slowest). */
@@ -103,9 +103,9 @@ export async function totalImageProbability(model: GenerativeModel, D: number, K
   return logp.reduce((s, l) => s + Math.exp(l), 0);
 }
 
-/** A training context with a fresh Adam optimizer. */
-export function context(rng: Rng, learningRate: number): TrainContext {
-  return { rng, step: 0, epoch: 0, learningRate, optimizers: { main: tf.train.adam(learningRate) } };
+/** A trainer with a fresh Adam optimizer for `model`. */
+export function adamTrainer(model: GenerativeModel, learningRate: number): Trainer {
+  return new Trainer(model, { optimizer: { learningRate } });
 }
 
 /** n images [H, W, 1] of vertical bars: each column all 1 or all 0 with probability 1/2. */
@@ -146,11 +146,11 @@ export async function checkLearnsBars(
   const optimal = W * Math.LN2; // first row free, every other row copies it
   const initial = await nll();
 
-  const ctx = context(rng, learningRate);
-  await model.trainStep({ x: bars(32, H, W, rng), n: 32 }, ctx); // creates Adam's moments
+  const trainer = adamTrainer(model, learningRate);
+  await trainer.step({ x: bars(32, H, W, rng), n: 32 }, { rng, step: 0 }); // creates Adam's moments
   const tensors = tf.memory().numTensors;
-  for (let s = 1; s < steps; s++) await model.trainStep({ x: bars(32, H, W, rng), n: 32 }, { ...ctx, step: s });
-  assert.equal(tf.memory().numTensors, tensors, 'trainStep leaks tensors');
+  for (let s = 1; s < steps; s++) await trainer.step({ x: bars(32, H, W, rng), n: 32 }, { rng, step: s });
+  assert.equal(tf.memory().numTensors, tensors, 'training steps leak tensors');
   const after = await nll();
   assert.ok(after < 0.5 * baseline && after < optimal + slack, `NLL ${initial.toFixed(2)} -> ${after.toFixed(2)} nats (baseline ${baseline.toFixed(2)}, optimum ${optimal.toFixed(2)})`);
 
@@ -175,5 +175,6 @@ export async function checkLearnsBars(
     if (isBars(filled.subarray(b * D, (b + 1) * D), H, W)) continued++;
   }
   assert.ok(continued >= 16, `${continued} of 20 completions continue the bars`);
+  trainer.dispose();
   model.dispose?.();
 }

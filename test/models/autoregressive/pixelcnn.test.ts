@@ -8,7 +8,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { allImages, checkLearnsBars, context, totalImageProbability } from './checks.js';
+import { allImages, checkLearnsBars, adamTrainer, totalImageProbability } from './checks.js';
 import { initBackend } from '../../../src/core/engine.js';
 import { UserError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
@@ -46,9 +46,10 @@ test('probabilities of all images sum to 1: binary 3x3, before and after trainin
   assert.ok(Math.abs((await totalImageProbability(model, 9, 2)) - 1) < 1e-4);
   // Trained hard on 16 images (log 1/16 = -2.8; uniform: -6.2) so the conditionals are far from uniform.
   const rng = new Rng(2);
-  const ctx = context(rng, 0.05);
+  const trainer = adamTrainer(model, 0.05);
   const data = allImages(9, 2);
-  for (let s = 0; s < 20; s++) await model.trainStep({ x: data.x.subarray(0, 16 * 9), n: 16 }, ctx);
+  for (let s = 0; s < 20; s++) await trainer.step({ x: data.x.subarray(0, 16 * 9), n: 16 }, { rng, step: s });
+  trainer.dispose();
   const logp = await model.logProb({ x: data.x.subarray(0, 9), n: 1 });
   assert.ok(logp[0] > -4, `trained model gives a training image log p = ${logp[0]}`);
   assert.ok(Math.abs((await totalImageProbability(model, 9, 2)) - 1) < 1e-4);

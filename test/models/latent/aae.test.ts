@@ -9,7 +9,7 @@ import { Aae, type AaeConfig } from '../../../src/models/latent/aae.js';
 import { Autoencoder } from '../../../src/models/latent/ae.js';
 import { MIXTURE, mixtureCentres, nearestMixtureComponent, samplePrior } from '../../../src/models/latent/priors.js';
 import { createModel } from '../../../src/models/registry.js';
-import { createOptimizers } from '../../../src/train/optimizers.js';
+import { Trainer } from '../../../src/train/trainer.js';
 import { correlatedBinary } from '../autoregressive/checks.js';
 import { assertCodesAndSamples, assertNoLeaks, assertWeightsRoundTrip, mean, train } from './helpers.js';
 
@@ -175,17 +175,22 @@ test('MMD: matches a hand computation; median heuristic; ~0 for one distribution
 
 const SMALL: Partial<AaeConfig> = { hidden: [32], latent: 2, discriminatorHidden: [32, 32] };
 
-test('AAE: capabilities, shapes, three optimizers over the right variables, config checks', async () => {
+test('AAE: capabilities, shapes, three parameter groups over the right variables, config checks', async () => {
   const model = new Aae({ hidden: [8], latent: 2, discriminatorHidden: [6, 5] }, [4, 4, 1]);
   assert.equal(model.name, 'aae');
   assert.deepEqual(model.capabilities, { density: 'implicit', latent: true, conditional: false, completion: false });
   assert.equal((model as { logProb?: unknown }).logProb, undefined);
-  assert.deepEqual(model.optimizerNames, ['autoencoder', 'discriminator', 'generator']);
+  const groups = model.parameterGroups();
+  assert.deepEqual(Object.keys(groups), ['autoencoder', 'discriminator', 'generator']);
   assert.equal(model.latentSize, 2);
 
-  // Name each variable by its checkpoint name.
+  // The groups name their variables by checkpoint name, and hold the model's own variables.
   const names = new Map(model.variables.map((v, i) => [v, model.getWeights()[i].name]));
-  const group = (k: 'autoencoder' | 'discriminator' | 'generator') => model.optimizerVariables[k].map((v) => names.get(v)!);
+  const group = (k: 'autoencoder' | 'discriminator' | 'generator') =>
+    [...groups[k].variables].map(([name, v]) => {
+      assert.equal(names.get(v), name);
+      return name;
+    });
   const [ae, disc, gen] = [group('autoencoder'), group('discriminator'), group('generator')];
   assert.ok(ae.every((n) => n.startsWith('encoder/') || n.startsWith('decoder/')) && ae.some((n) => n.startsWith('decoder/')));
   assert.ok(gen.length > 0 && gen.every((n) => n.startsWith('encoder/')));
@@ -202,12 +207,10 @@ test('AAE: capabilities, shapes, three optimizers over the right variables, conf
   // The label-conditioned discriminator reads [z, one-hot y].
   const cond = new Aae({ hidden: [8], discriminatorHidden: [6], conditionalPrior: true, numClasses: 3, components: 3 }, [16]);
   assert.deepEqual(cond.getWeights().find((w) => w.name === 'discriminator/dense0/W')!.shape, [5, 6]);
-  const opt = createOptimizers(cond, 0.01);
-  await assert.rejects(cond.trainStep({ x, n: 5 }, { rng: new Rng(0), step: 0, epoch: 0, learningRate: 0.01, optimizers: opt }), /needs class labels/);
-  await assert.rejects(
-    cond.trainStep({ x, n: 5, labels: Int32Array.from([0, 1, 2, 3, 0]) }, { rng: new Rng(0), step: 0, epoch: 0, learningRate: 0.01, optimizers: opt }),
-    /label 3 is outside 0..2/,
-  );
+  const trainer = new Trainer(cond, { optimizer: { learningRate: 0.01 } });
+  await assert.rejects(trainer.step({ x, n: 5 }, { rng: new Rng(0), step: 0 }), /needs class labels/);
+  await assert.rejects(trainer.step({ x, n: 5, labels: Int32Array.from([0, 1, 2, 3, 0]) }, { rng: new Rng(0), step: 0 }), /label 3 is outside 0..2/);
+  trainer.dispose();
   cond.dispose();
 
   assert.throws(() => new Aae({ latent: 3 }, [16]), /'mixture' prior is 2-D/);
@@ -247,7 +250,7 @@ test('AAE: the R1 penalty is E|grad_z D(z)|^2 (finite differences) and changes t
   // regularization phase) ends the same, the discriminator does not.
   const stepped = async (gradientPenalty: number) => {
     const m = new Aae({ hidden: [8], discriminatorHidden: [6], gradientPenalty, seed: 1 }, [16]);
-    await m.trainStep({ x: correlatedBinary(6, 16), n: 6 }, { rng: new Rng(2), step: 0, epoch: 0, learningRate: 0.01, optimizers: createOptimizers(m, 0.01) });
+    await train(m, { x: correlatedBinary(6, 16), n: 6 }, 1, 0.01, 2);
     const weights = m.getWeights();
     m.dispose();
     return (prefix: string) => weights.filter((w) => w.name.startsWith(prefix)).flatMap((w) => Array.from(w.data));
@@ -257,20 +260,22 @@ test('AAE: the R1 penalty is E|grad_z D(z)|^2 (finite differences) and changes t
   assert.notDeepEqual(penalised('discriminator/'), plain('discriminator/'));
 
   const tuned = new Aae({ hidden: [4], discriminatorHidden: [4], discriminatorLearningRate: 0.5, generatorLearningRate: 3, adversarialBeta1: 0.5 }, [16]);
-  const opts = createOptimizers(tuned, 0.002);
+  const tunedTrainer = new Trainer(tuned, { optimizer: { learningRate: 0.002 } });
   const settings = (name: string) => {
-    const { learningRate, beta1, beta2 } = opts[name].getConfig() as { learningRate: number; beta1: number; beta2: number };
+    const { learningRate, beta1, beta2 } = tunedTrainer.optimizers[name].settings;
     return [learningRate, beta1, beta2];
   };
   assert.deepEqual(settings('autoencoder'), [0.002, 0.9, 0.999]);
   assert.deepEqual(settings('discriminator'), [0.001, 0.5, 0.999]);
   assert.deepEqual(settings('generator'), [0.006, 0.5, 0.999]);
+  tunedTrainer.dispose();
   tuned.dispose();
   // k discriminator updates per step (Algorithm 1's k), the generator still one.
   const k3 = new Aae({ hidden: [4], discriminatorHidden: [4], discriminatorSteps: 3 }, [16]);
-  const k3Optimizers = createOptimizers(k3, 0.01);
-  await k3.trainStep({ x: correlatedBinary(6, 16), n: 6 }, { rng: new Rng(0), step: 0, epoch: 0, learningRate: 0.01, optimizers: k3Optimizers });
-  assert.deepEqual(['autoencoder', 'discriminator', 'generator'].map((name) => k3Optimizers[name].iterations), [1, 3, 1]);
+  const k3Trainer = new Trainer(k3, { optimizer: { learningRate: 0.01 } });
+  await k3Trainer.step({ x: correlatedBinary(6, 16), n: 6 }, { rng: new Rng(0), step: 0 });
+  assert.deepEqual(['autoencoder', 'discriminator', 'generator'].map((name) => k3Trainer.optimizers[name].iterations), [1, 3, 1]);
+  k3Trainer.dispose();
   await assertNoLeaks(k3, { x: correlatedBinary(6, 16), n: 6 });
   k3.dispose();
   assert.throws(() => new Aae({ discriminatorSteps: 0 }, [16]), /discriminatorSteps/);

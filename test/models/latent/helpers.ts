@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../src/core/rng.js';
 import type { Batch, GenerativeModel, StepMetrics } from '../../../src/models/model.js';
-import { createOptimizers } from '../../../src/train/optimizers.js';
+import { Trainer } from '../../../src/train/trainer.js';
 
 /** `steps` Adam steps on one full batch; returns the metrics of every step. */
-export async function train(model: GenerativeModel, batch: Batch, steps: number, lr = 0.01, seed = 0): Promise<StepMetrics[]> {
-  const optimizers = createOptimizers(model, lr);
-  const rng = new Rng(seed);
+export async function train(model: GenerativeModel, batch: Batch, steps: number, lr = 0.01, seed: number | Rng = 0): Promise<StepMetrics[]> {
+  const trainer = new Trainer(model, { optimizer: { learningRate: lr } });
+  const rng = seed instanceof Rng ? seed : new Rng(seed);
   const out: StepMetrics[] = [];
-  for (let s = 0; s < steps; s++) out.push(await model.trainStep(batch, { rng, step: s, epoch: 0, learningRate: lr, optimizers }));
-  Object.values(optimizers).forEach((o) => o.dispose());
+  for (let s = 0; s < steps; s++) out.push(await trainer.step(batch, { rng, step: s }));
+  trainer.dispose();
   return out;
 }
 
@@ -23,9 +23,9 @@ export function mean(a: ArrayLike<number>): number {
 
 /** tf.memory().numTensors does not grow over training steps, sampling, scoring and the latent maps. */
 export async function assertNoLeaks(model: GenerativeModel, batch: Batch): Promise<void> {
-  const optimizers = createOptimizers(model, 0.01);
+  const trainer = new Trainer(model, { optimizer: { learningRate: 0.01 } });
   const rng = new Rng(0);
-  const step = (s: number) => model.trainStep(batch, { rng, step: s, epoch: 0, learningRate: 0.01, optimizers });
+  const step = (s: number) => trainer.step(batch, { rng, step: s });
   await step(0); // the optimizer creates its moments on the first step
   const before = tf.memory().numTensors;
   for (let s = 1; s < 3; s++) await step(s);
@@ -35,7 +35,7 @@ export async function assertNoLeaks(model: GenerativeModel, batch: Batch): Promi
   const z = await model.encode!(batch, rng);
   await model.decode!(z, batch.n, batch.labels);
   assert.equal(tf.memory().numTensors, before, `${model.name} leaks tensors`);
-  Object.values(optimizers).forEach((o) => o.dispose());
+  trainer.dispose();
 }
 
 /** Weights copied into a fresh model (another seed) give the same codes and the same ELBO draws. */

@@ -277,11 +277,9 @@ test('no tensor leaks over trainStep / sample / logProb / elbo / encode / decode
 test('a training step leaves the Rng resumable: its saved state continues the same stream', async () => {
   const model = new Vae({ hidden: [4], latent: 3 }, [10]); // 3 examples x 3 latents: an odd number of normals
   const rng = new Rng(8);
-  const optimizers = { main: tf.train.adam(0.01) };
-  await model.trainStep({ x: correlatedBinary(3, 10), n: 3 }, { rng, step: 0, epoch: 0, learningRate: 0.01, optimizers });
+  await train(model, { x: correlatedBinary(3, 10), n: 3 }, 1, 0.01, rng);
   const resumed = new Rng(rng.getState());
   assert.equal(resumed.normal(), rng.normal());
-  optimizers.main.dispose();
   model.dispose();
 });
 
