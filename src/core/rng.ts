@@ -104,3 +104,15 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/**
+ * n standard normals from `rng`, as float32. An odd count draws one more and drops it, so the Rng
+ * never holds a cached Box-Muller spare between steps (a checkpoint drops it: see Rng.getState)
+ * and a resumed run draws the same noise.
+ */
+export function standardNormals(rng: Rng, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal();
+  if (n % 2 === 1) rng.normal();
+  return out;
+}

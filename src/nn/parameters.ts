@@ -63,7 +63,10 @@ export class Parameters {
       case 'zeros':
         break;
     }
-    const v = tf.variable(tf.tensor(values, shape), true);
+    // The variable takes its own reference to the initial values; the tensor itself is freed.
+    const initial = tf.tensor(values, shape);
+    const v = tf.variable(initial, true);
+    initial.dispose();
     this.vars.set(name, v);
     this.groups.set(name, this.currentGroup);
     return v;

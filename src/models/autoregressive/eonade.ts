@@ -41,6 +41,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
+import { applyDense, Mlp, type Dense } from '../../nn/dense.js';
 import { Ordering } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
@@ -93,7 +94,9 @@ export class Eonade extends NeuralModel<EonadeConfig> implements GenerativeModel
   /** The K orderings of the evaluation ensemble, drawn from the seed. */
   readonly orderings: Ordering[] = [];
   /** Layer 0: W [2D, H_1], rows 0..D-1 take x ⊙ m, rows D..2D-1 take m; the last layer outputs D logits. */
-  private readonly layers: { W: tf.Variable; b: tf.Variable }[] = [];
+  private readonly layers: readonly Dense[];
+  /** The whole network, [x ⊙ m, m] -> logits, made of `layers` (ReLU between them, linear output). */
+  private readonly net: Mlp;
   private readonly D: number;
 
   constructor(config: Partial<EonadeConfig>, readonly inputShape: number[]) {
@@ -106,31 +109,20 @@ export class Eonade extends NeuralModel<EonadeConfig> implements GenerativeModel
     this.D = inputShape.reduce((a, b) => a * b, 1);
     check(this.D >= 1, 'eonade needs at least 1 variable');
     const sizes = [2 * this.D, ...hidden, this.D];
-    for (let l = 0; l + 1 < sizes.length; l++) {
-      this.layers.push({
-        W: this.params.add(`W${l}`, [sizes[l], sizes[l + 1]], { type: 'glorot', fanIn: sizes[l], fanOut: sizes[l + 1] }),
-        b: this.params.add(`b${l}`, [sizes[l + 1]], { type: 'zeros' }),
-      });
-    }
+    this.net = new Mlp(this.params, sizes.slice(1).map((_, l) => ({ W: `W${l}`, b: `b${l}` })), sizes);
+    this.layers = this.net.layers;
     for (let k = 0; k < K; k++) this.orderings.push(new Ordering({ type: 'random', seed: seed * 7919 + k }, inputShape));
   }
 
   /** [B, D] values and [B, D] masks (1 = observed) -> [B, D] logits of p(x_i = 1 | x_obs), used where m_i = 0. */
   logits(x: tf.Tensor2D, m: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => {
-      let h = tf.concat([tf.mul(x, m), m], 1) as tf.Tensor2D; // [B, 2D]
-      this.layers.forEach(({ W, b }, l) => {
-        const a = tf.add(tf.matMul(h, W), b) as tf.Tensor2D;
-        h = l + 1 < this.layers.length ? tf.relu(a) : a;
-      });
-      return h;
-    });
+    return tf.tidy(() => this.net.apply(tf.concat([tf.mul(x, m), m], 1) as tf.Tensor2D)); // [B, 2D] -> [B, D]
   }
 
   /** Hidden layers 2..L on [N, H_1] first-layer pre-activations -> [N, H_L]. */
   private upperLayers(a1: tf.Tensor2D): tf.Tensor2D {
     let h = tf.relu(a1);
-    for (let l = 1; l + 1 < this.layers.length; l++) h = tf.relu(tf.add(tf.matMul(h, this.layers[l].W), this.layers[l].b) as tf.Tensor2D);
+    for (let l = 1; l + 1 < this.layers.length; l++) h = tf.relu(applyDense(h, this.layers[l]));
     return h;
   }
 

@@ -51,7 +51,7 @@
  *
  * Deviations from the paper: Adam instead of SGD with momentum, ReLU everywhere, one hidden layer
  * of 500 per network by default (the paper's MNIST nets have two of 1000), a discriminator of two
- * layers of 500, and the decoder's likelihood follows the data (./common.ts) instead of a squared
+ * layers of 500, and the decoder's likelihood follows the data (../../distributions/decoders.ts) instead of a squared
  * error on intensities.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -62,7 +62,11 @@ import { tensorValues } from '../../nn/chunks.js';
 import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, GenerativeModel, ParameterGroup, StepContext, StepMetrics } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
-import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, oneHotLabels, validateNetConfig, type LatentNetConfig } from './common.js';
+import { Likelihood } from '../../distributions/decoders.js';
+import { Mlp } from '../../nn/dense.js';
+import { Decoder, Encoder } from '../../nn/encoderDecoder.js';
+import { oneHotLabels } from '../../nn/oneHot.js';
+import { LATENT_NET_DEFAULTS, validateNetConfig, type LatentNetConfig } from './common.js';
 import { PLANAR_PRIORS, PRIORS, samplePrior, type PriorName } from './priors.js';
 
 export interface AaeConfig extends LatentNetConfig {
@@ -142,35 +146,19 @@ function disposeInputs({ x, y }: AaeInputs): void {
   y?.dispose();
 }
 
-interface Dense {
-  W: tf.Variable;
-  b: tf.Variable;
-}
-
 /** D(z) as a logit: [z, y] -> ReLU dense layers -> one linear unit. */
 class Discriminator {
-  private readonly layers: Dense[] = [];
+  private readonly net: Mlp;
 
   constructor(params: Parameters, inputSize: number, hidden: number[]) {
-    let width = inputSize;
-    [...hidden, 1].forEach((units, l) => {
-      const name = l < hidden.length ? `discriminator/dense${l}` : 'discriminator/output';
-      this.layers.push({
-        W: params.add(`${name}/W`, [width, units], { type: 'glorot', fanIn: width, fanOut: units }),
-        b: params.add(`${name}/b`, [units], { type: 'zeros' }),
-      });
-      width = units;
-    });
+    const names = [...hidden.map((_, l) => `discriminator/dense${l}`), 'discriminator/output'];
+    this.net = new Mlp(params, names, [inputSize, ...hidden, 1]);
   }
 
   /** z [B, L] (and a one-hot label [B, K]) -> logits [B]. */
   apply(z: tf.Tensor2D, y: tf.Tensor2D | null): tf.Tensor1D {
     return tf.tidy(() => {
-      let h: tf.Tensor2D = y ? tf.concat([z, y], 1) : z; // [B, L + K]
-      this.layers.forEach(({ W, b }, l) => {
-        const a = tf.add(tf.matMul(h, W), b) as tf.Tensor2D;
-        h = l < this.layers.length - 1 ? tf.relu(a) : a;
-      });
+      const h = this.net.apply(y ? tf.concat([z, y], 1) : z); // [B, L + K] -> [B, 1]
       return tf.reshape(h, [-1]) as tf.Tensor1D; // [B]
     });
   }

@@ -3,18 +3,20 @@
  * reconstruction term alone, -log p(x | z = enc(x)) (Bernoulli: cross-entropy; Gaussian with a
  * fixed sigma: squared error / 2 sigma^2 + const), with no prior and no KL.
  *
- * It is here to contrast with the VAE (same networks, ./common.ts): nothing ties the codes to
+ * It is here to contrast with the VAE (same networks, ../../nn/encoderDecoder.ts): nothing ties the codes to
  * N(0, I), so `sample` (decode z ~ N(0, I)) lands mostly where no training code lies and gives poor
  * images, and the model has no likelihood (capabilities.density 'implicit', no logProb).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
-import type { Rng } from '../../core/rng.js';
+import { standardNormals, type Rng } from '../../core/rng.js';
 import { tensorValues } from '../../nn/chunks.js';
 import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, GenerativeModel, LossTerms, SampleOptions, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
-import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, standardNormals, validateNetConfig, type LatentNetConfig } from './common.js';
+import { Likelihood } from '../../distributions/decoders.js';
+import { Decoder, Encoder } from '../../nn/encoderDecoder.js';
+import { LATENT_NET_DEFAULTS, validateNetConfig, type LatentNetConfig } from './common.js';
 
 export type AeConfig = LatentNetConfig;
 

@@ -16,12 +16,11 @@
  * example's z from its own class's component: class k -> component k.
  *
  * Every draw comes from genlab's seeded Rng, a whole number of normal pairs per call, so no
- * Box-Muller spare is left cached between steps (see standardNormals in ./common.ts).
+ * Box-Muller spare is left cached between steps (see standardNormals in ../../core/rng.ts).
  */
 import { check } from '../../core/errors.js';
-import type { Rng } from '../../core/rng.js';
+import { standardNormals, type Rng } from '../../core/rng.js';
 import { swissroll } from '../../data/toy.js';
-import { standardNormals } from './common.js';
 
 export type PriorName = 'gaussian' | 'mixture' | 'swissroll' | 'uniform';
 export const PRIORS: readonly PriorName[] = ['gaussian', 'mixture', 'swissroll', 'uniform'];

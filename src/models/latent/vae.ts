@@ -1,7 +1,7 @@
 /**
  * Variational autoencoder (Kingma & Welling 2014, "Auto-Encoding Variational Bayes", ICLR;
  * arXiv:1312.6114). A latent z ~ p(z) = N(0, I) and a decoder p(x|z) (Bernoulli, Gaussian or
- * discretized logistic: see ./common.ts), trained with an encoder q(z|x) = N(mu(x), diag sigma^2(x))
+ * discretized logistic: see ../../distributions/decoders.ts), trained with an encoder q(z|x) = N(mu(x), diag sigma^2(x))
  * that outputs mu and log sigma^2, on the evidence lower bound
  *
  *   log p(x) >= L(x) = -KL(q(z|x) || p(z)) + E_q[log p(x|z)]                         (Eq. 3)
@@ -29,26 +29,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../../core/errors.js';
-import type { Rng } from '../../core/rng.js';
+import { standardNormals, type Rng } from '../../core/rng.js';
 import { tensorValues } from '../../nn/chunks.js';
 import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, ElboTerms, GenerativeModel, LossTerms, SampleOptions, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
-import {
-  Decoder,
-  Encoder,
-  gaussianKl,
-  LATENT_NET_DEFAULTS,
-  Likelihood,
-  logPriorRatio,
-  MAX_ACTIVATIONS,
-  oneHotLabels,
-  reparameterize,
-  standardNormals,
-  validateNetConfig,
-  widestActivation,
-  type LatentNetConfig,
-} from './common.js';
+import { Likelihood } from '../../distributions/decoders.js';
+import { Decoder, Encoder, widestActivation } from '../../nn/encoderDecoder.js';
+import { oneHotLabels } from '../../nn/oneHot.js';
+import { gaussianKl, LATENT_NET_DEFAULTS, logPriorRatio, MAX_ACTIVATIONS, reparameterize, validateNetConfig, type LatentNetConfig } from './common.js';
 
 export interface VaeConfig extends LatentNetConfig {
   /** Weight of the KL term in the training loss (1 = the ELBO; the reported ELBO never uses it). */

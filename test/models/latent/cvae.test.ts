@@ -5,7 +5,7 @@ import { initBackend } from '../../../src/core/engine.js';
 import { UserError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
 import { Cvae, type CvaeConfig } from '../../../src/models/latent/cvae.js';
-import { oneHotLabels } from '../../../src/models/latent/common.js';
+import { oneHotLabels } from '../../../src/nn/oneHot.js';
 import { assertNoLeaks, assertWeightsRoundTrip, mean, train } from './helpers.js';
 
 before(async () => {
