@@ -6,6 +6,7 @@ import { Rng } from '../../core/rng.js';
 import { exampleSize, head, type Dataset } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
 import { evaluateSplit } from '../../eval/likelihood.js';
+import { hasBound, hasDensity } from '../../models/capabilities.js';
 import { ORDERING_TYPES, type OrderingType } from '../../models/ordering.js';
 import { createModel, getEntry, type DataInfo } from '../../models/registry.js';
 import { train, type TrainState } from '../../train/trainer.js';
@@ -251,12 +252,13 @@ export async function trainCommand(args: string[]): Promise<number> {
         progress?.finish();
         progress = undefined;
         const record: Record<string, unknown> = { event: 'epoch', epoch, step: state.step, ...metrics };
-        if (evalSet.n > 0 && model.elbo) {
+        if (evalSet.n > 0 && hasBound(model)) {
           // Latent models: the ELBO is cheap; the IWAE estimate (thousands of samples) is for `genlab eval`.
-          const { elbo } = await evaluateSplit(model, evalSet, { seed: config.train.seed, logProb: false });
-          Object.assign(record, { testElbo: elbo!.elbo, testKl: elbo!.kl, testExamples: evalSet.n });
-        } else if (evalSet.n > 0 && model.logProb) {
-          const report = (await evaluateSplit(model, evalSet, { seed: config.train.seed, elbo: false })).nll!;
+          const { bound } = await evaluateSplit(model, evalSet, { seed: config.train.seed, logProb: false });
+          const terms = Object.entries(bound!.terms).map(([name, value]) => [`test${name[0].toUpperCase()}${name.slice(1)}`, value]);
+          Object.assign(record, { testElbo: bound!.bound, ...Object.fromEntries(terms), testExamples: evalSet.n });
+        } else if (evalSet.n > 0 && hasDensity(model)) {
+          const report = (await evaluateSplit(model, evalSet, { seed: config.train.seed, bound: false })).nll!;
           lastTestNll = report.nll;
           Object.assign(record, { testNll: report.nll, testBitsPerDim: report.bitsPerDim, testExamples: report.n });
         }

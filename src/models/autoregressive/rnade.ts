@@ -45,7 +45,8 @@ import { perExampleInChunks } from '../../nn/chunks.js';
 import { gradientStep } from '../../nn/step.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
-import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
+import type { CompletionModel, DensityModel } from '../capabilities.js';
+import type { Batch, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
 
 export interface RnadeConfig {
   /** Hidden units H of the shared layer. */
@@ -74,8 +75,6 @@ export const RNADE_DEFAULTS: Readonly<RnadeConfig> = Object.freeze({
   seed: 0,
 });
 
-export const RNADE_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
-
 /** log N(x; mu, sd) = LOG_NORM - log sd - z^2 / 2. */
 const LOG_NORM = -0.5 * Math.log(2 * Math.PI);
 
@@ -92,9 +91,9 @@ export interface MixtureParams {
   stds: tf.Tensor3D;
 }
 
-export class Rnade extends NeuralModel<RnadeConfig> implements GenerativeModel {
+export class Rnade extends NeuralModel<RnadeConfig> implements GenerativeModel, DensityModel, CompletionModel {
   readonly name = 'rnade';
-  readonly capabilities = RNADE_CAPABILITIES;
+  readonly densityKind = 'exact';
   readonly ordering: Ordering;
   /** [H, D], column t: input weights of variable o(t). */
   private readonly W: tf.Variable;

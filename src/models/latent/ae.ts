@@ -5,7 +5,7 @@
  *
  * It is here to contrast with the VAE (same networks, ./common.ts): nothing ties the codes to
  * N(0, I), so `sample` (decode z ~ N(0, I)) lands mostly where no training code lies and gives poor
- * images, and the model has no likelihood (capabilities.density 'implicit', no logProb).
+ * images, and the model has no likelihood (no logProb: an implicit model with a latent space).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
@@ -13,7 +13,8 @@ import type { Rng } from '../../core/rng.js';
 import { tensorValues } from '../../nn/chunks.js';
 import { gradientStep } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
-import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
+import type { LatentModel } from '../capabilities.js';
+import type { Batch, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, standardNormals, validateNetConfig, type LatentNetConfig } from './common.js';
 
@@ -21,11 +22,8 @@ export type AeConfig = LatentNetConfig;
 
 export const AE_DEFAULTS: Readonly<AeConfig> = LATENT_NET_DEFAULTS;
 
-export const AE_CAPABILITIES: Capabilities = Object.freeze({ density: 'implicit', latent: true, conditional: false, completion: false });
-
-export class Autoencoder extends NeuralModel<AeConfig> implements GenerativeModel {
+export class Autoencoder extends NeuralModel<AeConfig> implements GenerativeModel, LatentModel {
   readonly name = 'ae';
-  readonly capabilities = AE_CAPABILITIES;
   readonly latentSize: number;
   private readonly encoder: Encoder;
   private readonly decoder: Decoder;
