@@ -10,12 +10,14 @@
  * same axes.
  * Usage: node dist/bench/aae-prior-match.js RUN [N=2000] [PRIOR] [OUT.png]
  */
+import { UserError } from '../src/core/errors.js';
 import { Rng } from '../src/core/rng.js';
 import { exampleSize } from '../src/data/dataset.js';
 import { mmd } from '../src/eval/mmd.js';
 import { fitPca } from '../src/eval/pca.js';
 import type { GridImage } from '../src/io/grid.js';
 import { colorScatterPlot } from '../src/io/scatter.js';
+import { isLatent } from '../src/models/capabilities.js';
 import { nearestMixtureComponent, samplePrior, type PriorName } from '../src/models/latent/priors.js';
 import { writePng } from '../src/node/data/images.js';
 import { initNodeBackend } from '../src/node/engine.js';
@@ -25,13 +27,14 @@ const [runDir, nArg, priorArg, outPng] = process.argv.slice(2);
 const n = Number(nArg ?? 2000);
 await initNodeBackend();
 const run = openRun(runDir);
+if (!isLatent(run.model)) throw new UserError(`${run.model.name} has no latent codes to compare with a prior`);
 const config = run.model.getConfig() as { prior?: PriorName; components?: number; conditionalPrior?: boolean };
 const prior = (priorArg ?? config.prior ?? 'gaussian') as PriorName;
 const test = loadRunData(run.config).test;
 const D = exampleSize(test);
 const labels = test.labels?.subarray(0, n);
-const codes = await run.model.encode!({ x: test.x.subarray(0, n * D), n, labels }, new Rng(0));
-const dim = run.model.latentSize!;
+const codes = await run.model.encode({ x: test.x.subarray(0, n * D), n, labels }, new Rng(0));
+const dim = run.model.latentSize;
 const conditional = config.conditionalPrior === true && prior === 'mixture';
 const priorOptions = { components: config.components, labels: conditional ? labels : undefined };
 const draws = samplePrior(prior, n, dim, new Rng(1), priorOptions);

@@ -21,8 +21,9 @@ export { logSumExp, logSigmoid, softplus, logSoftmax } from './distributions/mat
 export { countParameters, compareStructures, formatScientific, STRUCTURES } from './distributions/parameterCount.js';
 
 export * from './models/model.js';
+export * from './models/capabilities.js';
 export { Ordering, ORDERING_TYPES, type OrderingSpec, type OrderingType } from './models/ordering.js';
-export { createModel, getEntry, listModels, type DataInfo } from './models/registry.js';
+export { createModel, getEntry, listModels, type DataInfo, type ModelInfo } from './models/registry.js';
 export { ArTableModel, type ArTableConfig } from './models/tabular/arTable.js';
 export { Fvsbn } from './models/autoregressive/fvsbn.js';
 export { Nade } from './models/autoregressive/nade.js';

@@ -1,13 +1,15 @@
 /**
  * Test-set likelihood: mean negative log-likelihood in nats per example, its standard error over
  * examples, and bits per dimension = nll / (D ln 2). What the number means (exact log p(x), a lower
- * bound, an estimate) is the model's `capabilities.density`, reported beside it as `kind`.
+ * bound, an estimate) is the model's `densityKind`, reported beside it as `kind`. Models with a
+ * variational bound (`BoundModel`) also report it with its named terms.
  */
 import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { exampleSize, type Dataset } from '../data/dataset.js';
 import { LEVELS, dequantize } from '../data/dequantize.js';
-import type { DensityKind, ElboTerms, GenerativeModel } from '../models/model.js';
+import { hasBound, hasDensity, type BoundTerms, type DensityKind, type DensityModel } from '../models/capabilities.js';
+import type { GenerativeModel } from '../models/model.js';
 
 export interface NllReport {
   kind: DensityKind;
@@ -27,18 +29,22 @@ export async function logProbAll(
   batchSize = 500,
   onBatch?: (done: number) => void,
 ): Promise<Float64Array> {
-  if (!model.logProb || model.capabilities.density === 'implicit') {
-    throw new UserError(`${model.name} is an implicit model: it can sample but has no density to score`);
-  }
+  const scorer = withDensity(model);
   const D = exampleSize(data);
   const out = new Float64Array(data.n);
   for (let start = 0; start < data.n; start += batchSize) {
     const n = Math.min(batchSize, data.n - start);
     const x = data.x.subarray(start * D, (start + n) * D);
-    out.set(await model.logProb({ x, n, labels: data.labels?.subarray(start, start + n) }, rng), start);
+    out.set(await scorer.logProb({ x, n, labels: data.labels?.subarray(start, start + n) }, rng), start);
     onBatch?.(n);
   }
   return out;
+}
+
+/** The model as a `DensityModel`, or a user error for an implicit model. */
+function withDensity(model: GenerativeModel): GenerativeModel & DensityModel {
+  if (!hasDensity(model)) throw new UserError(`${model.name} is an implicit model: it can sample but has no density to score`);
+  return model;
 }
 
 /**
@@ -72,17 +78,17 @@ export function summariseNll(logProbs: Float64Array, dims: number, kind: Density
   return { kind, n, nll: mean, nllStdErr: std / Math.sqrt(n), bitsPerDim: bitsPerDim(mean, dims) };
 }
 
-/** Per-example ELBO and its terms for a latent-variable model, batch by batch, in input order. */
-export async function elboAll(model: GenerativeModel, data: Dataset, rng: Rng, batchSize = 500): Promise<ElboTerms> {
-  if (!model.elbo) throw new UserError(`${model.name} has no evidence lower bound`);
+/** Per-example bound and its named terms (`BoundModel`), batch by batch, in input order. */
+export async function boundAll(model: GenerativeModel, data: Dataset, rng: Rng, batchSize = 500): Promise<BoundTerms> {
+  if (!hasBound(model)) throw new UserError(`${model.name} has no variational bound on log p(x)`);
   const D = exampleSize(data);
-  const out: ElboTerms = { elbo: new Float64Array(data.n), reconstruction: new Float64Array(data.n), kl: new Float64Array(data.n) };
+  const out: BoundTerms = { bound: new Float64Array(data.n), terms: {} };
+  for (const name of Object.keys(model.termKinds)) out.terms[name] = new Float64Array(data.n);
   for (let start = 0; start < data.n; start += batchSize) {
     const n = Math.min(batchSize, data.n - start);
-    const terms = await model.elbo({ x: data.x.subarray(start * D, (start + n) * D), n, labels: data.labels?.subarray(start, start + n) }, rng);
-    out.elbo.set(terms.elbo, start);
-    out.reconstruction.set(terms.reconstruction, start);
-    out.kl.set(terms.kl, start);
+    const part = await model.bound({ x: data.x.subarray(start * D, (start + n) * D), n, labels: data.labels?.subarray(start, start + n) }, rng);
+    out.bound.set(part.bound, start);
+    for (const name of Object.keys(out.terms)) out.terms[name].set(part.terms[name], start);
   }
   return out;
 }
@@ -97,14 +103,14 @@ export function mean(values: Float64Array): number {
 export interface SplitLikelihood {
   /** Mean NLL (absent when not asked for). */
   nll?: NllReport;
-  /** Mean ELBO and its terms, nats (latent-variable models, when asked for). */
-  elbo?: { elbo: number; reconstruction: number; kl: number };
+  /** Mean bound and its named terms, nats (`BoundModel`s, when asked for). */
+  bound?: { bound: number; terms: Record<string, number> };
   /** Scored on dequantized 8-bit data: the NLL is then an upper bound ('bound') in discrete units. */
   dequantized: boolean;
 }
 
 /**
- * NLL and ELBO of a split, with the model's randomness seeded by `seed`. A model trained on
+ * NLL and bound of a split, with the model's randomness seeded by `seed`. A model trained on
  * dequantized 8-bit data is scored on one seeded draw of x + u / 256 and shifted by D log 256
  * (`dequantizationShift`), so its figures are bounds on the 8-bit data's, comparable with discrete
  * models, rather than raw densities at the levels.
@@ -112,7 +118,7 @@ export interface SplitLikelihood {
 export async function evaluateSplit(
   model: GenerativeModel,
   data: Dataset,
-  opts: { seed: number; logProb?: boolean; elbo?: boolean; batchSize?: number; onBatch?: (done: number) => void },
+  opts: { seed: number; logProb?: boolean; bound?: boolean; batchSize?: number; onBatch?: (done: number) => void },
 ): Promise<SplitLikelihood> {
   const D = exampleSize(data);
   const dequantized = isDequantized(model);
@@ -122,11 +128,14 @@ export async function evaluateSplit(
   if (opts.logProb ?? true) {
     const logp = await logProbAll(model, input, new Rng(opts.seed), opts.batchSize, opts.onBatch);
     for (let i = 0; i < logp.length; i++) logp[i] -= shift;
-    out.nll = summariseNll(logp, D, dequantized ? 'bound' : model.capabilities.density);
+    out.nll = summariseNll(logp, D, dequantized ? 'bound' : withDensity(model).densityKind);
   }
-  if ((opts.elbo ?? true) && model.elbo) {
-    const bound = await elboAll(model, input, new Rng(opts.seed));
-    out.elbo = { elbo: mean(bound.elbo) - shift, reconstruction: mean(bound.reconstruction) - shift, kl: mean(bound.kl) };
+  if ((opts.bound ?? true) && hasBound(model)) {
+    const b = await boundAll(model, input, new Rng(opts.seed));
+    out.bound = { bound: mean(b.bound) - shift, terms: {} };
+    // Log-likelihood terms are densities of x and take the shift; divergences do not.
+    for (const [name, kind] of Object.entries(model.termKinds)) out.bound.terms[name] = mean(b.terms[name]) - (kind === 'logLikelihood' ? shift : 0);
   }
   return out;
 }
+

@@ -14,6 +14,7 @@
 import { check, UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { exampleSize, type Dataset } from '../data/dataset.js';
+import { isLatent } from '../models/capabilities.js';
 import type { GenerativeModel } from '../models/model.js';
 
 export interface ProbeConfig {
@@ -168,7 +169,7 @@ export function linearProbe(train: LabelledCodes, test: LabelledCodes, d: number
 
 /** `model.encode` over a whole data set, batch by batch, in input order: [n * latentSize]. */
 export async function encodeAll(model: GenerativeModel, data: Dataset, rng: Rng, batchSize = 500, onBatch?: (done: number) => void): Promise<Float32Array> {
-  if (!model.encode || !model.latentSize || !model.capabilities.latent) throw new UserError(`${model.name} has no latent codes to encode to`);
+  if (!isLatent(model)) throw new UserError(`${model.name} has no latent codes to encode to`);
   const D = exampleSize(data);
   const L = model.latentSize;
   const out = new Float32Array(data.n * L);
@@ -193,13 +194,14 @@ export async function probeModel(
   config: Partial<ProbeConfig> = {},
   onBatch?: (done: number) => void,
 ): Promise<ProbeReport> {
+  if (!isLatent(model)) throw new UserError(`${model.name} has no latent codes to encode to`);
   if (!train.labels || !test.labels) throw new UserError('the linear probe needs class labels, and the data set has none');
   const codes = async (d: Dataset): Promise<LabelledCodes> => {
     const n = Math.min(examples, d.n);
     const part = { ...d, n, x: d.x.subarray(0, n * exampleSize(d)), labels: d.labels!.subarray(0, n) };
     return { x: await encodeAll(model, part, new Rng(config.seed ?? PROBE_DEFAULTS.seed), 500, onBatch), labels: part.labels, n };
   };
-  return linearProbe(await codes(train), await codes(test), model.latentSize!, config);
+  return linearProbe(await codes(train), await codes(test), model.latentSize, config);
 }
 
 function checkLabels(data: LabelledCodes, K: number): void {

@@ -1,31 +1,16 @@
 /**
  * The one interface every genlab model implements, whatever its family.
  *
- * The lecture's taxonomy of generative models decides what a model can answer:
- * - explicit, tractable density (autoregressive, flows, tabular): exact log p(x);
- * - explicit, approximate density (VAE family): a lower bound (ELBO) or an estimate (IWAE);
- * - implicit density (GANs): sampling only.
- * The CLI and evaluation read `capabilities` instead of special-casing model names.
+ * Every model samples; what else it can answer (a density, a bound with named terms, a latent
+ * space, class conditioning, completion) is a small interface of ./capabilities.ts that its class
+ * implements, and the CLI and evaluation ask that file's type guards.
  */
 import type { Scalar, Variable } from '@tensorflow/tfjs-core';
 import type { OptimizerSettings } from '../train/optimizers.js';
 import type { Rng } from '../core/rng.js';
-import type { Dataset, ValueKind } from '../data/dataset.js';
-
-export type DensityKind = 'exact' | 'bound' | 'estimate' | 'implicit';
+import type { Dataset } from '../data/dataset.js';
 
 export type ModelFamily = 'tabular' | 'autoregressive' | 'latent' | 'adversarial' | 'flow' | 'diffusion';
-
-export interface Capabilities {
-  /** What `logProb` returns: exact log p(x), a lower bound, an estimate, or nothing (implicit). */
-  density: DensityKind;
-  /** `encode` / `decode` to and from a latent space. */
-  latent: boolean;
-  /** `sample` accepts class labels. */
-  conditional: boolean;
-  /** `complete` fills in missing values given observed ones. */
-  completion: boolean;
-}
 
 /** A minibatch as plain arrays, so models that count (tabular) need no tensors. */
 export interface Batch {
@@ -37,15 +22,6 @@ export interface Batch {
 
 /** Scalars a training step reports; `loss` is what was minimised, the rest are named terms. */
 export type StepMetrics = { loss: number } & Record<string, number>;
-
-/** Per-example ELBO and its two terms, nats: elbo = reconstruction - kl. */
-export interface ElboTerms {
-  elbo: Float64Array;
-  /** E_q[log p(x|z)], estimated with one sample of z. */
-  reconstruction: Float64Array;
-  /** KL(q(z|x) || p(z)) (analytic for Gaussian q and prior). */
-  kl: Float64Array;
-}
 
 /** A named array in a checkpoint (written in the TF.js weights format). */
 export interface NamedArray {
@@ -103,7 +79,6 @@ export interface SampleOptions {
 export interface GenerativeModel {
   /** Registry name, e.g. 'markov'. */
   readonly name: string;
-  readonly capabilities: Capabilities;
   /** Shape of one example this model was built for ([H, W, C] or [D]). */
   readonly inputShape: number[];
 
@@ -121,27 +96,8 @@ export interface GenerativeModel {
    * counting models (no gradients): one training step on a batch.
    */
   trainStep?(batch: Batch, ctx: StepContext): Promise<StepMetrics>;
-  /** Per-example log p(x) in nats (exact, a bound or an estimate: see capabilities.density). */
-  logProb?(batch: Batch, rng: Rng): Promise<Float64Array>;
   /** n samples, [n * D] in the value range of the training data. */
   sample(n: number, rng: Rng, options?: SampleOptions): Promise<Float32Array>;
-  /**
-   * Fills in the entries of x where `missing` is 1, drawn from the model given the observed rest.
-   * Returns [n * D] with observed values unchanged.
-   */
-  complete?(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array>;
-
-  /**
-   * Latent-variable models: the evidence lower bound per example, log p(x) >= E_q[log p(x|z)] - KL(q(z|x) || p(z)),
-   * with its two terms (nats). `logProb` then returns the importance-sampled estimate.
-   */
-  elbo?(batch: Batch, rng: Rng): Promise<ElboTerms>;
-  /** Latent codes (the posterior means for a VAE), [n * latentSize]. */
-  encode?(batch: Batch, rng: Rng): Promise<Float32Array>;
-  /** Decoded means for latent codes [n * latentSize] (labels for conditional models). */
-  decode?(z: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array>;
-  /** Size of the latent code, for latent models. */
-  readonly latentSize?: number;
 
   /** Plain-JSON configuration: `registry.create(name, config, inputShape)` rebuilds the model. */
   getConfig(): Record<string, unknown>;
@@ -149,14 +105,4 @@ export interface GenerativeModel {
   setWeights(weights: NamedArray[]): void;
   /** Frees tensors the model holds. */
   dispose(): void;
-}
-
-/** What a registry entry says about a model before any is built (for `genlab models`). */
-export interface ModelInfo {
-  name: string;
-  family: ModelFamily;
-  capabilities: Capabilities;
-  /** Value kinds of the training data the model accepts. */
-  accepts: readonly ValueKind[];
-  description: string;
 }

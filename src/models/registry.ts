@@ -1,27 +1,30 @@
 /**
- * The model registry: every trainable model by name, with what it can do, the data it accepts and
- * its default options. `genlab models` prints it; checkpoints store (name, config) and come back
- * through `createModel`. An option a model does not have is refused here, once for all models.
+ * The model registry: every trainable model by name, with the data it accepts and its default
+ * options. `genlab models` prints it, with what each model can do read off a small instance
+ * (`capabilitiesOf`), so the capabilities are stated once, by the classes. Checkpoints store
+ * (name, config) and come back through `createModel`. An option a model does not have is refused
+ * here, once for all models.
  */
 import { UserError } from '../core/errors.js';
 import type { ValueKind } from '../data/dataset.js';
-import type { GenerativeModel, ModelInfo } from './model.js';
-import { AR_TABLE_DEFAULTS, ArTableModel, TABULAR_CAPABILITIES } from './tabular/arTable.js';
-import { EXACT_BINARY_AR, FVSBN_DEFAULTS, Fvsbn } from './autoregressive/fvsbn.js';
+import { capabilitiesOf, type Capabilities } from './capabilities.js';
+import type { GenerativeModel, ModelFamily } from './model.js';
+import { AR_TABLE_DEFAULTS, ArTableModel } from './tabular/arTable.js';
+import { FVSBN_DEFAULTS, Fvsbn } from './autoregressive/fvsbn.js';
 import { NADE_DEFAULTS, Nade } from './autoregressive/nade.js';
 import { EONADE_DEFAULTS, Eonade } from './autoregressive/eonade.js';
-import { RNADE_CAPABILITIES, RNADE_DEFAULTS, Rnade } from './autoregressive/rnade.js';
+import { RNADE_DEFAULTS, Rnade } from './autoregressive/rnade.js';
 import { MADE_DEFAULTS, Made } from './autoregressive/made.js';
-import { PIXELCNN_CAPABILITIES, PIXELCNN_DEFAULTS, PixelCnn } from './autoregressive/pixelcnn.js';
-import { ROWLSTM_CAPABILITIES, ROWLSTM_DEFAULTS, RowLstm } from './autoregressive/rowlstm.js';
-import { DIAGBILSTM_CAPABILITIES, DIAGBILSTM_DEFAULTS, DiagonalBiLstm } from './autoregressive/diagbilstm.js';
-import { AAE_CAPABILITIES, AAE_DEFAULTS, Aae } from './latent/aae.js';
-import { AE_CAPABILITIES, AE_DEFAULTS, Autoencoder } from './latent/ae.js';
+import { PIXELCNN_DEFAULTS, PixelCnn } from './autoregressive/pixelcnn.js';
+import { ROWLSTM_DEFAULTS, RowLstm } from './autoregressive/rowlstm.js';
+import { DIAGBILSTM_DEFAULTS, DiagonalBiLstm } from './autoregressive/diagbilstm.js';
+import { AAE_DEFAULTS, Aae } from './latent/aae.js';
+import { AE_DEFAULTS, Autoencoder } from './latent/ae.js';
 import { BETAVAE_DEFAULTS, BetaVae } from './latent/betavae.js';
 import { withDataDefaults } from './latent/common.js';
-import { CVAE_CAPABILITIES, CVAE_DEFAULTS, Cvae } from './latent/cvae.js';
+import { CVAE_DEFAULTS, Cvae } from './latent/cvae.js';
 import { IWAE_DEFAULTS, Iwae } from './latent/iwae.js';
-import { VAE_CAPABILITIES, VAE_DEFAULTS, Vae } from './latent/vae.js';
+import { VAE_DEFAULTS, Vae } from './latent/vae.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
 export interface DataInfo {
@@ -31,7 +34,18 @@ export interface DataInfo {
   numClasses?: number;
 }
 
-export interface RegistryEntry extends ModelInfo {
+/** What the registry says about a model (`genlab models`). */
+export interface ModelInfo {
+  name: string;
+  family: ModelFamily;
+  /** What a model built with the defaults can do, from `capabilitiesOf` (see `listModels`). */
+  capabilities: Capabilities;
+  /** Value kinds of the training data the model accepts. */
+  accepts: readonly ValueKind[];
+  description: string;
+}
+
+export interface RegistryEntry extends Omit<ModelInfo, 'capabilities'> {
   /** Every option the model takes, with its default. */
   defaults: Readonly<object>;
   /** Builds a model; `config` is partial (defaults fill the rest) and plain JSON. */
@@ -43,8 +57,8 @@ function defaultStates(data: DataInfo): number {
   return data.kind === 'uint8' ? 256 : 2;
 }
 
-const TABULAR = { family: 'tabular', capabilities: TABULAR_CAPABILITIES, accepts: ['binary', 'uint8'], defaults: AR_TABLE_DEFAULTS } as const;
-const BINARY_AR = { family: 'autoregressive', capabilities: EXACT_BINARY_AR, accepts: ['binary'] } as const;
+const TABULAR = { family: 'tabular', accepts: ['binary', 'uint8'], defaults: AR_TABLE_DEFAULTS } as const;
+const BINARY_AR = { family: 'autoregressive', accepts: ['binary'] } as const;
 const IMAGE_AR = { family: 'autoregressive', accepts: ['binary', 'uint8'] } as const;
 /** The decoder follows the data: Bernoulli (binary), Gaussian (continuous, real), discretized logistic (8-bit). */
 const LATENT = { family: 'latent', accepts: ['binary', 'uint8', 'continuous', 'real'] } as const;
@@ -92,7 +106,6 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'rnade',
     family: 'autoregressive',
-    capabilities: RNADE_CAPABILITIES,
     accepts: ['continuous', 'real'],
     defaults: RNADE_DEFAULTS,
     description: 'RNADE (Uria et al. 2013): NADE with a Gaussian mixture per conditional, for real values (log-densities in nats)',
@@ -109,7 +122,6 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'pixelcnn',
     ...IMAGE_AR,
-    capabilities: PIXELCNN_CAPABILITIES,
     defaults: PIXELCNN_DEFAULTS,
     description: 'PixelCNN (van den Oord et al. 2016): masked convolutions, raster order, R -> G -> B; Bernoulli or 256-way softmax',
     create: (config, data) => new PixelCnn({ levels: defaultStates(data), ...config }, data.shape),
@@ -117,7 +129,6 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'rowlstm',
     ...IMAGE_AR,
-    capabilities: ROWLSTM_CAPABILITIES,
     defaults: ROWLSTM_DEFAULTS,
     description: 'PixelRNN Row LSTM (van den Oord et al. 2016): an LSTM row by row, triangular receptive field; Bernoulli or 256-way softmax',
     create: (config, data) => new RowLstm({ levels: defaultStates(data), ...config }, data.shape),
@@ -125,7 +136,6 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'diagbilstm',
     ...IMAGE_AR,
-    capabilities: DIAGBILSTM_CAPABILITIES,
     defaults: DIAGBILSTM_DEFAULTS,
     description: 'PixelRNN Diagonal BiLSTM (van den Oord et al. 2016): LSTMs along the diagonals both ways; Bernoulli or 256-way softmax',
     create: (config, data) => new DiagonalBiLstm({ levels: defaultStates(data), ...config }, data.shape),
@@ -133,7 +143,6 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'ae',
     ...LATENT,
-    capabilities: AE_CAPABILITIES,
     defaults: AE_DEFAULTS,
     description: 'plain autoencoder, reconstruction only: no likelihood, and decoding z ~ N(0, I) gives poor samples',
     create: (config, data) => new Autoencoder(withDataDefaults(data.kind, config), data.shape),
@@ -141,7 +150,6 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'vae',
     ...LATENT,
-    capabilities: VAE_CAPABILITIES,
     defaults: VAE_DEFAULTS,
     description: 'VAE (Kingma & Welling 2014): Gaussian encoder, ELBO training; log p(x) as an importance-sampled estimate (evalSamples 5000)',
     create: (config, data) => new Vae(withDataDefaults(data.kind, config), data.shape),
@@ -149,7 +157,6 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'betavae',
     ...LATENT,
-    capabilities: VAE_CAPABILITIES,
     defaults: BETAVAE_DEFAULTS,
     description: 'beta-VAE (Higgins et al. 2017): beta on the KL, warm-up, or the capacity schedule of Burgess et al. 2018',
     create: (config, data) => new BetaVae(withDataDefaults(data.kind, config), data.shape),
@@ -157,7 +164,6 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'cvae',
     ...LATENT,
-    capabilities: CVAE_CAPABILITIES,
     defaults: CVAE_DEFAULTS,
     description: 'conditional VAE (Sohn et al. 2015): the label into encoder and decoder; samples chosen classes (needs labels)',
     create: (config, data) => new Cvae({ numClasses: data.numClasses, ...withDataDefaults(data.kind, config) }, data.shape),
@@ -165,7 +171,6 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'iwae',
     ...LATENT,
-    capabilities: VAE_CAPABILITIES,
     defaults: IWAE_DEFAULTS,
     description: 'IWAE (Burda et al. 2016): the VAE trained on the k-sample bound L_k (trainSamples 5)',
     create: (config, data) => new Iwae(withDataDefaults(data.kind, config), data.shape),
@@ -173,15 +178,40 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'aae',
     ...LATENT,
-    capabilities: AAE_CAPABILITIES,
     defaults: AAE_DEFAULTS,
     description: 'adversarial autoencoder (Makhzani et al. 2016): a discriminator on z matches the codes to a prior (mixture, swissroll, gaussian, uniform); no likelihood',
     create: (config, data) => new Aae({ numClasses: data.numClasses, ...withDataDefaults(data.kind, config) }, data.shape),
   },
 ];
 
+/**
+ * Every model with its options' defaults and its capabilities. Those are read off an instance built
+ * with the defaults on a tiny example (4 x 4 x 1 of the first value kind it accepts, 2 classes) and
+ * disposed at once, so this needs an initialised backend; the answers are kept.
+ */
 export function listModels(): (ModelInfo & { options: Record<string, unknown> })[] {
-  return ENTRIES.map(({ create: _create, defaults, ...info }) => ({ ...info, options: { ...defaults } }));
+  return ENTRIES.map(({ name, family, accepts, description, defaults }) => ({
+    name,
+    family,
+    capabilities: { ...entryCapabilities(name) },
+    accepts,
+    description,
+    options: { ...defaults },
+  }));
+}
+
+const CAPABILITIES = new Map<string, Capabilities>();
+
+function entryCapabilities(name: string): Capabilities {
+  let caps = CAPABILITIES.get(name);
+  if (!caps) {
+    const entry = getEntry(name);
+    const model = entry.create({}, { shape: [4, 4, 1], kind: entry.accepts[0], numClasses: 2 });
+    caps = capabilitiesOf(model);
+    model.dispose();
+    CAPABILITIES.set(name, caps);
+  }
+  return caps;
 }
 
 export function getEntry(name: string): RegistryEntry {

@@ -15,6 +15,7 @@ import { check, UserError } from '../core/errors.js';
 import { Rng, type RngState } from '../core/rng.js';
 import { exampleSize, head, type Dataset } from '../data/dataset.js';
 import { evaluateSplit } from '../eval/likelihood.js';
+import { hasBound, hasDensity } from '../models/capabilities.js';
 import type { Batch, GenerativeModel, StepMetrics } from '../models/model.js';
 import { usingShadow } from './ema.js';
 import type { OptimizerSettings } from './optimizers.js';
@@ -298,18 +299,22 @@ class Loop {
     throw new TrainingDiverged(`training diverged: ${what}${kept}. Try a smaller learning rate (or --clip-norm)`);
   }
 
-  /** Held-out figures with the EMA weights when there are any: the ELBO for latent models (cheap), else the NLL. */
+  /**
+   * Held-out figures, with the EMA weights when there are any: a model with a bound reports it
+   * (cheap: the IWAE estimate's thousands of samples per example are for `genlab eval`) and its
+   * named terms; a model with a density its NLL.
+   */
   private async evaluate(): Promise<Record<string, number> | undefined> {
     const { evalSet, model } = this;
-    if (!evalSet || (!model.elbo && !model.logProb)) return undefined;
+    if (!evalSet || (!hasBound(model) && !hasDensity(model))) return undefined;
     const seed = this.options.evaluation?.seed ?? this.options.seed;
     this.evaluation = await usingShadow(model, this.trainer.ema?.getWeights(), async (): Promise<Record<string, number>> => {
-      if (model.elbo) {
-        // Latent models: the IWAE estimate (thousands of samples per example) is for `genlab eval`.
-        const { elbo } = await evaluateSplit(model, evalSet, { seed, logProb: false });
-        return { testElbo: elbo!.elbo, testKl: elbo!.kl, testExamples: evalSet.n };
+      if (hasBound(model)) {
+        const { bound } = await evaluateSplit(model, evalSet, { seed, logProb: false });
+        const terms = Object.entries(bound!.terms).map(([name, value]) => [`test${name[0].toUpperCase()}${name.slice(1)}`, value]);
+        return { testElbo: bound!.bound, ...Object.fromEntries(terms), testExamples: evalSet.n };
       }
-      const report = (await evaluateSplit(model, evalSet, { seed, elbo: false })).nll!;
+      const report = (await evaluateSplit(model, evalSet, { seed, bound: false })).nll!;
       return { testNll: report.nll, testBitsPerDim: report.bitsPerDim, testExamples: report.n };
     });
     return this.evaluation;

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { initBackend } from '../../src/core/engine.js';
 import { Rng } from '../../src/core/rng.js';
+import { capabilitiesOf, type Capabilities } from '../../src/models/capabilities.js';
+import { createModel, type DataInfo } from '../../src/models/registry.js';
 import { bin, cliRunner } from './genlab.js';
 
 const { tmp, genlab, json } = cliRunner('genlab-cli-');
@@ -34,11 +37,22 @@ test('genlab params prints exact counts', () => {
   assert.match(bad.stderr, /--variables must be an integer >= 1, got '0'/);
 });
 
-test('genlab models lists the tabular models with their capabilities', () => {
-  const models = json('models', '--json') as { name: string; capabilities: { density: string } }[];
+test('genlab models prints, for every model, what capabilitiesOf finds on a model built for other data', async () => {
+  const models = json('models', '--json') as { name: string; capabilities: Capabilities }[];
   for (const name of ['independent', 'markov', 'ar']) {
     assert.equal(models.find((m) => m.name === name)?.capabilities.density, 'exact');
   }
+  // The CLI builds its own tiny instances; these are other shapes, and labels with 5 classes.
+  await initBackend('wasm');
+  assert.equal(models.length, 17);
+  for (const { name, capabilities } of models) {
+    const data: DataInfo = name === 'rnade' ? { shape: [2], kind: 'real' } : { shape: [3, 5, 1], kind: 'binary', numClasses: 5 };
+    const model = createModel(name, {}, data);
+    assert.deepEqual(capabilitiesOf(model), capabilities, name);
+    model.dispose();
+  }
+  assert.deepEqual(models.find((m) => m.name === 'cvae')?.capabilities, { density: 'estimate', latent: true, conditional: true, completion: false });
+  assert.deepEqual(models.find((m) => m.name === 'ae')?.capabilities, { density: 'implicit', latent: true, conditional: false, completion: false });
 });
 
 test('train, eval, score and sample a CSV run end to end', () => {

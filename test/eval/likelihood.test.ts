@@ -12,7 +12,7 @@ import type { Batch, GenerativeModel } from '../../src/models/model.js';
 function uniformDensity(dequantize: boolean, seen: Float32Array[]): GenerativeModel {
   return {
     name: 'uniform',
-    capabilities: { density: 'exact', latent: false, conditional: false, completion: false },
+    densityKind: 'exact',
     getConfig: () => ({ dequantize }),
     logProb: async (batch: Batch) => {
       seen.push(Float32Array.from(batch.x));
@@ -48,5 +48,32 @@ test('a model without dequantization is scored on its data as given, with its ow
   const r = await evaluateSplit(uniformDensity(false, seen), levels, { seed: 0, batchSize: 2 });
   assert.deepEqual([r.dequantized, r.nll!.kind, r.nll!.nll, r.nll!.n], [false, 'exact', 0, 3]);
   assert.deepEqual(Float32Array.from([...seen[0], ...seen[1]]), levels.x);
-  assert.equal(r.elbo, undefined, 'no ELBO without an elbo method');
+  assert.equal(r.bound, undefined, 'no bound without a bound method');
+});
+
+/** A dequantized stub with a two-term bound: bound = rec - kl, constant per example (nats). */
+function boundStub(rec: number, kl: number): GenerativeModel {
+  return {
+    name: 'bounded',
+    densityKind: 'estimate',
+    getConfig: () => ({ dequantize: true }),
+    logProb: async (batch: Batch) => new Float64Array(batch.n),
+    termKinds: { reconstruction: 'logLikelihood', kl: 'divergence' },
+    bound: async (batch: Batch) => ({
+      bound: new Float64Array(batch.n).fill(rec - kl),
+      terms: { reconstruction: new Float64Array(batch.n).fill(rec), kl: new Float64Array(batch.n).fill(kl) },
+    }),
+  } as unknown as GenerativeModel;
+}
+
+test('a bound under dequantization: the bound and its log-likelihood terms move by D log 256, its divergences do not', async () => {
+  const r = await evaluateSplit(boundStub(5, 2), levels, { seed: 0, batchSize: 2 });
+  const shift = 4 * Math.log(256);
+  assert.deepEqual(Object.keys(r.bound!.terms), ['reconstruction', 'kl']);
+  assert.ok(Math.abs(r.bound!.bound - (3 - shift)) < 1e-12, String(r.bound!.bound));
+  assert.ok(Math.abs(r.bound!.terms.reconstruction - (5 - shift)) < 1e-12);
+  assert.equal(r.bound!.terms.kl, 2);
+  // The shifted figures still combine as the kinds say.
+  assert.ok(Math.abs(r.bound!.bound - (r.bound!.terms.reconstruction - r.bound!.terms.kl)) < 1e-12);
+  assert.equal((await evaluateSplit(boundStub(5, 2), levels, { seed: 0, bound: false })).bound, undefined, 'not asked for');
 });

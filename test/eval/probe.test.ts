@@ -58,7 +58,7 @@ test('the fit is deterministic given the seed, and the seed only orders minibatc
 test('bad labels and models without codes are user errors', () => {
   const codes = { x: new Float64Array(4), labels: Int32Array.from([0, 3]), n: 2 };
   assert.throws(() => LinearProbe.fit(codes, 2, 2), UserError);
-  const noCodes = { name: 'markov', capabilities: { density: 'exact', latent: false, conditional: false, completion: false } } as GenerativeModel;
+  const noCodes = { name: 'markov', densityKind: 'exact' } as unknown as GenerativeModel;
   const data = { name: 'd', x: new Float32Array(4), n: 2, shape: [2], kind: 'binary' as const, labels: Int32Array.from([0, 1]) };
   return assert.rejects(probeModel(noCodes, data, data, 2), /markov has no latent codes/);
 });

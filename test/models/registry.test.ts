@@ -2,6 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/core/engine.js';
 import { UserError } from '../../src/core/errors.js';
+import { capabilitiesOf } from '../../src/models/capabilities.js';
 import { createModel, listModels, type DataInfo } from '../../src/models/registry.js';
 
 before(async () => {
@@ -19,7 +20,7 @@ test('every registered model builds with its defaults, and again from its own ge
     const data = DATA[info.accepts[0] === 'uint8' ? 'binary' : info.accepts[0]] ?? DATA.binary;
     const model = createModel(info.name, {}, data);
     assert.equal(model.name, info.name);
-    assert.deepEqual(model.capabilities, info.capabilities);
+    assert.deepEqual(capabilitiesOf(model), info.capabilities, `${info.name} on ${JSON.stringify(data)}`);
     const again = createModel(info.name, JSON.parse(JSON.stringify(model.getConfig())), data);
     assert.deepEqual(again.getConfig(), model.getConfig(), info.name);
     model.dispose();

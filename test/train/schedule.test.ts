@@ -27,7 +27,6 @@ test('decay factors: 1 at the start, 0 at the end; linear halfway 0.5, cosine a 
  */
 class Probe implements GenerativeModel {
   readonly name = 'probe';
-  readonly capabilities = { density: 'implicit' as const, latent: false, conditional: false, completion: false };
   readonly inputShape = [1];
   readonly fast = tf.variable(tf.zeros([1]));
   readonly slow = tf.variable(tf.zeros([1]));

@@ -1,6 +1,6 @@
 /**
  * `genlab complete RUN --input FILE --mask REGION -n K --out FILE.png`: inpainting with a model that
- * can complete (capabilities.completion), drawing the missing pixels from the model given the rest.
+ * can complete (a `CompletionModel`), drawing the missing pixels from the model given the rest.
  * Each input becomes one grid row: the input, the masked input (missing pixels grey), K completions.
  */
 import * as path from 'node:path';
@@ -8,6 +8,7 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { prepareInput } from '../../data/prepare.js';
 import { makeGrid } from '../../io/grid.js';
+import { canComplete } from '../../models/capabilities.js';
 import { readPng, writePng } from '../../node/data/images.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { openRun } from '../../node/run.js';
@@ -75,8 +76,9 @@ export async function completeCommand(args: string[]): Promise<number> {
   if (ext !== '.png' && ext !== '.csv') throw new UserError(`--out must end in .png or .csv, got '${out}'`);
   const backend = await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir, { ema: !v['no-ema'] });
-  if (!run.model.complete || !run.model.capabilities.completion) {
-    throw new UserError(`${run.model.name} cannot complete partly observed inputs`);
+  const model = run.model;
+  if (!canComplete(model)) {
+    throw new UserError(`${model.name} cannot complete partly observed inputs (models that can show 'completion' in 'genlab models')`);
   }
   const { shape, kind } = run.checkpoint.manifest.data;
   const input = prepareInput(readInput(String(v.input), shape), run.checkpoint.manifest.data.kind);
@@ -86,7 +88,7 @@ export async function completeCommand(args: string[]): Promise<number> {
   // K copies of every input, completed in one batch.
   const repeated = new Float32Array(input.n * k * D);
   for (let i = 0; i < input.n; i++) for (let j = 0; j < k; j++) repeated.set(input.x.subarray(i * D, (i + 1) * D), (i * k + j) * D);
-  const completed = await run.model.complete({ x: repeated, n: input.n * k }, missing, new Rng(seed));
+  const completed = await model.complete({ x: repeated, n: input.n * k }, missing, new Rng(seed));
 
   if (ext === '.csv') {
     writeSamplesCsv(out, completed, input.n * k, run.config.data.featureNames);

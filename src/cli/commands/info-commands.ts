@@ -2,6 +2,7 @@
 import { UserError } from '../../core/errors.js';
 import { STRUCTURES, countParameters, formatScientific, type Structure } from '../../distributions/parameterCount.js';
 import { listModels } from '../../models/registry.js';
+import { initNodeBackend } from '../../node/engine.js';
 import { choiceFlag, helpText, numberFlag, parse, type OptionTable } from '../args.js';
 import { printJson } from '../common.js';
 
@@ -53,6 +54,8 @@ export async function modelsCommand(args: string[]): Promise<number> {
     json: PARAMS_OPTIONS.json,
     help: PARAMS_OPTIONS.help,
   });
+  // The capabilities are read off small instances of the models (see listModels): they need a backend.
+  await initNodeBackend();
   const models = listModels();
   if (v.json) {
     printJson(models);

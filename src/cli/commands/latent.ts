@@ -1,5 +1,5 @@
 /**
- * Commands that look into the latent space of a model with `capabilities.latent` (ae, vae, cvae, ...):
+ * Commands that look into the latent space of a `LatentModel` (ae, vae, cvae, ...):
  *   encode       codes (posterior means) of a split or of input files, as CSV
  *   latent-map   a 2-D picture of the codes coloured by class (PCA when the code has more dimensions)
  *   interpolate  decoded points on the line between two codes (Kingma & Welling 2014, Fig. 4 style)
@@ -16,6 +16,7 @@ import { fitPca, projectPca } from '../../eval/pca.js';
 import { encodeAll } from '../../eval/probe.js';
 import { makeGrid } from '../../io/grid.js';
 import { colorScatterPlot } from '../../io/scatter.js';
+import { isLatent, type LatentModel } from '../../models/capabilities.js';
 import type { GenerativeModel } from '../../models/model.js';
 import { writePng } from '../../node/data/images.js';
 import { initNodeBackend } from '../../node/engine.js';
@@ -31,11 +32,8 @@ const COMMON: OptionTable = {
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
-/** A model with an encoder and a decoder, as the latent commands need it. */
-type LatentModel = GenerativeModel & Required<Pick<GenerativeModel, 'encode' | 'decode' | 'latentSize'>>;
-
 interface LatentRun extends OpenRun {
-  model: LatentModel;
+  model: GenerativeModel & LatentModel;
 }
 
 /** Encoding is deterministic for posterior means; models whose encode draws get a fixed stream. */
@@ -269,9 +267,9 @@ export async function reconstructCommand(args: string[]): Promise<number> {
 function openLatentRun(command: string, runDir: string, ema: boolean): LatentRun {
   const run = openRun(runDir, { ema });
   const m = run.model;
-  if (!m.capabilities.latent || !m.encode || !m.decode || !m.latentSize) {
+  if (!isLatent(m)) {
     m.dispose();
-    throw new UserError(`${m.name} has no latent space: genlab ${command} needs a latent-variable model (capabilities.latent; 'genlab models' lists them)`);
+    throw new UserError(`${m.name} has no latent space: genlab ${command} needs a latent-variable model (one with encode/decode: 'genlab models' lists them)`);
   }
   return run as LatentRun;
 }
@@ -318,7 +316,7 @@ class Examples {
   }
 }
 
-async function encodeOne(model: LatentModel, example: Dataset): Promise<Float32Array> {
+async function encodeOne(model: GenerativeModel & LatentModel, example: Dataset): Promise<Float32Array> {
   return model.encode({ x: example.x, n: 1, labels: example.labels }, new Rng(ENCODE_SEED));
 }
 

@@ -5,9 +5,10 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { exampleSize, head } from '../../data/dataset.js';
 import { prepareInput } from '../../data/prepare.js';
-import { bitsPerDim, elboAll, evaluateSplit, logProbAll, type NllReport } from '../../eval/likelihood.js';
+import { bitsPerDim, boundAll, evaluateSplit, logProbAll, type NllReport } from '../../eval/likelihood.js';
 import { probeModel } from '../../eval/probe.js';
-import type { DensityKind, GenerativeModel } from '../../models/model.js';
+import { hasBound, hasDensity, isConditional, isLatent, type BoundModel, type DensityKind, type DensityModel } from '../../models/capabilities.js';
+import type { GenerativeModel } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress } from '../../node/progress.js';
 import { MetricsLog, loadRunData, openRun, readRunConfig } from '../../node/run.js';
@@ -53,11 +54,10 @@ export async function sampleCommand(args: string[]): Promise<number> {
 
 /** The class asked for by `--label K`, checked against what the model was trained on. */
 function sampleLabel(model: GenerativeModel, value: string): number {
-  if (!model.capabilities.conditional) {
+  if (!isConditional(model)) {
     throw new UserError(`--label needs a conditional model (cvae); ${model.name} is not conditioned on a class`);
   }
-  const classes = (model.getConfig() as { numClasses?: number }).numClasses;
-  return numberFlag('label', value, { integer: true, min: 0, max: classes === undefined ? undefined : classes - 1 })!;
+  return numberFlag('label', value, { integer: true, min: 0, max: model.numClasses - 1 })!;
 }
 
 export const SCORE_OPTIONS: OptionTable = {
@@ -73,30 +73,32 @@ export async function scoreCommand(args: string[]): Promise<number> {
   if (!v.input) throw new UserError('genlab score needs --input FILE (.csv or .png)');
   await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir, { ema: !v['no-ema'] });
-  requireDensity(run.model.name, run.model.capabilities.density);
+  const model = requireDensity(run.model);
   const { shape } = run.checkpoint.manifest.data;
   const input = prepareInput(readInput(String(v.input), shape), run.checkpoint.manifest.data.kind);
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
-  const logp = await logProbAll(run.model, input, new Rng(seed));
+  const logp = await logProbAll(model, input, new Rng(seed));
   const D = exampleSize(input);
-  const kind = run.model.capabilities.density;
+  const kind = model.densityKind;
   // Latent models: the ELBO and its terms beside the importance-sampled estimate.
-  const bound = run.model.elbo ? await elboAll(run.model, input, new Rng(seed)) : undefined;
+  const bound = hasBound(model) ? await boundAll(model, input, new Rng(seed)) : undefined;
+  const columns = bound && elboColumns(bound.bound, bound.terms);
   if (v.json) {
     printJson({
       kind,
       logProb: Array.from(logp),
       bitsPerDim: Array.from(logp, (l) => bitsPerDim(-l, D)),
-      ...(bound && { elbo: Array.from(bound.elbo), reconstruction: Array.from(bound.reconstruction), kl: Array.from(bound.kl) }),
+      ...(columns && Object.fromEntries(Object.entries(columns).map(([name, values]) => [name, Array.from(values)]))),
     });
   } else {
-    process.stdout.write(`# ${kind} log p(x) in nats, -log2 p(x) / D in bits/dim${bound ? ', ELBO (nats), reconstruction, KL' : ''}\n`);
+    const names = columns ? Object.keys(columns) : [];
+    process.stdout.write(`# ${kind} log p(x) in nats, -log2 p(x) / D in bits/dim${names.map((name) => `, ${name} (nats)`).join('')}\n`);
     logp.forEach((l, i) => {
-      const extra = bound ? `\t${bound.elbo[i].toFixed(4)}\t${bound.reconstruction[i].toFixed(4)}\t${bound.kl[i].toFixed(4)}` : '';
+      const extra = names.map((name) => `\t${columns![name][i].toFixed(4)}`).join('');
       process.stdout.write(`${i}\t${l.toFixed(4)}\t${bitsPerDim(-l, D).toFixed(5)}${extra}\n`);
     });
   }
-  run.model.dispose();
+  model.dispose();
   return 0;
 }
 
@@ -125,13 +127,13 @@ export async function evalCommand(args: string[]): Promise<number> {
   const run = openRun(runDir, { ema: !v['no-ema'] });
   const { model } = run;
   // An implicit model has no likelihood; one with latent codes (ae) still has a probe to report.
-  const hasDensity = model.capabilities.density !== 'implicit';
-  const hasCodes = model.capabilities.latent && Boolean(model.encode && model.latentSize);
-  if (!hasCodes) requireDensity(model.name, model.capabilities.density);
+  const scores = hasDensity(model);
+  const hasCodes = isLatent(model);
+  if (!hasCodes) requireDensity(model);
   const data = loadRunData(run.config);
   const labelled = Boolean(data.train.labels && data.test.labels);
   const probing = hasCodes && labelled && probeExamples > 0;
-  if (!hasDensity && !probing) {
+  if (!scores && !probing) {
     throw new UserError(
       `${model.name} is an implicit model: it has no likelihood to evaluate, and its linear probe needs ` +
         (labelled ? '--probe-examples N > 0' : 'class labels, which this data set lacks'),
@@ -142,16 +144,16 @@ export async function evalCommand(args: string[]): Promise<number> {
 
   // 1. Likelihood (explicit models): mean NLL of the split, and the ELBO of latent-variable models.
   let report: NllReport | undefined;
-  let elboReport: { elbo: number; reconstruction: number; kl: number } | undefined;
-  if (hasDensity) {
+  let elboReport: Record<string, number> | undefined;
+  if (scores) {
     const evaluated = head(data[split], limit ?? data[split].n);
     const progress = new Progress({ label: `eval ${split}`, total: evaluated.n, unit: 'ex' });
     // Importance-sampled estimates cost thousands of passes per example: small batches keep the progress bar moving.
-    const batchSize = model.capabilities.density === 'estimate' ? 20 : 500;
+    const batchSize = model.densityKind === 'estimate' ? 20 : 500;
     const r = await evaluateSplit(model, evaluated, { seed, batchSize, onBatch: (k) => progress.tick(k) });
     progress.finish();
     report = r.nll;
-    elboReport = r.elbo;
+    elboReport = r.bound && elboColumns(r.bound.bound, r.bound.terms);
     dequantized = r.dequantized;
   } else if (split === 'train') {
     process.stderr.write(`${model.name} has no likelihood: --split ${split} does not apply (the probe fits on train and scores on test)\n`);
@@ -184,8 +186,8 @@ export async function evalCommand(args: string[]): Promise<number> {
       ? `${where} ${split} split (${report.n} examples, binarize ${run.config.data.binarize}):\n` +
         `  ${dequantized ? 'NLL of the 8-bit data, upper bound by uniform dequantization (Theis et al. 2016)' : nllLabel(report.kind)}: ${report.nll.toFixed(3)} ± ${report.nllStdErr.toFixed(3)} nats per example, ${report.bitsPerDim.toFixed(4)} bits/dim\n`
       : `${where} (binarize ${run.config.data.binarize}): an implicit model, no likelihood to evaluate\n`;
-    if (elboReport) {
-      text += `  ELBO (a lower bound on log p(x)): ${elboReport.elbo.toFixed(3)} nats = reconstruction ${elboReport.reconstruction.toFixed(3)} - KL ${elboReport.kl.toFixed(3)}\n`;
+    if (elboReport && hasBound(model)) {
+      text += `  ELBO (a lower bound on log p(x)): ${elboReport.elbo.toFixed(3)} nats = ${formatTerms(model, elboReport)}\n`;
     }
     if (probe) {
       text += `  linear probe on the codes: ${(100 * probe.accuracy).toFixed(1)}% test accuracy (fit on ${probe.trainExamples} train codes, scored on ${probe.testExamples} test codes)\n`;
@@ -235,10 +237,27 @@ export async function infoCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-function requireDensity(name: string, density: string): void {
-  if (density === 'implicit') {
-    throw new UserError(`${name} is an implicit model (a sampler without a density): it cannot score or evaluate likelihoods`);
+/**
+ * A bound and its named terms under the names of the JSON contracts (README): every bound here is an
+ * evidence lower bound, reported as "elbo", followed by its terms ("reconstruction", "kl" for the VAEs).
+ */
+function elboColumns<T>(bound: T, terms: Record<string, T>): Record<string, T> {
+  return { elbo: bound, ...terms };
+}
+
+/** "reconstruction -90.123 - kl 25.321": the terms with the signs they enter the bound with. */
+function formatTerms(model: BoundModel, values: Record<string, number>): string {
+  return Object.entries(model.termKinds)
+    .map(([name, kind], i) => `${kind === 'divergence' ? '- ' : i > 0 ? '+ ' : ''}${name} ${values[name].toFixed(3)}`)
+    .join(' ');
+}
+
+function requireDensity<M extends GenerativeModel>(model: M): M & DensityModel {
+  if (!hasDensity(model)) {
+    model.dispose();
+    throw new UserError(`${model.name} is an implicit model (a sampler without a density): it cannot score or evaluate likelihoods`);
   }
+  return model;
 }
 
 function help(usage: string, table: OptionTable): number {

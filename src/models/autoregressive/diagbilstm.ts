@@ -47,7 +47,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gateBias, gateMask, GATES, concatSteps, lstmCell, skew, splitSteps, unskew } from '../../nn/lstm.js';
 import { type MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
-import type { Capabilities, GenerativeModel } from '../model.js';
+import type { CompletionModel, DensityModel } from '../capabilities.js';
+import type { GenerativeModel } from '../model.js';
 import { outputLogits, logitsPerChannel, imageWindow, type RasterSampler } from './images.js';
 import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
 
@@ -67,8 +68,6 @@ export const DIAGBILSTM_DEFAULTS: Readonly<DiagonalBiLstmConfig> = Object.freeze
   levels: 2,
   seed: 0,
 });
-
-export const DIAGBILSTM_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
 
 /** An LSTM's hidden and cell states, h and c. */
 type LstmState = { h: tf.Tensor4D; c: tf.Tensor };
@@ -90,9 +89,9 @@ interface DiagonalLayer {
   output: MaskedConv2d;
 }
 
-export class DiagonalBiLstm extends PixelRnnModel<DiagonalLayer> implements GenerativeModel {
+export class DiagonalBiLstm extends PixelRnnModel<DiagonalLayer> implements GenerativeModel, DensityModel, CompletionModel {
   readonly name = 'diagbilstm';
-  readonly capabilities = DIAGBILSTM_CAPABILITIES;
+  readonly densityKind = 'exact';
   /** K^is's mask [1, 1, 2h, 4h]: mask B by colour group, the same for every gate of a unit. */
   private readonly inputMask: tf.Tensor4D;
 

@@ -44,9 +44,9 @@ import { perExampleInChunks } from '../../nn/chunks.js';
 import { applyDense, Mlp, type Dense } from '../../nn/dense.js';
 import { Ordering } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
+import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
 import { bernoulliLogProb, checkBinary } from './binary.js';
-import { EXACT_BINARY_AR } from './fvsbn.js';
 
 export interface EonadeConfig {
   /** Units of each ReLU hidden layer (the paper's MNIST models have 1 to 4 layers of 500). */
@@ -88,9 +88,9 @@ function read(f: () => tf.Tensor): Float32Array {
   return values;
 }
 
-export class Eonade extends NeuralModel<EonadeConfig> implements GenerativeModel {
+export class Eonade extends NeuralModel<EonadeConfig> implements GenerativeModel, DensityModel, CompletionModel {
   readonly name = 'eonade';
-  readonly capabilities = EXACT_BINARY_AR;
+  readonly densityKind = 'exact';
   /** The K orderings of the evaluation ensemble, drawn from the seed. */
   readonly orderings: Ordering[] = [];
   /** Layer 0: W [2D, H_1], rows 0..D-1 take x ⊙ m, rows D..2D-1 take m; the last layer outputs D logits. */

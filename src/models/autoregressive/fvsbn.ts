@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/rng.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
-import type { Batch, Capabilities, GenerativeModel, LossTerms, TrainContext } from '../model.js';
+import type { CompletionModel, DensityModel } from '../capabilities.js';
+import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
 import { bernoulliLogProb, fillSequentially, checkBinary } from './binary.js';
 
 export interface FvsbnConfig {
@@ -24,11 +25,9 @@ export interface FvsbnConfig {
 
 export const FVSBN_DEFAULTS: Readonly<FvsbnConfig> = Object.freeze({ ordering: { type: 'raster' } as OrderingSpec, seed: 0 });
 
-export const EXACT_BINARY_AR: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
-
-export class Fvsbn extends NeuralModel<FvsbnConfig> implements GenerativeModel {
+export class Fvsbn extends NeuralModel<FvsbnConfig> implements GenerativeModel, DensityModel, CompletionModel {
   readonly name = 'fvsbn';
-  readonly capabilities = EXACT_BINARY_AR;
+  readonly densityKind = 'exact';
   readonly ordering: Ordering;
   private readonly weights: tf.Variable;
   private readonly bias: tf.Variable;

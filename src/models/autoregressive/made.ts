@@ -16,9 +16,9 @@ import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
+import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
 import { bernoulliLogProb, fillSequentially, checkBinary } from './binary.js';
-import { EXACT_BINARY_AR } from './fvsbn.js';
 
 export interface MadeConfig {
   /** Units of each hidden layer (two layers of 500 in the paper's best MNIST model). */
@@ -76,9 +76,9 @@ function maskMatrix(from: Int32Array, to: Int32Array, connected: (from: number, 
   return m;
 }
 
-export class Made extends NeuralModel<MadeConfig> implements GenerativeModel {
+export class Made extends NeuralModel<MadeConfig> implements GenerativeModel, DensityModel, CompletionModel {
   readonly name = 'made';
-  readonly capabilities = EXACT_BINARY_AR;
+  readonly densityKind = 'exact';
   private readonly layers: { W: tf.Variable; b: tf.Variable }[] = [];
   private readonly maskSets: { ordering: Ordering; masks: tf.Tensor2D[] }[] = [];
   private readonly D: number;

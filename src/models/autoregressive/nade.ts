@@ -17,9 +17,9 @@ import { Rng } from '../../core/rng.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
+import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
 import { bernoulliLogProb, checkBinary } from './binary.js';
-import { EXACT_BINARY_AR } from './fvsbn.js';
 
 export interface NadeConfig {
   /** Hidden units H (500 in Larochelle & Murray 2011). */
@@ -39,9 +39,9 @@ export const NADE_DEFAULTS: Readonly<NadeConfig> = Object.freeze({
 /** Largest [B, H, D] activation tensor built for scoring (2^24 floats = 64 MiB). */
 const MAX_ACTIVATIONS = 2 ** 24;
 
-export class Nade extends NeuralModel<NadeConfig> implements GenerativeModel {
+export class Nade extends NeuralModel<NadeConfig> implements GenerativeModel, DensityModel, CompletionModel {
   readonly name = 'nade';
-  readonly capabilities = EXACT_BINARY_AR;
+  readonly densityKind = 'exact';
   readonly ordering: Ordering;
   /** [H, D], column t: input weights of variable o(t). */
   private readonly W: tf.Variable;

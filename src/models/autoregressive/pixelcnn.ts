@@ -32,7 +32,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { MaskedConv2d } from '../../nn/maskedConv2d.js';
-import type { Capabilities, GenerativeModel } from '../model.js';
+import type { CompletionModel, DensityModel } from '../capabilities.js';
+import type { GenerativeModel } from '../model.js';
 import {
   RasterImageModel,
   checkImageSpec,
@@ -78,8 +79,6 @@ export const PIXELCNN_DEFAULTS: Readonly<PixelCnnConfig> = Object.freeze({
   seed: 0,
 });
 
-export const PIXELCNN_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
-
 /** The three mask-B convolutions of one residual block (Fig. 5 left). */
 interface ResidualBlock {
   reduce: MaskedConv2d;
@@ -87,9 +86,9 @@ interface ResidualBlock {
   expand: MaskedConv2d;
 }
 
-export class PixelCnn extends RasterImageModel<PixelCnnConfig> implements GenerativeModel {
+export class PixelCnn extends RasterImageModel<PixelCnnConfig> implements GenerativeModel, DensityModel, CompletionModel {
   readonly name = 'pixelcnn';
-  readonly capabilities = PIXELCNN_CAPABILITIES;
+  readonly densityKind = 'exact';
   /** How many pixels up, left and right the output at a pixel can see (see the header). */
   readonly reach: number;
   protected readonly spec: ImageSpec;

@@ -44,7 +44,8 @@ import { Rng } from '../../core/rng.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
-import type { Batch, Capabilities, GenerativeModel, LossTerms, TrainContext } from '../model.js';
+import type { CompletionModel, DensityModel } from '../capabilities.js';
+import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
 
 export interface RnadeConfig {
   /** Hidden units H of the shared layer. */
@@ -73,8 +74,6 @@ export const RNADE_DEFAULTS: Readonly<RnadeConfig> = Object.freeze({
   seed: 0,
 });
 
-export const RNADE_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
-
 /** log N(x; mu, sd) = LOG_NORM - log sd - z^2 / 2. */
 const LOG_NORM = -0.5 * Math.log(2 * Math.PI);
 
@@ -91,9 +90,9 @@ export interface MixtureParams {
   stds: tf.Tensor3D;
 }
 
-export class Rnade extends NeuralModel<RnadeConfig> implements GenerativeModel {
+export class Rnade extends NeuralModel<RnadeConfig> implements GenerativeModel, DensityModel, CompletionModel {
   readonly name = 'rnade';
-  readonly capabilities = RNADE_CAPABILITIES;
+  readonly densityKind = 'exact';
   readonly ordering: Ordering;
   /** [H, D], column t: input weights of variable o(t). */
   private readonly W: tf.Variable;

@@ -39,7 +39,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gateBias, gateMask, GATES, concatSteps, lstmCell, splitSteps } from '../../nn/lstm.js';
 import { type MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
-import type { Capabilities, GenerativeModel } from '../model.js';
+import type { CompletionModel, DensityModel } from '../capabilities.js';
+import type { GenerativeModel } from '../model.js';
 import { outputLogits, logitsPerChannel, imageWindow, type RasterSampler } from './images.js';
 import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
 
@@ -59,8 +60,6 @@ export const ROWLSTM_DEFAULTS: Readonly<RowLstmConfig> = Object.freeze({
   seed: 0,
 });
 
-export const ROWLSTM_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
-
 /** An LSTM's hidden and cell states, h and c. */
 type LstmState = { h: tf.Tensor4D; c: tf.Tensor };
 
@@ -76,9 +75,9 @@ interface RowLstmLayer {
   output: MaskedConv2d;
 }
 
-export class RowLstm extends PixelRnnModel<RowLstmLayer> implements GenerativeModel {
+export class RowLstm extends PixelRnnModel<RowLstmLayer> implements GenerativeModel, DensityModel, CompletionModel {
   readonly name = 'rowlstm';
-  readonly capabilities = ROWLSTM_CAPABILITIES;
+  readonly densityKind = 'exact';
 
   constructor(config: Partial<RowLstmConfig>, readonly inputShape: number[]) {
     super('rowlstm', { ...ROWLSTM_DEFAULTS, ...config }, inputShape);

@@ -31,7 +31,7 @@
  * `decode(samplePrior('mixture', n, 2, rng, { components, labels }), n)`. (The paper's semi-supervised variant,
  * with an extra "unlabelled" class drawn from the whole mixture, is not implemented.)
  *
- * There is no likelihood (capabilities.density 'implicit'); `reconstruction` is log p(x | dec(enc(x))),
+ * There is no likelihood (no logProb: an implicit model); `reconstruction` is log p(x | dec(enc(x))),
  * and how close q(z) is to p(z) can be measured with the MMD of ../../eval/mmd.ts.
  *
  * Cost: three gradient steps and three encoder passes per batch. With the default 784-500-2 nets
@@ -60,7 +60,8 @@ import type { Rng } from '../../core/rng.js';
 import type { Parameters } from '../../nn/parameters.js';
 import { tensorValues } from '../../nn/chunks.js';
 import { dequantize } from '../../data/dequantize.js';
-import type { Batch, Capabilities, GenerativeModel, ParameterGroup, StepContext, StepMetrics } from '../model.js';
+import type { LatentModel } from '../capabilities.js';
+import type { Batch, GenerativeModel, ParameterGroup, StepContext, StepMetrics } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import { Likelihood } from '../../distributions/decoders.js';
 import { Mlp } from '../../nn/dense.js';
@@ -129,8 +130,6 @@ export const AAE_DEFAULTS: Readonly<AaeConfig> = Object.freeze({
   adversarialBeta1: 0.9,
 });
 
-export const AAE_CAPABILITIES: Capabilities = Object.freeze({ density: 'implicit', latent: true, conditional: false, completion: false });
-
 /** The three parameter groups, one per phase of a step (see the header). */
 export const AAE_GROUPS = ['autoencoder', 'discriminator', 'generator'] as const;
 
@@ -164,9 +163,8 @@ class Discriminator {
   }
 }
 
-export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel {
+export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel, LatentModel {
   readonly name = 'aae';
-  readonly capabilities = AAE_CAPABILITIES;
   readonly latentSize: number;
   private readonly encoder: Encoder;
   private readonly decoder: Decoder;

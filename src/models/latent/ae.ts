@@ -5,14 +5,15 @@
  *
  * It is here to contrast with the VAE (same networks, ../../nn/encoderDecoder.ts): nothing ties the codes to
  * N(0, I), so `sample` (decode z ~ N(0, I)) lands mostly where no training code lies and gives poor
- * images, and the model has no likelihood (capabilities.density 'implicit', no logProb).
+ * images, and the model has no likelihood (no logProb: an implicit model with a latent space).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { standardNormals, type Rng } from '../../core/rng.js';
 import { tensorValues } from '../../nn/chunks.js';
 import { dequantize } from '../../data/dequantize.js';
-import type { Batch, Capabilities, GenerativeModel, LossTerms, SampleOptions, TrainContext } from '../model.js';
+import type { LatentModel } from '../capabilities.js';
+import type { Batch, GenerativeModel, LossTerms, SampleOptions, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import { Likelihood } from '../../distributions/decoders.js';
 import { Decoder, Encoder } from '../../nn/encoderDecoder.js';
@@ -22,11 +23,8 @@ export type AeConfig = LatentNetConfig;
 
 export const AE_DEFAULTS: Readonly<AeConfig> = LATENT_NET_DEFAULTS;
 
-export const AE_CAPABILITIES: Capabilities = Object.freeze({ density: 'implicit', latent: true, conditional: false, completion: false });
-
-export class Autoencoder extends NeuralModel<AeConfig> implements GenerativeModel {
+export class Autoencoder extends NeuralModel<AeConfig> implements GenerativeModel, LatentModel {
   readonly name = 'ae';
-  readonly capabilities = AE_CAPABILITIES;
   readonly latentSize: number;
   private readonly encoder: Encoder;
   private readonly decoder: Decoder;

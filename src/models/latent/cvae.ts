@@ -8,14 +8,14 @@
  * where y enters both networks as a one-hot vector: concatenated to the encoder's input (for the
  * conv architecture, as K constant feature maps beside the image) and to z at the decoder's input.
  * The prior stays N(0, I) (the paper's p(z|x) prior network is not needed when the condition is a
- * class: Sohn et al. Sec. 4 condition on an input image). `elbo` and `logProb` are conditional on
+ * class: Sohn et al. Sec. 4 condition on an input image). `bound` and `logProb` are conditional on
  * `batch.labels`: they bound / estimate log p(x|y).
  *
  * `sample(n, rng, { labels })` draws the classes asked for; without labels it cycles 0..K-1, so a
  * grid shows every class in turn.
  */
 import { check } from '../../core/errors.js';
-import type { Capabilities } from '../model.js';
+import type { ConditionalModel } from '../capabilities.js';
 import { Vae, VAE_DEFAULTS, type VaeConfig } from './vae.js';
 
 export interface CvaeConfig extends VaeConfig {
@@ -25,21 +25,21 @@ export interface CvaeConfig extends VaeConfig {
 
 export const CVAE_DEFAULTS: Readonly<CvaeConfig> = Object.freeze({ ...VAE_DEFAULTS, numClasses: 10 });
 
-export const CVAE_CAPABILITIES: Capabilities = Object.freeze({ density: 'estimate', latent: true, conditional: true, completion: false });
-
 function checkedClasses(config: Partial<CvaeConfig>): number {
   const K = config.numClasses ?? CVAE_DEFAULTS.numClasses;
   check(Number.isInteger(K) && K >= 2, `cvae: numClasses must be an integer >= 2, got ${K}`);
   return K;
 }
 
-export class Cvae extends Vae {
+export class Cvae extends Vae implements ConditionalModel {
   declare readonly config: CvaeConfig;
-  override readonly capabilities: Capabilities = CVAE_CAPABILITIES;
+  /** Classes K of the label (the config's `numClasses`). */
+  readonly numClasses: number;
 
   constructor(config: Partial<CvaeConfig>, inputShape: number[]) {
     const full: CvaeConfig = { ...CVAE_DEFAULTS, ...config, numClasses: checkedClasses(config) };
     super(full, inputShape, full.numClasses, 'cvae');
+    this.numClasses = full.numClasses;
   }
 
   /** Labels as given (one per sample), else 0, 1, ..., K-1, 0, 1, ... */

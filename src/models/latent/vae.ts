@@ -11,7 +11,9 @@
  *
  *   -KL = 1/2 sum_j (1 + log sigma_j^2 - mu_j^2 - sigma_j^2).
  *
- * `beta` weights the KL in the training loss (1: the ELBO; beta > 1: see ./betavae.ts).
+ * `beta` weights the KL in the training loss (1: the ELBO; beta > 1: see ./betavae.ts). `bound` reports
+ * the ELBO per example with its two named terms, reconstruction = log p(x|z) for one draw of z and the
+ * analytic kl, so that elbo = reconstruction - kl (`ELBO_TERMS`).
  *
  * Likelihood. `logProb` is the importance-sampled estimate of Burda, Grosse & Salakhutdinov 2016
  * (Eq. 8 at evaluation, their Sec. 5 protocol with k = 5000):
@@ -32,7 +34,8 @@ import { check, UserError } from '../../core/errors.js';
 import { standardNormals, type Rng } from '../../core/rng.js';
 import { tensorValues } from '../../nn/chunks.js';
 import { dequantize } from '../../data/dequantize.js';
-import type { Batch, Capabilities, ElboTerms, GenerativeModel, LossTerms, SampleOptions, TrainContext } from '../model.js';
+import type { BoundModel, BoundTerms, DensityModel, LatentModel } from '../capabilities.js';
+import type { Batch, GenerativeModel, LossTerms, SampleOptions, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import { Likelihood } from '../../distributions/decoders.js';
 import { Decoder, Encoder, widestActivation } from '../../nn/encoderDecoder.js';
@@ -48,7 +51,8 @@ export interface VaeConfig extends LatentNetConfig {
 
 export const VAE_DEFAULTS: Readonly<VaeConfig> = Object.freeze({ ...LATENT_NET_DEFAULTS, beta: 1, evalSamples: 5000 });
 
-export const VAE_CAPABILITIES: Capabilities = Object.freeze({ density: 'estimate', latent: true, conditional: false, completion: false });
+/** The ELBO's terms (Eq. 10): elbo = reconstruction - kl. */
+export const ELBO_TERMS = Object.freeze({ reconstruction: 'logLikelihood', kl: 'divergence' } as const);
 
 /** Per-example pieces of the importance weights log w_j = log p(x|z_j) + log p(z_j) - log q(z_j|x). */
 export interface ImportanceTerms {
@@ -58,9 +62,11 @@ export interface ImportanceTerms {
   logPriorRatio: tf.Tensor2D;
 }
 
-export class Vae extends NeuralModel<VaeConfig> implements GenerativeModel {
+export class Vae extends NeuralModel<VaeConfig> implements GenerativeModel, DensityModel, BoundModel, LatentModel {
   readonly name: string;
-  readonly capabilities: Capabilities = VAE_CAPABILITIES;
+  /** `logProb` is the importance-sampled estimate (see the header). */
+  readonly densityKind = 'estimate';
+  readonly termKinds = ELBO_TERMS;
   readonly latentSize: number;
   readonly encoder: Encoder;
   readonly decoder: Decoder;
@@ -68,7 +74,7 @@ export class Vae extends NeuralModel<VaeConfig> implements GenerativeModel {
   /** Values per example. */
   protected readonly D: number;
   /** Classes K of the one-hot label both networks take (CVAE); 0 = unconditional. */
-  protected readonly numClasses: number;
+  protected readonly labelClasses: number;
   /** Examples x samples that fit one scoring pass. */
   private readonly rowsPerPass: number;
 
@@ -84,7 +90,7 @@ export class Vae extends NeuralModel<VaeConfig> implements GenerativeModel {
     check(Number.isFinite(beta) && beta >= 0, `${name}: beta must be a number >= 0, got ${beta}`);
     check(Number.isInteger(evalSamples) && evalSamples >= 1, `${name}: evalSamples must be an integer >= 1, got ${evalSamples}`);
     this.D = inputShape.reduce((a, b) => a * b, 1);
-    this.numClasses = numClasses;
+    this.labelClasses = numClasses;
     this.latentSize = latent;
     const spec = { ...this.config, inputShape, classes: numClasses };
     this.encoder = new Encoder(this.params, spec, ['mu', 'logVar']);
@@ -168,28 +174,30 @@ export class Vae extends NeuralModel<VaeConfig> implements GenerativeModel {
   // -------------------------------------------------------------------------------------------
   // Evaluation
 
-  /** Per-example ELBO (beta = 1) with one sample of z, nats. */
-  async elbo(batch: Batch, rng: Rng): Promise<ElboTerms> {
+  /** Per-example ELBO (beta = 1) with one sample of z and its terms (`ELBO_TERMS`), nats. */
+  async bound(batch: Batch, rng: Rng): Promise<BoundTerms> {
     this.checkBatch(batch);
-    const out: ElboTerms = { elbo: new Float64Array(batch.n), reconstruction: new Float64Array(batch.n), kl: new Float64Array(batch.n) };
+    const reconstruction = new Float64Array(batch.n);
+    const kl = new Float64Array(batch.n);
+    const elbo = new Float64Array(batch.n);
     const chunk = this.rowsPerPass;
     for (let start = 0; start < batch.n; start += chunk) {
       const n = Math.min(chunk, batch.n - start);
       const eps = standardNormals(rng, n * this.latentSize);
       const terms = tf.tidy(() => {
         const x = tf.tensor2d(batch.x.subarray(start * this.D, (start + n) * this.D), [n, this.D]);
-        const { reconstruction, kl } = this.elboTerms(x, tf.tensor2d(eps, [n, this.latentSize]), this.conditioning(batch.labels?.subarray(start, start + n), n));
-        return tf.stack([reconstruction, kl]); // [2, n]
+        const t = this.elboTerms(x, tf.tensor2d(eps, [n, this.latentSize]), this.conditioning(batch.labels?.subarray(start, start + n), n));
+        return tf.stack([t.reconstruction, t.kl]); // [2, n]
       });
       const v = await terms.data();
       terms.dispose();
       for (let i = 0; i < n; i++) {
-        out.reconstruction[start + i] = v[i];
-        out.kl[start + i] = v[n + i];
-        out.elbo[start + i] = v[i] - v[n + i];
+        reconstruction[start + i] = v[i];
+        kl[start + i] = v[n + i];
+        elbo[start + i] = v[i] - v[n + i];
       }
     }
-    return out;
+    return { bound: elbo, terms: { reconstruction, kl } };
   }
 
   /** The importance-sampled estimate of log p(x) with k = `evalSamples` (see the header). */
@@ -275,13 +283,13 @@ export class Vae extends NeuralModel<VaeConfig> implements GenerativeModel {
 
   /** The labels of a batch as one-hot [n, K] for a conditional model, else null. */
   protected conditioning(labels: Int32Array | undefined, n: number): tf.Tensor2D | null {
-    if (this.numClasses === 0) return null;
+    if (this.labelClasses === 0) return null;
     if (!labels) throw new UserError(`${this.name} is conditional: it needs class labels (the data set has none)`);
     check(labels.length === n, () => `${this.name}: ${labels.length} labels for ${n} examples`);
     for (const c of labels) {
-      if (!(Number.isInteger(c) && c >= 0 && c < this.numClasses)) throw new UserError(`${this.name}: label ${c} is outside 0..${this.numClasses - 1} (numClasses = ${this.numClasses})`);
+      if (!(Number.isInteger(c) && c >= 0 && c < this.labelClasses)) throw new UserError(`${this.name}: label ${c} is outside 0..${this.labelClasses - 1} (numClasses = ${this.labelClasses})`);
     }
-    return oneHotLabels(labels, this.numClasses);
+    return oneHotLabels(labels, this.labelClasses);
   }
 
   /** Labels for `sample`: as given, or undefined for an unconditional model (the CVAE overrides). */

@@ -13,7 +13,8 @@ import { UserError, check } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import { countParameters } from '../../distributions/parameterCount.js';
 import { Ordering, type OrderingSpec } from '../ordering.js';
-import type { Batch, Capabilities, GenerativeModel, NamedArray, StepMetrics } from '../model.js';
+import type { CompletionModel, DensityModel } from '../capabilities.js';
+import type { Batch, GenerativeModel, NamedArray, StepMetrics } from '../model.js';
 
 export interface ArTableConfig {
   /** Context length k: 0 = independent variables, 1 = Markov chain. */
@@ -36,15 +37,8 @@ export const AR_TABLE_DEFAULTS: Readonly<ArTableConfig> = Object.freeze({
 /** Largest table we allocate (cells of 4 bytes): 2^27 cells = 512 MiB. */
 const MAX_TABLE_CELLS = 2 ** 27;
 
-export const TABULAR_CAPABILITIES: Capabilities = Object.freeze({
-  density: 'exact',
-  latent: false,
-  conditional: false,
-  completion: true,
-});
-
-export class ArTableModel implements GenerativeModel {
-  readonly capabilities = TABULAR_CAPABILITIES;
+export class ArTableModel implements GenerativeModel, DensityModel, CompletionModel {
+  readonly densityKind = 'exact';
   readonly config: ArTableConfig;
   readonly ordering: Ordering;
   /** counts[((t * K^k) + context) * K + value]: how often variable o(t) took `value` after `context`. */

@@ -5,8 +5,12 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../src/core/rng.js';
+import type { CompletionModel, DensityModel } from '../../../src/models/capabilities.js';
 import type { Batch, GenerativeModel } from '../../../src/models/model.js';
 import { Trainer } from '../../../src/train/trainer.js';
+
+/** What every autoregressive model is: exact densities and completion. */
+type ArModel = GenerativeModel & DensityModel & CompletionModel;
 
 /** Every binary vector of length D, [2^D * D]. */
 export function allBinary(D: number): Float32Array {
@@ -16,8 +20,8 @@ export function allBinary(D: number): Float32Array {
 }
 
 /** Sum of exp(log p(x)) over all 2^D binary inputs. */
-export async function totalProbability(model: GenerativeModel, D: number): Promise<number> {
-  const logp = await model.logProb!({ x: allBinary(D), n: 2 ** D }, new Rng(0));
+export async function totalProbability(model: ArModel, D: number): Promise<number> {
+  const logp = await model.logProb({ x: allBinary(D), n: 2 ** D }, new Rng(0));
   return logp.reduce((s, l) => s + Math.exp(l), 0);
 }
 
@@ -33,9 +37,9 @@ export function correlatedBinary(n: number, D: number, seed = 1): Float32Array {
 }
 
 /** Runs `steps` Adam steps on `x` and returns the mean NLL before and after. */
-export async function trainBriefly(model: GenerativeModel, x: Float32Array, D: number, steps: number, lr = 0.01) {
+export async function trainBriefly(model: ArModel, x: Float32Array, D: number, steps: number, lr = 0.01) {
   const batch: Batch = { x, n: x.length / D };
-  const nll = async () => -(await model.logProb!(batch, new Rng(0))).reduce((a, b) => a + b, 0) / batch.n;
+  const nll = async () => -(await model.logProb(batch, new Rng(0))).reduce((a, b) => a + b, 0) / batch.n;
   const before = await nll();
   const trainer = new Trainer(model, { optimizer: { learningRate: lr } });
   const rng = new Rng(0);
@@ -70,7 +74,7 @@ export function assertAutoregressive(
 }
 
 /** tf.memory().numTensors does not grow over training steps and sampling. */
-export async function assertNoLeaks(model: GenerativeModel, x: Float32Array, D: number): Promise<void> {
+export async function assertNoLeaks(model: ArModel, x: Float32Array, D: number): Promise<void> {
   const trainer = new Trainer(model, { optimizer: { learningRate: 0.01 } });
   const rng = new Rng(0);
   const step = (s: number) => trainer.step({ x, n: x.length / D }, { rng, step: s });
@@ -78,7 +82,7 @@ export async function assertNoLeaks(model: GenerativeModel, x: Float32Array, D: 
   const before = tf.memory().numTensors;
   for (let s = 1; s < 4; s++) await step(s);
   await model.sample(2, rng);
-  await model.logProb!({ x, n: x.length / D }, rng);
+  await model.logProb({ x, n: x.length / D }, rng);
   assert.equal(tf.memory().numTensors, before);
   trainer.dispose();
 }
@@ -98,8 +102,8 @@ export function allImages(D: number, K: number): { x: Float32Array; n: number } 
 }
 
 /** Sum of exp(log p(x)) over every image with D entries in 0..K-1. */
-export async function totalImageProbability(model: GenerativeModel, D: number, K: number): Promise<number> {
-  const logp = await model.logProb!(allImages(D, K), new Rng(0));
+export async function totalImageProbability(model: ArModel, D: number, K: number): Promise<number> {
+  const logp = await model.logProb(allImages(D, K), new Rng(0));
   return logp.reduce((s, l) => s + Math.exp(l), 0);
 }
 
@@ -134,14 +138,14 @@ export function isBars(x: Float32Array, H: number, W: number): boolean {
  * its bars; and no tensor leaked by trainStep, sample or complete. Disposes the model.
  */
 export async function checkLearnsBars(
-  model: GenerativeModel,
+  model: ArModel,
   [H, W]: [number, number],
   { steps, learningRate, slack }: { steps: number; learningRate: number; slack: number },
 ): Promise<void> {
   const D = H * W;
   const rng = new Rng(9);
   const heldOut = { x: bars(200, H, W, rng), n: 200 };
-  const nll = async () => -(await model.logProb!(heldOut, rng)).reduce((s, l) => s + l, 0) / heldOut.n;
+  const nll = async () => -(await model.logProb(heldOut, rng)).reduce((s, l) => s + l, 0) / heldOut.n;
   const baseline = D * Math.LN2; // independent pixels, each on with probability 1/2
   const optimal = W * Math.LN2; // first row free, every other row copies it
   const initial = await nll();
@@ -167,7 +171,7 @@ export async function checkLearnsBars(
   const missing = new Uint8Array(D).fill(1, W);
   const given = { x: bars(20, H, W, rng), n: 20 };
   for (let b = 0; b < 20; b++) given.x.fill(1, b * D + W, (b + 1) * D); // junk where missing
-  const filled = await model.complete!(given, missing, new Rng(11));
+  const filled = await model.complete(given, missing, new Rng(11));
   assert.equal(tf.memory().numTensors, tensors, 'complete leaks tensors');
   let continued = 0;
   for (let b = 0; b < 20; b++) {

@@ -14,6 +14,7 @@ import { allImages, checkLearnsBars, adamTrainer, totalImageProbability } from '
 import { initBackend } from '../../../src/core/engine.js';
 import { UserError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
+import { capabilitiesOf } from '../../../src/models/capabilities.js';
 import { DiagonalBiLstm, type DiagonalBiLstmConfig } from '../../../src/models/autoregressive/diagbilstm.js';
 import { RowLstm, type RowLstmConfig } from '../../../src/models/autoregressive/rowlstm.js';
 import { concatSteps, skew, splitSteps, unskew } from '../../../src/nn/lstm.js';
@@ -339,7 +340,7 @@ for (const { name, make } of MODELS) {
     assert.deepEqual(JSON.parse(JSON.stringify(a.getConfig())), { ...a.config });
     assert.equal(a.name, name);
     assert.deepEqual(Object.keys(a.parameterGroups()), ['main']);
-    assert.deepEqual(a.capabilities, { density: 'exact', latent: false, conditional: false, completion: true });
+    assert.deepEqual(capabilitiesOf(a), { density: 'exact', latent: false, conditional: false, completion: true });
     a.dispose();
     b.dispose();
   });

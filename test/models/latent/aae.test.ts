@@ -5,6 +5,7 @@ import { initBackend } from '../../../src/core/engine.js';
 import { UserError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
 import { medianDistance, mmd } from '../../../src/eval/mmd.js';
+import { capabilitiesOf } from '../../../src/models/capabilities.js';
 import { Aae, type AaeConfig } from '../../../src/models/latent/aae.js';
 import { Autoencoder } from '../../../src/models/latent/ae.js';
 import { MIXTURE, mixtureCentres, nearestMixtureComponent, samplePrior } from '../../../src/models/latent/priors.js';
@@ -178,7 +179,7 @@ const SMALL: Partial<AaeConfig> = { hidden: [32], latent: 2, discriminatorHidden
 test('AAE: capabilities, shapes, three parameter groups over the right variables, config checks', async () => {
   const model = new Aae({ hidden: [8], latent: 2, discriminatorHidden: [6, 5] }, [4, 4, 1]);
   assert.equal(model.name, 'aae');
-  assert.deepEqual(model.capabilities, { density: 'implicit', latent: true, conditional: false, completion: false });
+  assert.deepEqual(capabilitiesOf(model), { density: 'implicit', latent: true, conditional: false, completion: false });
   assert.equal((model as { logProb?: unknown }).logProb, undefined);
   const groups = model.parameterGroups();
   assert.deepEqual(Object.keys(groups), ['autoencoder', 'discriminator', 'generator']);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/core/engine.js';
 import { Rng } from '../../../src/core/rng.js';
+import { capabilitiesOf } from '../../../src/models/capabilities.js';
 import { Autoencoder } from '../../../src/models/latent/ae.js';
 import { correlatedBinary } from '../autoregressive/checks.js';
 import { assertCodesAndSamples, assertNoLeaks, assertWeightsRoundTrip, train } from './helpers.js';
@@ -13,7 +14,7 @@ before(async () => {
 
 test('AE: encode / decode / sample shapes and ranges; no density', async () => {
   const model = new Autoencoder({ hidden: [8], latent: 3 }, [4, 4, 1]);
-  assert.deepEqual(model.capabilities, { density: 'implicit', latent: true, conditional: false, completion: false });
+  assert.deepEqual(capabilitiesOf(model), { density: 'implicit', latent: true, conditional: false, completion: false });
   assert.equal((model as { logProb?: unknown }).logProb, undefined);
   const x = correlatedBinary(5, 16);
   await assertCodesAndSamples(model, x, 3);

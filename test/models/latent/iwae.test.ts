@@ -22,7 +22,7 @@ test("IWAE's training bound L_k is above the ELBO: in the step's own terms, and 
   assert.ok(bound > elbo, `training L_5 ${bound} vs ELBO ${elbo}`);
   // On all 1,024 inputs: ELBO <= L_5 (the training objective) <= L_50.
   const all = { x: allBinary(10), n: 1024 };
-  const e = mean((await model.elbo(all, new Rng(1))).elbo);
+  const e = mean((await model.bound(all, new Rng(1))).bound);
   const L5 = mean(await model.logMarginal(all, new Rng(2), 5));
   const L50 = mean(await model.logMarginal(all, new Rng(3), 50));
   assert.ok(e < L5 && L5 < L50, `ELBO ${e}, L_5 ${L5}, L_50 ${L50}`);
@@ -41,7 +41,7 @@ test('IWAE with k = 1 is the VAE with a sampled KL: same z and terms in a step; 
   // up to Monte-Carlo error (4 standard errors of the mean difference).
   const all = { x: allBinary(8), n: 256 };
   const L1 = await iwae.logMarginal(all, new Rng(0), 1);
-  const elbo = (await iwae.elbo(all, new Rng(0))).elbo; // same eps for both: the difference is KL_analytic - KL_sampled
+  const elbo = (await iwae.bound(all, new Rng(0))).bound; // same eps for both: the difference is KL_analytic - KL_sampled
   const diff = Float64Array.from(L1, (v, i) => v - elbo[i]);
   const m = mean(diff);
   const se = Math.sqrt(mean(diff.map((d) => (d - m) ** 2)) / diff.length);

@@ -123,7 +123,7 @@ test('L_1 <= L_5 <= L_50 on average over all inputs, and the ELBO (analytic KL) 
   const all = { x: allBinary(10), n: 1024 };
   const L = async (k: number) => mean(await model.logMarginal(all, new Rng(k), k));
   const [L1, L5, L50] = [await L(1), await L(5), await L(50)];
-  const elbo = mean((await model.elbo(all, new Rng(8))).elbo);
+  const elbo = mean((await model.bound(all, new Rng(8))).bound);
   assert.ok(L1 < L5 && L5 < L50, `L_1 = ${L1}, L_5 = ${L5}, L_50 = ${L50}`);
   assert.ok(elbo < L50, `ELBO ${elbo} vs L_50 ${L50}`);
   assert.ok(Math.abs(mean(await model.logProb(all, new Rng(50))) - L50) < 1e-9, 'logProb is logMarginal with evalSamples');
@@ -213,7 +213,7 @@ test('observation models: the discretized logistic sums to 1 over 256 levels; th
 
 /** Mean -ELBO over a batch, with a fixed noise draw. */
 async function negativeElbo(model: Vae, x: Float32Array, n: number): Promise<number> {
-  return -mean((await model.elbo({ x, n }, new Rng(0))).elbo);
+  return -mean((await model.bound({ x, n }, new Rng(0))).bound);
 }
 
 test('training lowers the negative ELBO: Bernoulli, dequantized Gaussian and discretized-logistic MLPs, and a conv net', async () => {
@@ -260,7 +260,7 @@ test('latent maps and sampling: shapes, value ranges, reproducibility, temperatu
   [model, drawn, levels].forEach((m) => m.dispose());
 });
 
-test('no tensor leaks over trainStep / sample / logProb / elbo / encode / decode; weights and config round trip', async () => {
+test('no tensor leaks over trainStep / sample / logProb / bound / encode / decode; weights and config round trip', async () => {
   const x = correlatedBinary(8, 16);
   for (const config of [{ hidden: [8], latent: 2 }, { architecture: 'conv' as const, channels: [2], hidden: [], latent: 2 }]) {
     const model = new Vae({ ...config, evalSamples: 7 }, [4, 4, 1]);
@@ -291,7 +291,7 @@ test('configuration and data errors are UserErrors with a clear message', async 
   assert.throws(() => new Vae({ decoderStd: 0 }, [4]), /decoderStd/);
   assert.throws(() => new Vae({ latent: 0 }, [4]), /latent/);
   const model = new Vae({ hidden: [4], latent: 2 }, [4]);
-  await assert.rejects(model.elbo({ x: Float32Array.from([0, 0.5, 1, 1]), n: 1 }, new Rng(0)), /not binary/);
+  await assert.rejects(model.bound({ x: Float32Array.from([0, 0.5, 1, 1]), n: 1 }, new Rng(0)), /not binary/);
   await assert.rejects(model.logMarginal({ x: Float32Array.from([0, 1, 1, 1]), n: 1 }, new Rng(0), 0), /importance samples/);
   model.dispose();
   // The registry's data defaults.
