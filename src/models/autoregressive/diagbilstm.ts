@@ -49,7 +49,8 @@ import { gateBias, gateMask, GATES, concatSteps, lstmCell, skew, splitSteps, uns
 import { type MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
 import type { Capabilities, GenerativeModel } from '../model.js';
 import { outputLogits, logitsPerChannel, imageWindow, type RasterSampler } from './images.js';
-import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
+import { defaultsOf } from '../options.js';
+import { PixelRnnModel, pixelRnnOptions, type PixelRnnConfig } from './pixelrnn.js';
 
 /**
  * PixelRnnConfig (./pixelrnn.ts). Timing: h = 16 with 1 layer trains a 28 x 28 MNIST batch of 32 in
@@ -60,13 +61,9 @@ import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
  */
 export type DiagonalBiLstmConfig = PixelRnnConfig;
 
-export const DIAGBILSTM_DEFAULTS: Readonly<DiagonalBiLstmConfig> = Object.freeze({
-  hiddenChannels: 16,
-  layers: 1,
-  firstKernel: 7,
-  levels: 2,
-  seed: 0,
-});
+export const DIAGBILSTM_OPTIONS = pixelRnnOptions(1);
+
+export const DIAGBILSTM_DEFAULTS: Readonly<DiagonalBiLstmConfig> = defaultsOf(DIAGBILSTM_OPTIONS);
 
 export const DIAGBILSTM_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
 

@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/rng.js';
 import { gradientStep } from '../../nn/step.js';
-import { Ordering, type OrderingSpec } from '../ordering.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { ORDERING_OPTION, Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { Batch, Capabilities, GenerativeModel, StepMetrics, TrainContext } from '../model.js';
 import { bernoulliLogProb, fillSequentially, checkBinary } from './binary.js';
@@ -23,7 +24,12 @@ export interface FvsbnConfig {
   seed: number;
 }
 
-export const FVSBN_DEFAULTS: Readonly<FvsbnConfig> = Object.freeze({ ordering: { type: 'raster' } as OrderingSpec, seed: 0 });
+export const FVSBN_OPTIONS = defineOptions<FvsbnConfig>({
+  ordering: ORDERING_OPTION,
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
+});
+
+export const FVSBN_DEFAULTS: Readonly<FvsbnConfig> = defaultsOf(FVSBN_OPTIONS);
 
 export const EXACT_BINARY_AR: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
 

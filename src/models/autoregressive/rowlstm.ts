@@ -41,7 +41,8 @@ import { gateBias, gateMask, GATES, concatSteps, lstmCell, splitSteps } from '..
 import { type MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv2d.js';
 import type { Capabilities, GenerativeModel } from '../model.js';
 import { outputLogits, logitsPerChannel, imageWindow, type RasterSampler } from './images.js';
-import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
+import { defaultsOf } from '../options.js';
+import { PixelRnnModel, pixelRnnOptions, type PixelRnnConfig } from './pixelrnn.js';
 
 /**
  * PixelRnnConfig (./pixelrnn.ts). Timing: h = 16 with 2 layers trains a 28 x 28 MNIST batch of 128
@@ -51,13 +52,9 @@ import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
  */
 export type RowLstmConfig = PixelRnnConfig;
 
-export const ROWLSTM_DEFAULTS: Readonly<RowLstmConfig> = Object.freeze({
-  hiddenChannels: 16,
-  layers: 2,
-  firstKernel: 7,
-  levels: 2,
-  seed: 0,
-});
+export const ROWLSTM_OPTIONS = pixelRnnOptions(2);
+
+export const ROWLSTM_DEFAULTS: Readonly<RowLstmConfig> = defaultsOf(ROWLSTM_OPTIONS);
 
 export const ROWLSTM_CAPABILITIES: Capabilities = Object.freeze({ density: 'exact', latent: false, conditional: false, completion: true });
 

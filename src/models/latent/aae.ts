@@ -62,7 +62,8 @@ import { gradientStep } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, GenerativeModel, OptimizerSettings, StepMetrics, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
-import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, oneHotLabels, validateNetConfig, type LatentNetConfig } from './common.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { Decoder, Encoder, LATENT_NET, Likelihood, oneHotLabels, validateNetConfig, type LatentNetConfig } from './common.js';
 import { PLANAR_PRIORS, PRIORS, samplePrior, type PriorName } from './priors.js';
 
 export interface AaeConfig extends LatentNetConfig {
@@ -103,20 +104,22 @@ export interface AaeConfig extends LatentNetConfig {
   adversarialBeta1: number;
 }
 
-export const AAE_DEFAULTS: Readonly<AaeConfig> = Object.freeze({
-  ...LATENT_NET_DEFAULTS,
-  latent: 2,
-  prior: 'mixture' as PriorName,
-  components: 10,
-  conditionalPrior: false,
-  numClasses: 10,
-  discriminatorHidden: [500, 500],
-  gradientPenalty: 0,
-  discriminatorSteps: 1,
-  discriminatorLearningRate: 1,
-  generatorLearningRate: 1,
-  adversarialBeta1: 0.9,
+export const AAE_OPTIONS = defineOptions<AaeConfig>({
+  ...LATENT_NET,
+  latent: { ...LATENT_NET.latent, default: 2, help: 'size of z (2: the planar priors, and a map without PCA)' },
+  prior: { type: 'choice', default: 'mixture', choices: PRIORS, help: "the prior p(z) the codes are matched to; 'mixture' and 'swissroll' need latent 2" },
+  components: { type: 'int', default: 10, min: 2, help: "components of the 'mixture' prior (10: one per MNIST digit)" },
+  conditionalPrior: { type: 'boolean', default: false, help: "Sec. 2.3: the label beside z; class k's codes matched to mixture component k" },
+  numClasses: { type: 'int', default: 10, min: 2, help: 'classes K of the labels, for conditionalPrior', fromData: 'the classes of the labels' },
+  discriminatorHidden: { type: 'int-list', default: [500, 500], min: 1, help: "units of the discriminator's ReLU hidden layers on z" },
+  gradientPenalty: { type: 'number', default: 0, min: 0, help: "R1 penalty weight gamma on the discriminator (Mescheder et al. 2018); 0: off" },
+  discriminatorSteps: { type: 'int', default: 1, min: 1, help: 'discriminator updates per training step (the k of Goodfellow et al. 2014)' },
+  discriminatorLearningRate: { type: 'number', default: 1, min: 0, help: "the discriminator's Adam step size, times the run's learning rate (> 0)" },
+  generatorLearningRate: { type: 'number', default: 1, min: 0, help: "the generator's Adam step size, times the run's learning rate (> 0)" },
+  adversarialBeta1: { type: 'number', default: 0.9, min: 0, max: 1, help: "Adam's beta1 of the discriminator and generator, in [0, 1) (0.5: DCGAN's)" },
 });
+
+export const AAE_DEFAULTS: Readonly<AaeConfig> = defaultsOf(AAE_OPTIONS);
 
 export const AAE_CAPABILITIES: Capabilities = Object.freeze({ density: 'implicit', latent: true, conditional: false, completion: false });
 

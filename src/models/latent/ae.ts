@@ -15,11 +15,14 @@ import { gradientStep } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
-import { Decoder, Encoder, LATENT_NET_DEFAULTS, Likelihood, standardNormals, validateNetConfig, type LatentNetConfig } from './common.js';
+import { defaultsOf } from '../options.js';
+import { Decoder, Encoder, LATENT_NET, Likelihood, standardNormals, validateNetConfig, type LatentNetConfig } from './common.js';
 
 export type AeConfig = LatentNetConfig;
 
-export const AE_DEFAULTS: Readonly<AeConfig> = LATENT_NET_DEFAULTS;
+export const AE_OPTIONS = LATENT_NET;
+
+export const AE_DEFAULTS: Readonly<AeConfig> = defaultsOf(AE_OPTIONS);
 
 export const AE_CAPABILITIES: Capabilities = Object.freeze({ density: 'implicit', latent: true, conditional: false, completion: false });
 

@@ -35,11 +35,12 @@ import { gradientStep, type LossTerms } from '../../nn/step.js';
 import { dequantize } from '../../data/dequantize.js';
 import type { Batch, Capabilities, ElboTerms, GenerativeModel, SampleOptions, StepMetrics, TrainContext } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
+import { defaultsOf, defineOptions } from '../options.js';
 import {
   Decoder,
   Encoder,
   gaussianKl,
-  LATENT_NET_DEFAULTS,
+  LATENT_NET,
   Likelihood,
   logPriorRatio,
   MAX_ACTIVATIONS,
@@ -58,7 +59,13 @@ export interface VaeConfig extends LatentNetConfig {
   evalSamples: number;
 }
 
-export const VAE_DEFAULTS: Readonly<VaeConfig> = Object.freeze({ ...LATENT_NET_DEFAULTS, beta: 1, evalSamples: 5000 });
+export const VAE_OPTIONS = defineOptions<VaeConfig>({
+  ...LATENT_NET,
+  beta: { type: 'number', default: 1, min: 0, help: 'weight of the KL term in the training loss (1: the ELBO)' },
+  evalSamples: { type: 'int', default: 5000, min: 1, help: 'importance samples k of logProb (5000: Burda et al.\'s evaluation)' },
+});
+
+export const VAE_DEFAULTS: Readonly<VaeConfig> = defaultsOf(VAE_OPTIONS);
 
 export const VAE_CAPABILITIES: Capabilities = Object.freeze({ density: 'estimate', latent: true, conditional: false, completion: false });
 
