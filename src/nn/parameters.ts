@@ -38,7 +38,10 @@ export class Parameters {
       case 'zeros':
         break;
     }
-    const v = tf.variable(tf.tensor(values, shape), true);
+    // The variable shares the initial tensor's data; dispose the tensor handle or it outlives the model.
+    const initial = tf.tensor(values, shape);
+    const v = tf.variable(initial, true);
+    initial.dispose();
     this.vars.set(name, v);
     return v;
   }
