@@ -30,8 +30,8 @@ export function parse(command: string, args: string[], table: OptionTable): Pars
     for (const [name, spec] of Object.entries(table)) withDefaults[name] = values[name] ?? spec.default;
     return { values: withDefaults, positionals, given: new Set(Object.keys(values)) };
   } catch (e) {
-    // parseArgs' own messages name the flag; add where to look.
-    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // parseArgs' own messages name the flag; add where to look, on one line.
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\n/g, ' ');
     throw new UserError(`genlab ${command}: ${message} (see 'genlab ${command} --help')`);
   }
 }

@@ -7,7 +7,6 @@
  */
 import { UserError } from '../core/errors.js';
 import { formatDefault, parseOptionValue, type OptionSpec } from '../models/options.js';
-import { ORDERING_TYPES } from '../models/ordering.js';
 import { getEntry } from '../models/registry.js';
 import type { OptionTable } from './args.js';
 
@@ -59,7 +58,7 @@ export function modelFlagTable(model: string, taken: readonly string[]): OptionT
       if (negatable(spec)) table[`no-${flag}`] = { type: 'boolean', help: `turn --${flag} off` };
       continue;
     }
-    const value = spec.type === 'choice' ? (spec.choices ?? []).join('|') : spec.type === 'ordering' ? ORDERING_TYPES.filter((t) => t !== 'custom').join('|') : VALUE_NAMES[spec.type];
+    const value = spec.type === 'choice' ? (spec.choices ?? []).join('|') : VALUE_NAMES[spec.type];
     table[flag] = { type: 'string', value, help };
     if (spec.type === 'ordering') table[`${flag}-seed`] = { type: 'string', value: 'N', help: `seed of a random --${flag} (default 0)` };
   }

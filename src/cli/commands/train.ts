@@ -7,6 +7,7 @@ import { exampleSize, head, type Dataset } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
 import { evaluateSplit } from '../../eval/likelihood.js';
 import { createModel, getEntry, type DataInfo } from '../../models/registry.js';
+import { validateOptions } from '../../models/options.js';
 import { train, type TrainState } from '../../train/trainer.js';
 import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
 import { createOptimizers, getOptimizerState, setOptimizerState } from '../../train/optimizers.js';
@@ -74,6 +75,8 @@ function modelConfigFromFlags(modelName: string, v: Record<string, string | bool
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new UserError('--model-config must be a JSON object');
     Object.assign(config, extra);
   }
+  // Checked here too (createModel checks again) so a bad option fails before the data are loaded.
+  validateOptions(modelName, getEntry(modelName).options, config);
   return config;
 }
 
@@ -83,9 +86,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   const modelOptions = named === undefined ? {} : modelFlagTable(named, Object.keys(TRAIN_OPTIONS));
   const { values: v, positionals, given } = parse(named === undefined ? 'train' : `train ${named}`, args, { ...TRAIN_OPTIONS, ...modelOptions });
   if (v.help) {
-    const modelHelp = named === undefined
-      ? "\nEach model has its own options: genlab train MODEL --help (genlab models lists the models).\n"
-      : `\nOptions of ${named} (or any as --model-config JSON):\n${helpRows(modelOptions).join('\n')}\n`;
+    const modelHelp =
+      named === undefined
+        ? '\nEach model has its own options: genlab train MODEL --help (genlab models lists the models).\n'
+        : `\nOptions of ${named} (or any as --model-config JSON):\n${helpRows(modelOptions).join('\n')}\n`;
     process.stdout.write(helpText(TRAIN_USAGE, TRAIN_OPTIONS) + modelHelp);
     return 0;
   }
