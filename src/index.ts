@@ -23,6 +23,7 @@ export { countParameters, compareStructures, formatScientific, STRUCTURES } from
 export * from './models/model.js';
 export * from './models/capabilities.js';
 export { Ordering, ORDERING_TYPES, type OrderingSpec, type OrderingType } from './models/ordering.js';
+export { defineOptions, defaultsOf, validateOptions, parseOptionValue, describeOption, formatDefault, type OptionSpec, type OptionType, type OptionDeclaration } from './models/options.js';
 export { createModel, getEntry, listModels, type DataInfo, type ModelInfo } from './models/registry.js';
 export { ArTableModel, type ArTableConfig } from './models/tabular/arTable.js';
 export { Fvsbn } from './models/autoregressive/fvsbn.js';

@@ -35,19 +35,41 @@ export function parse(command: string, args: string[], table: OptionTable): Pars
     for (const [name, spec] of Object.entries(table)) withDefaults[name] = values[name] ?? spec.default;
     return { values: withDefaults, positionals, given: new Set(Object.keys(values)) };
   } catch (e) {
-    // parseArgs' own messages name the flag; add where to look.
-    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // parseArgs' own messages name the flag; add where to look, on one line.
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\n/g, ' ');
     throw new UserError(`genlab ${command}: ${message} (see 'genlab ${command} --help')`);
   }
 }
 
 export function helpText(usage: string, table: OptionTable): string {
-  const rows = Object.entries(table).map(([name, s]) => {
+  return `${usage}\n\nOptions:\n${helpRows(table).join('\n')}\n`;
+}
+
+/** One line per option: the flag, its value and its help. */
+export function helpRows(table: OptionTable): string[] {
+  return Object.entries(table).map(([name, s]) => {
     const flag = `${s.short ? `-${s.short}, ` : '    '}--${name}${s.type === 'string' ? ` ${s.value ?? 'VALUE'}` : ''}`;
     const def = s.default !== undefined ? ` (default ${s.default})` : '';
     return `  ${flag.padEnd(34)} ${s.help}${def}`;
   });
-  return `${usage}\n\nOptions:\n${rows.join('\n')}\n`;
+}
+
+/**
+ * The first positional argument, found before the full option table is known (`genlab train
+ * MODEL`: the model's flags depend on MODEL). A value of a string option of `table` is skipped;
+ * flags not in `table` are taken to carry no value, so the positional should come first.
+ */
+export function firstPositional(args: string[], table: OptionTable): string | undefined {
+  const shorts = new Map(Object.entries(table).flatMap(([name, s]) => (s.short ? [[s.short, name] as const] : [])));
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return args[i + 1];
+    if (!a.startsWith('-') || a === '-') return a;
+    if (a.includes('=')) continue;
+    const name = a.startsWith('--') ? a.slice(2) : shorts.get(a.slice(1));
+    if (name !== undefined && table[name]?.type === 'string') i++;
+  }
+  return undefined;
 }
 
 /** A string flag as a number, checked: `integer`, `min`, `max`. */

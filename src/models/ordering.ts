@@ -8,6 +8,7 @@
  */
 import { Rng } from '../core/rng.js';
 import { UserError } from '../core/errors.js';
+import type { OptionSpec } from './options.js';
 
 export type OrderingType = 'raster' | 'snake' | 'column' | 'random' | 'custom';
 export const ORDERING_TYPES: readonly OrderingType[] = ['raster', 'snake', 'column', 'random', 'custom'];
@@ -19,6 +20,13 @@ export interface OrderingSpec {
   /** The visiting order for 'custom': a permutation of 0..D-1. */
   permutation?: number[];
 }
+
+/** The `ordering` option of every autoregressive model that takes one (./options.ts). */
+export const ORDERING_OPTION: Readonly<OptionSpec> = Object.freeze({
+  type: 'ordering',
+  default: { type: 'raster' } as OrderingSpec,
+  help: 'the order in which variables are chained: raster, snake, column, random (with a seed) or custom',
+});
 
 export class Ordering {
   /** order[t] = index of the variable visited at step t. */

@@ -9,22 +9,23 @@ import { UserError } from '../core/errors.js';
 import type { ValueKind } from '../data/dataset.js';
 import { capabilitiesOf, type Capabilities } from './capabilities.js';
 import type { GenerativeModel, ModelFamily } from './model.js';
-import { AR_TABLE_DEFAULTS, ArTableModel } from './tabular/arTable.js';
-import { FVSBN_DEFAULTS, Fvsbn } from './autoregressive/fvsbn.js';
-import { NADE_DEFAULTS, Nade } from './autoregressive/nade.js';
-import { EONADE_DEFAULTS, Eonade } from './autoregressive/eonade.js';
-import { RNADE_DEFAULTS, Rnade } from './autoregressive/rnade.js';
-import { MADE_DEFAULTS, Made } from './autoregressive/made.js';
-import { PIXELCNN_DEFAULTS, PixelCnn } from './autoregressive/pixelcnn.js';
-import { ROWLSTM_DEFAULTS, RowLstm } from './autoregressive/rowlstm.js';
-import { DIAGBILSTM_DEFAULTS, DiagonalBiLstm } from './autoregressive/diagbilstm.js';
-import { AAE_DEFAULTS, Aae } from './latent/aae.js';
-import { AE_DEFAULTS, Autoencoder } from './latent/ae.js';
-import { BETAVAE_DEFAULTS, BetaVae } from './latent/betavae.js';
+import { defaultsOf, validateOptions, type OptionDeclaration, type OptionSpec } from './options.js';
+import { AR_OPTIONS, ArTableModel, INDEPENDENT_OPTIONS, MARKOV_OPTIONS, type ArTableConfig } from './tabular/arTable.js';
+import { FVSBN_OPTIONS, Fvsbn } from './autoregressive/fvsbn.js';
+import { NADE_OPTIONS, Nade } from './autoregressive/nade.js';
+import { EONADE_OPTIONS, Eonade } from './autoregressive/eonade.js';
+import { RNADE_OPTIONS, Rnade } from './autoregressive/rnade.js';
+import { MADE_OPTIONS, Made } from './autoregressive/made.js';
+import { PIXELCNN_OPTIONS, PixelCnn } from './autoregressive/pixelcnn.js';
+import { ROWLSTM_OPTIONS, RowLstm } from './autoregressive/rowlstm.js';
+import { DIAGBILSTM_OPTIONS, DiagonalBiLstm } from './autoregressive/diagbilstm.js';
+import { AAE_OPTIONS, Aae } from './latent/aae.js';
+import { AE_OPTIONS, Autoencoder } from './latent/ae.js';
+import { BETAVAE_OPTIONS, BetaVae } from './latent/betavae.js';
 import { withDataDefaults } from './latent/common.js';
-import { CVAE_DEFAULTS, Cvae } from './latent/cvae.js';
-import { IWAE_DEFAULTS, Iwae } from './latent/iwae.js';
-import { VAE_DEFAULTS, Vae } from './latent/vae.js';
+import { CVAE_OPTIONS, Cvae } from './latent/cvae.js';
+import { IWAE_OPTIONS, Iwae } from './latent/iwae.js';
+import { VAE_OPTIONS, Vae } from './latent/vae.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
 export interface DataInfo {
@@ -46,8 +47,8 @@ export interface ModelInfo {
 }
 
 export interface RegistryEntry extends Omit<ModelInfo, 'capabilities'> {
-  /** Every option the model takes, with its default. */
-  defaults: Readonly<object>;
+  /** Every option the model takes: type, default, help. */
+  options: OptionDeclaration<unknown>;
   /** Builds a model; `config` is partial (defaults fill the rest) and plain JSON. */
   create(config: Record<string, unknown>, data: DataInfo): GenerativeModel;
 }
@@ -57,49 +58,45 @@ function defaultStates(data: DataInfo): number {
   return data.kind === 'uint8' ? 256 : 2;
 }
 
-const TABULAR = { family: 'tabular', accepts: ['binary', 'uint8'], defaults: AR_TABLE_DEFAULTS } as const;
+const TABULAR = { family: 'tabular', accepts: ['binary', 'uint8'] } as const;
+
+/** A tabular model; its declaration fixes or defaults the context length `order`. */
+function tabular(name: string, options: OptionDeclaration<ArTableConfig>, description: string): RegistryEntry {
+  return {
+    name,
+    ...TABULAR,
+    options,
+    description,
+    create: (config, data) => new ArTableModel(name, { ...defaultsOf(options), states: defaultStates(data), ...config }, data.shape),
+  };
+}
 const BINARY_AR = { family: 'autoregressive', accepts: ['binary'] } as const;
 const IMAGE_AR = { family: 'autoregressive', accepts: ['binary', 'uint8'] } as const;
 /** The decoder follows the data: Bernoulli (binary), Gaussian (continuous, real), discretized logistic (8-bit). */
 const LATENT = { family: 'latent', accepts: ['binary', 'uint8', 'continuous', 'real'] } as const;
 
 const ENTRIES: RegistryEntry[] = [
-  {
-    name: 'independent',
-    ...TABULAR,
-    description: 'fully independent variables, one categorical each (samples look like white noise)',
-    create: (config, data) => new ArTableModel('independent', { states: defaultStates(data), ...config, order: 0 }, data.shape),
-  },
-  {
-    name: 'markov',
-    ...TABULAR,
-    description: 'Markov chain (AR-1) along an ordering, fit by counting',
-    create: (config, data) => new ArTableModel('markov', { states: defaultStates(data), ...config, order: 1 }, data.shape),
-  },
-  {
-    name: 'ar',
-    ...TABULAR,
-    description: 'AR-k lookup table (--order k) along an ordering, fit by counting',
-    create: (config, data) => new ArTableModel('ar', { states: defaultStates(data), order: 2, ...config }, data.shape),
-  },
+  tabular('independent', INDEPENDENT_OPTIONS, 'fully independent variables, one categorical each (samples look like white noise)'),
+  tabular('markov', MARKOV_OPTIONS, 'Markov chain (AR-1) along an ordering, fit by counting'),
+  tabular('ar', AR_OPTIONS, 'AR-k lookup table (--order k) along an ordering, fit by counting'),
   {
     name: 'fvsbn',
     ...BINARY_AR,
-    defaults: FVSBN_DEFAULTS,
+    options: FVSBN_OPTIONS,
     description: 'fully visible sigmoid belief net: a logistic regression on all previous variables',
     create: (config, data) => new Fvsbn(config, data.shape),
   },
   {
     name: 'nade',
     ...BINARY_AR,
-    defaults: NADE_DEFAULTS,
+    options: NADE_OPTIONS,
     description: 'NADE (Larochelle & Murray 2011): shared hidden layer, all conditionals in O(HD)',
     create: (config, data) => new Nade(config, data.shape),
   },
   {
     name: 'eonade',
     ...BINARY_AR,
-    defaults: EONADE_DEFAULTS,
+    options: EONADE_OPTIONS,
     description: 'order-agnostic DeepNADE / EoNADE (Uria et al. 2014): one network for every ordering, ensemble over orderings, completes any mask',
     create: (config, data) => new Eonade(config, data.shape),
   },
@@ -107,7 +104,7 @@ const ENTRIES: RegistryEntry[] = [
     name: 'rnade',
     family: 'autoregressive',
     accepts: ['continuous', 'real'],
-    defaults: RNADE_DEFAULTS,
+    options: RNADE_OPTIONS,
     description: 'RNADE (Uria et al. 2013): NADE with a Gaussian mixture per conditional, for real values (log-densities in nats)',
     // [0, 1] intensities are 8-bit levels in practice: dequantize them, or the density spikes at 0.
     create: (config, data) => new Rnade({ dequantize: data.kind === 'continuous', ...config }, data.shape),
@@ -115,88 +112,88 @@ const ENTRIES: RegistryEntry[] = [
   {
     name: 'made',
     ...BINARY_AR,
-    defaults: MADE_DEFAULTS,
+    options: MADE_OPTIONS,
     description: 'MADE (Germain et al. 2015): masked MLP, all conditionals in one pass; --masks K for an ensemble',
     create: (config, data) => new Made(config, data.shape),
   },
   {
     name: 'pixelcnn',
     ...IMAGE_AR,
-    defaults: PIXELCNN_DEFAULTS,
+    options: PIXELCNN_OPTIONS,
     description: 'PixelCNN (van den Oord et al. 2016): masked convolutions, raster order, R -> G -> B; Bernoulli or 256-way softmax',
     create: (config, data) => new PixelCnn({ levels: defaultStates(data), ...config }, data.shape),
   },
   {
     name: 'rowlstm',
     ...IMAGE_AR,
-    defaults: ROWLSTM_DEFAULTS,
+    options: ROWLSTM_OPTIONS,
     description: 'PixelRNN Row LSTM (van den Oord et al. 2016): an LSTM row by row, triangular receptive field; Bernoulli or 256-way softmax',
     create: (config, data) => new RowLstm({ levels: defaultStates(data), ...config }, data.shape),
   },
   {
     name: 'diagbilstm',
     ...IMAGE_AR,
-    defaults: DIAGBILSTM_DEFAULTS,
+    options: DIAGBILSTM_OPTIONS,
     description: 'PixelRNN Diagonal BiLSTM (van den Oord et al. 2016): LSTMs along the diagonals both ways; Bernoulli or 256-way softmax',
     create: (config, data) => new DiagonalBiLstm({ levels: defaultStates(data), ...config }, data.shape),
   },
   {
     name: 'ae',
     ...LATENT,
-    defaults: AE_DEFAULTS,
+    options: AE_OPTIONS,
     description: 'plain autoencoder, reconstruction only: no likelihood, and decoding z ~ N(0, I) gives poor samples',
     create: (config, data) => new Autoencoder(withDataDefaults(data.kind, config), data.shape),
   },
   {
     name: 'vae',
     ...LATENT,
-    defaults: VAE_DEFAULTS,
+    options: VAE_OPTIONS,
     description: 'VAE (Kingma & Welling 2014): Gaussian encoder, ELBO training; log p(x) as an importance-sampled estimate (evalSamples 5000)',
     create: (config, data) => new Vae(withDataDefaults(data.kind, config), data.shape),
   },
   {
     name: 'betavae',
     ...LATENT,
-    defaults: BETAVAE_DEFAULTS,
+    options: BETAVAE_OPTIONS,
     description: 'beta-VAE (Higgins et al. 2017): beta on the KL, warm-up, or the capacity schedule of Burgess et al. 2018',
     create: (config, data) => new BetaVae(withDataDefaults(data.kind, config), data.shape),
   },
   {
     name: 'cvae',
     ...LATENT,
-    defaults: CVAE_DEFAULTS,
+    options: CVAE_OPTIONS,
     description: 'conditional VAE (Sohn et al. 2015): the label into encoder and decoder; samples chosen classes (needs labels)',
     create: (config, data) => new Cvae({ numClasses: data.numClasses, ...withDataDefaults(data.kind, config) }, data.shape),
   },
   {
     name: 'iwae',
     ...LATENT,
-    defaults: IWAE_DEFAULTS,
+    options: IWAE_OPTIONS,
     description: 'IWAE (Burda et al. 2016): the VAE trained on the k-sample bound L_k (trainSamples 5)',
     create: (config, data) => new Iwae(withDataDefaults(data.kind, config), data.shape),
   },
   {
     name: 'aae',
     ...LATENT,
-    defaults: AAE_DEFAULTS,
+    options: AAE_OPTIONS,
     description: 'adversarial autoencoder (Makhzani et al. 2016): a discriminator on z matches the codes to a prior (mixture, swissroll, gaussian, uniform); no likelihood',
     create: (config, data) => new Aae({ numClasses: data.numClasses, ...withDataDefaults(data.kind, config) }, data.shape),
   },
 ];
 
 /**
- * Every model with its options' defaults and its capabilities. Those are read off an instance built
+ * Every model with its options (type, default, help) and its capabilities. Those are read off an instance built
  * with the defaults on a tiny example (4 x 4 x 1 of the first value kind it accepts, 2 classes) and
  * disposed at once, so this needs an initialised backend; the answers are kept.
  */
-export function listModels(): (ModelInfo & { options: Record<string, unknown> })[] {
-  return ENTRIES.map(({ name, family, accepts, description, defaults }) => ({
+export function listModels(): (ModelInfo & { options: Record<string, OptionSpec> })[] {
+  return ENTRIES.map(({ name, family, accepts, description, options }) => ({
     name,
     family,
     capabilities: { ...entryCapabilities(name) },
     accepts,
     description,
-    options: { ...defaults },
+    options: { ...options },
   }));
 }
 
@@ -224,10 +221,6 @@ export function getEntry(name: string): RegistryEntry {
 
 export function createModel(name: string, config: Record<string, unknown>, data: DataInfo): GenerativeModel {
   const entry = getEntry(name);
-  const known = Object.keys(entry.defaults);
-  const unknown = Object.keys(config).filter((k) => !known.includes(k));
-  if (unknown.length) {
-    throw new UserError(`${name} has no option ${unknown.map((k) => `'${k}'`).join(', ')}; its options: ${known.join(', ')}`);
-  }
+  validateOptions(name, entry.options, config);
   return entry.create(config, data);
 }

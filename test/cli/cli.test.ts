@@ -55,6 +55,37 @@ test('genlab models prints, for every model, what capabilitiesOf finds on a mode
   assert.deepEqual(models.find((m) => m.name === 'ae')?.capabilities, { density: 'implicit', latent: true, conditional: false, completion: false });
 });
 
+test('genlab models --json lists every option of every model with its type, default and help', () => {
+  const models = json('models', '--json') as { name: string; options: Record<string, { type: string; default: unknown; help: string }> }[];
+  assert.equal(models.length, 17);
+  for (const m of models) {
+    const options = Object.entries(m.options);
+    assert.ok(options.length >= 2, `${m.name} lists its options`);
+    for (const [name, o] of options) {
+      assert.ok(['int', 'number', 'boolean', 'choice', 'int-list', 'ordering'].includes(o.type), `${m.name}.${name} type ${o.type}`);
+      assert.ok('default' in o, `${m.name}.${name} has a default`);
+      assert.ok(o.help.length > 10 && !o.help.includes('\n'), `${m.name}.${name} has one line of help`);
+    }
+  }
+  assert.deepEqual(models.find((m) => m.name === 'made')?.options.hidden.default, [500, 500]);
+});
+
+test('genlab train MODEL --help shows that model\'s options with defaults; without a model, how to see them', () => {
+  const made = genlab('train', 'made', '--help');
+  assert.equal(made.code, 0);
+  assert.match(made.stdout, /--batch-size N/, 'the common options');
+  assert.match(made.stdout, /Options of made/);
+  assert.match(made.stdout, /--hidden N\[,N\.\.\] .*\(default 500,500\)/);
+  assert.match(made.stdout, /--order-agnostic/);
+  assert.doesNotMatch(made.stdout, /--hidden-channels|--smoothing/, 'no other model\'s flags');
+  const vae = genlab('train', 'vae', '--help').stdout;
+  assert.match(vae, /--decoder bernoulli\|gaussian\|logistic .*default from the data/);
+  const none = genlab('train', '--help');
+  assert.equal(none.code, 0);
+  assert.match(none.stdout, /genlab train MODEL --help/);
+  assert.doesNotMatch(none.stdout, /--hidden/);
+});
+
 test('train, eval, score and sample a CSV run end to end', () => {
   const csv = path.join(tmp, 'chain.csv');
   writeBinaryCsv(csv, 300);
@@ -125,6 +156,7 @@ test('a gradient-trained model through the CLI: train on a subset, resume with A
   const resumeChanged = genlab('train', 'fvsbn', '--resume', '--out', run, '--lr', '0.1');
   assert.equal(resumeChanged.code, 2);
   assert.match(resumeChanged.stderr, /drop --lr/);
+  assert.match(genlab('train', 'fvsbn', '--resume', '--out', run, '--ordering', 'snake').stderr, /drop --ordering/, 'model flags are fixed on resume');
   assert.match(genlab('train', 'fvsbn', '--data', 'mnist', '--lr-decay', 'step', '--out', path.join(tmp, 'never-decay')).stderr, /--lr-decay must be one of constant, linear, cosine/);
 });
 
@@ -145,6 +177,9 @@ test('user mistakes give one clear line, exit 2, and write no run folder', () =>
     [['train', 'markov', '--data', 'toy:ring', '--out', out], /real values|accepts/],
     [['train', 'nosuchmodel', '--data', 'mnist', '--out', out], /unknown model 'nosuchmodel'/],
     [['train', 'markov', '--data', 'mnist', '--frobnicate', '--out', out], /frobnicate/],
+    [['train', 'pixelcnn', '--data', 'mnist', '--hidden', '500', '--out', out], /genlab train pixelcnn: Unknown option '--hidden'/],
+    [['train', 'made', '--data', 'mnist', '--hidden', '500,x', '--out', out], /made: --hidden must be a list of integers >= 1 \(e\.g\. 500,500\), got '500,x'/],
+    [['train', 'ar', '--data', 'mnist', '--model-config', '{"order": -1}', '--out', out], /ar: option order must be an integer >= 0, got -1/],
     [['eval', tmp], /not a genlab run folder/],
     [['sample', path.join(tmp, 'run-markov'), '--out', 'x.gif'], /\.png or \.csv/],
     [['fly'], /unknown command 'fly'/],

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { exampleSize, type Dataset } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
-import { ORDERING_TYPES, type OrderingType } from '../../models/ordering.js';
 import { createModel, getEntry, type DataInfo } from '../../models/registry.js';
+import { validateOptions } from '../../models/options.js';
 import { fit } from '../../train/fit.js';
 import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
 import { OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, optimizerSettings } from '../../train/optimizers.js';
@@ -14,7 +14,8 @@ import { DATA_SPEC_HELP, loadDataSpec } from '../../node/data/spec.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress, formatTime } from '../../node/progress.js';
 import { readRunConfig, writeRunConfig, type RunConfig } from '../../node/run.js';
-import { choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
+import { choiceFlag, firstPositional, helpRows, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
+import { configFromModelFlags, modelFlagTable } from '../modelFlags.js';
 import { printJson } from '../common.js';
 
 export const TRAIN_OPTIONS: OptionTable = {
@@ -42,17 +43,6 @@ export const TRAIN_OPTIONS: OptionTable = {
   backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
   out: { type: 'string', value: 'DIR', help: 'run folder (default runs/MODEL-DATA-TIME)' },
   resume: { type: 'boolean', help: 'continue the run in --out from its last checkpoint' },
-  order: { type: 'string', value: 'K', help: 'context length of the ar model' },
-  ordering: { type: 'string', value: 'TYPE', help: `variable ordering: ${ORDERING_TYPES.filter((t) => t !== 'custom').join('|')}` },
-  'ordering-seed': { type: 'string', value: 'N', help: 'seed of a random ordering' },
-  smoothing: { type: 'string', value: 'ALPHA', help: 'Laplace pseudo-count of tabular models (default 1)' },
-  states: { type: 'string', value: 'K', help: 'states per variable of tabular models (default 2, or 256 for 8-bit data)' },
-  hidden: { type: 'string', value: 'H[,H..]', help: 'hidden units (nade: H; made: one size per layer)' },
-  masks: { type: 'string', value: 'K', help: 'made: mask sets trained in turn and averaged' },
-  'order-agnostic': { type: 'boolean', help: 'made: a random ordering for every mask set' },
-  channels: { type: 'string', value: 'C', help: 'pixelcnn: feature maps per layer' },
-  layers: { type: 'string', value: 'L', help: 'pixelcnn: residual blocks; rowlstm, diagbilstm: LSTM layers' },
-  'hidden-channels': { type: 'string', value: 'H', help: 'rowlstm, diagbilstm: LSTM feature maps' },
   'model-config': { type: 'string', value: 'JSON', help: 'any model option as JSON, e.g. \'{"hidden": [500, 500]}\'' },
   'eval-examples': { type: 'string', value: 'N', help: 'test examples scored after each epoch (0: none)', default: '2000' },
   'sample-count': { type: 'string', value: 'N', help: 'samples in each epoch grid', default: '64' },
@@ -81,27 +71,9 @@ function parseSize(raw: string | boolean | undefined): [number, number] | undefi
   return [+m[1], +m[2]];
 }
 
-/** Model options given on the command line, as a partial model config. */
-function modelConfigFromFlags(v: Record<string, string | boolean | undefined>): Record<string, unknown> {
-  const config: Record<string, unknown> = {};
-  const order = numberFlag('order', v.order, { integer: true, min: 0 });
-  if (order !== undefined) config.order = order;
-  const smoothing = numberFlag('smoothing', v.smoothing, { min: 0 });
-  if (smoothing !== undefined) config.smoothing = smoothing;
-  const states = numberFlag('states', v.states, { integer: true, min: 2 });
-  if (states !== undefined) config.states = states;
-  const ordering = choiceFlag<OrderingType>('ordering', v.ordering, ['raster', 'snake', 'column', 'random']);
-  const orderingSeed = numberFlag('ordering-seed', v['ordering-seed'], { integer: true, min: 0 });
-  if (ordering) config.ordering = ordering === 'random' ? { type: ordering, seed: orderingSeed ?? 0 } : { type: ordering };
-  if (v.hidden !== undefined) {
-    const sizes = String(v.hidden).split(',').map((h, i) => numberFlag('hidden', h.trim(), { integer: true, min: 1 }) ?? i);
-    config.hidden = sizes.length === 1 ? sizes[0] : sizes;
-  }
-  for (const [flag, key] of [['masks', 'masks'], ['channels', 'channels'], ['layers', 'layers'], ['hidden-channels', 'hiddenChannels']]) {
-    const value = numberFlag(flag, v[flag], { integer: true, min: 1 });
-    if (value !== undefined) config[key] = value;
-  }
-  if (v['order-agnostic']) config.orderAgnostic = true;
+/** Model options given on the command line (the model's flags, then --model-config), as a partial model config. */
+function modelConfigFromFlags(modelName: string, v: Record<string, string | boolean | undefined>): Record<string, unknown> {
+  const config = configFromModelFlags(modelName, v, Object.keys(TRAIN_OPTIONS));
   if (v['model-config'] !== undefined) {
     let extra: unknown;
     try {
@@ -112,6 +84,8 @@ function modelConfigFromFlags(v: Record<string, string | boolean | undefined>): 
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new UserError('--model-config must be a JSON object');
     Object.assign(config, extra);
   }
+  // Checked here too (createModel checks again) so a bad option fails before the data are loaded.
+  validateOptions(modelName, getEntry(modelName).options, config);
   return config;
 }
 
@@ -140,9 +114,16 @@ function jsonObjectFlag(name: string, raw: string | boolean | undefined): Record
 }
 
 export async function trainCommand(args: string[]): Promise<number> {
-  const { values: v, positionals, given } = parse('train', args, TRAIN_OPTIONS);
+  // Two steps: the model (the first positional) decides which model flags join the table.
+  const named = firstPositional(args, TRAIN_OPTIONS);
+  const modelOptions = named === undefined ? {} : modelFlagTable(named, Object.keys(TRAIN_OPTIONS));
+  const { values: v, positionals, given } = parse(named === undefined ? 'train' : `train ${named}`, args, { ...TRAIN_OPTIONS, ...modelOptions });
   if (v.help) {
-    process.stdout.write(helpText(TRAIN_USAGE, TRAIN_OPTIONS));
+    const modelHelp =
+      named === undefined
+        ? '\nEach model has its own options: genlab train MODEL --help (genlab models lists the models).\n'
+        : `\nOptions of ${named} (or any as --model-config JSON):\n${helpRows(modelOptions).join('\n')}\n`;
+    process.stdout.write(helpText(TRAIN_USAGE, TRAIN_OPTIONS) + modelHelp);
     return 0;
   }
   const modelName = onePositional('train', positionals, 'MODEL (see genlab models)');
@@ -198,7 +179,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       command: ['genlab', 'train', ...args].join(' '),
       createdAt: new Date().toISOString(),
       backend: '',
-      model: { name: modelName, config: modelConfigFromFlags(v) },
+      model: { name: modelName, config: modelConfigFromFlags(modelName, v) },
       data: {
         spec: String(v.data),
         labelColumn: v['label-column'] as string | undefined,

@@ -50,7 +50,8 @@ import { type MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv
 import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { GenerativeModel } from '../model.js';
 import { outputLogits, logitsPerChannel, imageWindow, type RasterSampler } from './images.js';
-import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
+import { defaultsOf } from '../options.js';
+import { PixelRnnModel, pixelRnnOptions, type PixelRnnConfig } from './pixelrnn.js';
 
 /**
  * PixelRnnConfig (./pixelrnn.ts). Timing: h = 16 with 1 layer trains a 28 x 28 MNIST batch of 32 in
@@ -61,13 +62,9 @@ import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
  */
 export type DiagonalBiLstmConfig = PixelRnnConfig;
 
-export const DIAGBILSTM_DEFAULTS: Readonly<DiagonalBiLstmConfig> = Object.freeze({
-  hiddenChannels: 16,
-  layers: 1,
-  firstKernel: 7,
-  levels: 2,
-  seed: 0,
-});
+export const DIAGBILSTM_OPTIONS = pixelRnnOptions(1);
+
+export const DIAGBILSTM_DEFAULTS: Readonly<DiagonalBiLstmConfig> = defaultsOf(DIAGBILSTM_OPTIONS);
 
 /** An LSTM's hidden and cell states, h and c. */
 type LstmState = { h: tf.Tensor4D; c: tf.Tensor };

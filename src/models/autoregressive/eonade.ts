@@ -42,6 +42,7 @@ import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
 import { applyDense, Mlp, type Dense } from '../../nn/dense.js';
+import { defaultsOf, defineOptions } from '../options.js';
 import { Ordering } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { CompletionModel, DensityModel } from '../capabilities.js';
@@ -57,11 +58,13 @@ export interface EonadeConfig {
   seed: number;
 }
 
-export const EONADE_DEFAULTS: Readonly<EonadeConfig> = Object.freeze({
-  hidden: [500],
-  evalOrderings: 2,
-  seed: 0,
+export const EONADE_OPTIONS = defineOptions<EonadeConfig>({
+  hidden: { type: 'int-list', default: [500], min: 1, help: 'units of each ReLU hidden layer (the paper: 1 to 4 layers of 500)' },
+  evalOrderings: { type: 'int', default: 2, min: 1, max: 1024, help: 'orderings K whose models logProb averages (EoNADE); 1: a single ordering' },
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights and of the evaluation orderings' },
 });
+
+export const EONADE_DEFAULTS: Readonly<EonadeConfig> = defaultsOf(EONADE_OPTIONS);
 
 /** Largest activation tensor built for scoring (2^24 floats = 64 MiB). */
 const MAX_ACTIVATIONS = 2 ** 24;

@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../core/rng.js';
-import { Ordering, type OrderingSpec } from '../ordering.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { ORDERING_OPTION, Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
@@ -23,7 +24,12 @@ export interface FvsbnConfig {
   seed: number;
 }
 
-export const FVSBN_DEFAULTS: Readonly<FvsbnConfig> = Object.freeze({ ordering: { type: 'raster' } as OrderingSpec, seed: 0 });
+export const FVSBN_OPTIONS = defineOptions<FvsbnConfig>({
+  ordering: ORDERING_OPTION,
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
+});
+
+export const FVSBN_DEFAULTS: Readonly<FvsbnConfig> = defaultsOf(FVSBN_OPTIONS);
 
 export class Fvsbn extends NeuralModel<FvsbnConfig> implements GenerativeModel, DensityModel, CompletionModel {
   readonly name = 'fvsbn';

@@ -14,7 +14,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { Ordering, type OrderingSpec } from '../ordering.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { ORDERING_OPTION, Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
@@ -33,13 +34,15 @@ export interface MadeConfig {
   seed: number;
 }
 
-export const MADE_DEFAULTS: Readonly<MadeConfig> = Object.freeze({
-  hidden: [500, 500],
-  masks: 1,
-  orderAgnostic: false,
-  ordering: { type: 'raster' } as OrderingSpec,
-  seed: 0,
+export const MADE_OPTIONS = defineOptions<MadeConfig>({
+  hidden: { type: 'int-list', default: [500, 500], min: 1, help: 'units of each hidden layer (two of 500: the paper\'s best MNIST model)' },
+  masks: { type: 'int', default: 1, min: 1, max: 256, help: 'mask sets K trained in turn and averaged at test time (1: one fixed mask)' },
+  orderAgnostic: { type: 'boolean', default: false, help: 'a new random ordering for every mask set (else all use `ordering`)' },
+  ordering: { ...ORDERING_OPTION, help: 'the ordering of every mask set unless orderAgnostic' },
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights and of the mask degrees' },
 });
+
+export const MADE_DEFAULTS: Readonly<MadeConfig> = defaultsOf(MADE_OPTIONS);
 
 /** The masks of one connectivity: hidden degrees drawn for its ordering. */
 export interface MaskSet {

@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
-import { Ordering, type OrderingSpec } from '../ordering.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { ORDERING_OPTION, Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
@@ -30,11 +31,13 @@ export interface NadeConfig {
   seed: number;
 }
 
-export const NADE_DEFAULTS: Readonly<NadeConfig> = Object.freeze({
-  hidden: 500,
-  ordering: { type: 'raster' } as OrderingSpec,
-  seed: 0,
+export const NADE_OPTIONS = defineOptions<NadeConfig>({
+  hidden: { type: 'int', default: 500, min: 1, help: 'hidden units H (500 in Larochelle & Murray 2011)' },
+  ordering: ORDERING_OPTION,
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
 });
+
+export const NADE_DEFAULTS: Readonly<NadeConfig> = defaultsOf(NADE_OPTIONS);
 
 /** Largest [B, H, D] activation tensor built for scoring (2^24 floats = 64 MiB). */
 const MAX_ACTIVATIONS = 2 ** 24;

@@ -34,6 +34,7 @@ import { check } from '../../core/errors.js';
 import { MaskedConv2d } from '../../nn/maskedConv2d.js';
 import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { GenerativeModel } from '../model.js';
+import { defaultsOf, defineOptions } from '../options.js';
 import {
   RasterImageModel,
   checkImageSpec,
@@ -70,14 +71,17 @@ export interface PixelCnnConfig {
   seed: number;
 }
 
-export const PIXELCNN_DEFAULTS: Readonly<PixelCnnConfig> = Object.freeze({
-  channels: 32,
-  layers: 5,
-  firstKernel: 7,
-  kernel: 3,
-  levels: 2,
-  seed: 0,
+export const PIXELCNN_OPTIONS = defineOptions<PixelCnnConfig>({
+  channels: { type: 'int', default: 32, min: 2, help: 'hidden feature maps h of the residual stream (even; the blocks\' bottleneck has h / 2)' },
+  layers: { type: 'int', default: 5, min: 0, help: 'residual blocks between the first and the output layers' },
+  firstKernel: { type: 'int', default: 7, min: 1, help: 'kernel size of the first, mask-A convolution (odd; 7 in the paper)' },
+  kernel: { type: 'int', default: 3, min: 1, help: 'kernel size of the mask-B convolution in each residual block (odd; 3 in the paper)' },
+  levels: { type: 'int', default: 2, min: 2, help: 'values per channel K: 2 = Bernoulli, K > 2 = K-way softmax', fromData: '2 for binary data, 256 for 8-bit' },
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
 });
+
+export const PIXELCNN_DEFAULTS: Readonly<PixelCnnConfig> = defaultsOf(PIXELCNN_OPTIONS);
+
 
 /** The three mask-B convolutions of one residual block (Fig. 5 left). */
 interface ResidualBlock {

@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import { MaskedConv2d } from '../../nn/maskedConv2d.js';
+import { defineOptions, type OptionDeclaration } from '../options.js';
 import { RasterImageModel, checkImageSpec, networkInput, outputLogits, logitsPerChannel, type ImageSpec } from './images.js';
 
 export interface PixelRnnConfig {
@@ -33,6 +34,17 @@ export interface PixelRnnConfig {
   levels: number;
   /** Seed of the initial weights. */
   seed: number;
+}
+
+/** The options of Row LSTM and Diagonal BiLSTM, which differ only in their default depth. */
+export function pixelRnnOptions(layers: number): OptionDeclaration<PixelRnnConfig> {
+  return defineOptions<PixelRnnConfig>({
+    hiddenChannels: { type: 'int', default: 16, min: 1, help: 'LSTM units h of each layer (the residual stream has 2h feature maps; 16: the paper\'s MNIST width)' },
+    layers: { type: 'int', default: layers, min: 0, help: 'recurrent layers (the paper: 7 Diagonal BiLSTM layers on MNIST)' },
+    firstKernel: { type: 'int', default: 7, min: 1, help: 'kernel size of the first, mask-A convolution (odd; 7 in the paper)' },
+    levels: { type: 'int', default: 2, min: 2, help: 'values per channel K: 2 = Bernoulli, K > 2 = K-way softmax', fromData: '2 for binary data, 256 for 8-bit' },
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
+  });
 }
 
 /** A recurrent layer; `output` is its 1 x 1 mask-B convolution h -> 2h back to the stream. */

@@ -42,7 +42,8 @@ import { check } from '../../core/errors.js';
 import { dequantize, quantize } from '../../data/dequantize.js';
 import { Rng } from '../../core/rng.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
-import { Ordering, type OrderingSpec } from '../ordering.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { ORDERING_OPTION, Ordering, type OrderingSpec } from '../ordering.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, TrainContext } from '../model.js';
@@ -65,14 +66,21 @@ export interface RnadeConfig {
   seed: number;
 }
 
-export const RNADE_DEFAULTS: Readonly<RnadeConfig> = Object.freeze({
-  hidden: 100,
-  components: 10,
-  minStd: 1e-3,
-  dequantize: false,
-  ordering: { type: 'raster' } as OrderingSpec,
-  seed: 0,
+export const RNADE_OPTIONS = defineOptions<RnadeConfig>({
+  hidden: { type: 'int', default: 100, min: 1, help: 'hidden units H of the shared layer' },
+  components: { type: 'int', default: 10, min: 1, help: 'Gaussian components C per conditional' },
+  minStd: { type: 'number', default: 1e-3, min: 0, help: 'floor on every component\'s standard deviation, in data units (> 0)' },
+  dequantize: {
+    type: 'boolean',
+    default: false,
+    help: 'train on x + u / 256, u ~ U(0, 1), for [0, 1] data with 256 levels; off for real-valued data',
+    fromData: 'on for [0, 1] intensities, off for real values',
+  },
+  ordering: ORDERING_OPTION,
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
 });
+
+export const RNADE_DEFAULTS: Readonly<RnadeConfig> = defaultsOf(RNADE_OPTIONS);
 
 /** log N(x; mu, sd) = LOG_NORM - log sd - z^2 / 2. */
 const LOG_NORM = -0.5 * Math.log(2 * Math.PI);

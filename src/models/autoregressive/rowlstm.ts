@@ -42,7 +42,8 @@ import { type MaskedConv2d, maskedConv2d, maskValues } from '../../nn/maskedConv
 import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { GenerativeModel } from '../model.js';
 import { outputLogits, logitsPerChannel, imageWindow, type RasterSampler } from './images.js';
-import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
+import { defaultsOf } from '../options.js';
+import { PixelRnnModel, pixelRnnOptions, type PixelRnnConfig } from './pixelrnn.js';
 
 /**
  * PixelRnnConfig (./pixelrnn.ts). Timing: h = 16 with 2 layers trains a 28 x 28 MNIST batch of 128
@@ -52,13 +53,9 @@ import { PixelRnnModel, type PixelRnnConfig } from './pixelrnn.js';
  */
 export type RowLstmConfig = PixelRnnConfig;
 
-export const ROWLSTM_DEFAULTS: Readonly<RowLstmConfig> = Object.freeze({
-  hiddenChannels: 16,
-  layers: 2,
-  firstKernel: 7,
-  levels: 2,
-  seed: 0,
-});
+export const ROWLSTM_OPTIONS = pixelRnnOptions(2);
+
+export const ROWLSTM_DEFAULTS: Readonly<RowLstmConfig> = defaultsOf(ROWLSTM_OPTIONS);
 
 /** An LSTM's hidden and cell states, h and c. */
 type LstmState = { h: tf.Tensor4D; c: tf.Tensor };

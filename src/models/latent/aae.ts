@@ -67,7 +67,8 @@ import { Likelihood } from '../../distributions/decoders.js';
 import { Mlp } from '../../nn/dense.js';
 import { Decoder, Encoder } from '../../nn/encoderDecoder.js';
 import { oneHotLabels } from '../../nn/oneHot.js';
-import { LATENT_NET_DEFAULTS, validateNetConfig, type LatentNetConfig } from './common.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { LATENT_NET, validateNetConfig, type LatentNetConfig } from './common.js';
 import { PLANAR_PRIORS, PRIORS, samplePrior, type PriorName } from './priors.js';
 
 export interface AaeConfig extends LatentNetConfig {
@@ -114,21 +115,23 @@ export interface AaeConfig extends LatentNetConfig {
   adversarialBeta1: number;
 }
 
-export const AAE_DEFAULTS: Readonly<AaeConfig> = Object.freeze({
-  ...LATENT_NET_DEFAULTS,
-  latent: 2,
-  prior: 'mixture' as PriorName,
-  components: 10,
-  conditionalPrior: false,
-  numClasses: 10,
-  discriminatorHidden: [500, 500],
-  gradientPenalty: 0,
-  discriminatorSteps: 1,
-  discriminatorBatches: 'same' as const,
-  discriminatorLearningRate: 1,
-  generatorLearningRate: 1,
-  adversarialBeta1: 0.9,
+export const AAE_OPTIONS = defineOptions<AaeConfig>({
+  ...LATENT_NET,
+  latent: { ...LATENT_NET.latent, default: 2, help: 'size of z (2: the planar priors, and a map without PCA)' },
+  prior: { type: 'choice', default: 'mixture', choices: PRIORS, help: "the prior p(z) the codes are matched to; 'mixture' and 'swissroll' need latent 2" },
+  components: { type: 'int', default: 10, min: 2, help: "components of the 'mixture' prior (10: one per MNIST digit)" },
+  conditionalPrior: { type: 'boolean', default: false, help: "Sec. 2.3: the label beside z; class k's codes matched to mixture component k" },
+  numClasses: { type: 'int', default: 10, min: 2, help: 'classes K of the labels, for conditionalPrior', fromData: 'the classes of the labels' },
+  discriminatorHidden: { type: 'int-list', default: [500, 500], min: 1, help: "units of the discriminator's ReLU hidden layers on z" },
+  gradientPenalty: { type: 'number', default: 0, min: 0, help: "R1 penalty weight gamma on the discriminator (Mescheder et al. 2018); 0: off" },
+  discriminatorSteps: { type: 'int', default: 1, min: 1, help: 'discriminator updates per training step (the k of Goodfellow et al. 2014)' },
+  discriminatorBatches: { type: 'choice', default: 'same', choices: ['same', 'fresh'], help: "codes for discriminator updates after the first: the step's minibatch, or a fresh one (Algorithm 1)" },
+  discriminatorLearningRate: { type: 'number', default: 1, min: 0, help: "the discriminator's Adam step size, times the run's learning rate (> 0)" },
+  generatorLearningRate: { type: 'number', default: 1, min: 0, help: "the generator's Adam step size, times the run's learning rate (> 0)" },
+  adversarialBeta1: { type: 'number', default: 0.9, min: 0, max: 1, help: "Adam's beta1 of the discriminator and generator, in [0, 1) (0.5: DCGAN's)" },
 });
+
+export const AAE_DEFAULTS: Readonly<AaeConfig> = defaultsOf(AAE_OPTIONS);
 
 /** The three parameter groups, one per phase of a step (see the header). */
 export const AAE_GROUPS = ['autoencoder', 'discriminator', 'generator'] as const;

@@ -17,11 +17,14 @@ import type { Batch, GenerativeModel, LossTerms, SampleOptions, TrainContext } f
 import { NeuralModel } from '../neuralModel.js';
 import { Likelihood } from '../../distributions/decoders.js';
 import { Decoder, Encoder } from '../../nn/encoderDecoder.js';
-import { LATENT_NET_DEFAULTS, validateNetConfig, type LatentNetConfig } from './common.js';
+import { LATENT_NET, validateNetConfig, type LatentNetConfig } from './common.js';
+import { defaultsOf } from '../options.js';
 
 export type AeConfig = LatentNetConfig;
 
-export const AE_DEFAULTS: Readonly<AeConfig> = LATENT_NET_DEFAULTS;
+export const AE_OPTIONS = LATENT_NET;
+
+export const AE_DEFAULTS: Readonly<AeConfig> = defaultsOf(AE_OPTIONS);
 
 export class Autoencoder extends NeuralModel<AeConfig> implements GenerativeModel, LatentModel {
   readonly name = 'ae';

@@ -20,7 +20,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import type { LossTerms } from '../model.js';
-import { Vae, VAE_DEFAULTS, type VaeConfig } from './vae.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { Vae, VAE_OPTIONS, type VaeConfig } from './vae.js';
 
 export interface BetaVaeConfig extends VaeConfig {
   /** KL weight after warm-up (> 1; Higgins et al. tune it per data set, 4 is a moderate start). */
@@ -35,14 +36,16 @@ export interface BetaVaeConfig extends VaeConfig {
   gamma: number;
 }
 
-export const BETAVAE_DEFAULTS: Readonly<BetaVaeConfig> = Object.freeze({
-  ...VAE_DEFAULTS,
-  beta: 4,
-  warmupSteps: 0,
-  capacity: 0,
-  capacitySteps: 100000,
-  gamma: 1000,
+export const BETAVAE_OPTIONS = defineOptions<BetaVaeConfig>({
+  ...VAE_OPTIONS,
+  beta: { ...VAE_OPTIONS.beta, default: 4, help: 'KL weight after warm-up (> 1; 4 is a moderate start)' },
+  warmupSteps: { type: 'int', default: 0, min: 0, help: 'steps over which beta ramps linearly from 0 (0: no warm-up)' },
+  capacity: { type: 'number', default: 0, min: 0, help: 'target KL C_max in nats of Burgess et al.\'s objective (0: off)' },
+  capacitySteps: { type: 'int', default: 100000, min: 0, help: 'steps over which C grows linearly from 0 to capacity' },
+  gamma: { type: 'number', default: 1000, min: 0, help: 'weight gamma of |KL - C| (1000 in Burgess et al.)' },
 });
+
+export const BETAVAE_DEFAULTS: Readonly<BetaVaeConfig> = defaultsOf(BETAVAE_OPTIONS);
 
 export class BetaVae extends Vae {
   declare readonly config: BetaVaeConfig;

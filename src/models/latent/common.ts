@@ -13,6 +13,7 @@ import { check } from '../../core/errors.js';
 import type { ValueKind } from '../../data/dataset.js';
 import { DECODERS, type DecoderKind } from '../../distributions/decoders.js';
 import { ARCHITECTURES, type Architecture } from '../../nn/encoderDecoder.js';
+import { defaultsOf, defineOptions } from '../options.js';
 
 /** What `sample` returns: the decoder's mean E[x|z] (smooth images) or a draw x ~ p(x|z). */
 export type SampleMode = 'mean' | 'sample';
@@ -59,18 +60,32 @@ export interface LatentNetConfig {
   seed: number;
 }
 
-export const LATENT_NET_DEFAULTS: Readonly<LatentNetConfig> = Object.freeze({
-  architecture: 'mlp' as Architecture,
-  hidden: [500],
-  channels: [32, 64],
-  latent: 20,
-  decoder: 'bernoulli' as DecoderKind,
-  decoderStd: 'learned' as const,
-  minStd: 1e-3,
-  dequantize: false,
-  sampleMode: 'mean' as SampleMode,
-  seed: 0,
+/** The options every latent model has; each model's declaration adds its own to these. */
+export const LATENT_NET = defineOptions<LatentNetConfig>({
+  architecture: { type: 'choice', default: 'mlp', choices: ARCHITECTURES, help: "'mlp' on the flattened input, or 'conv' for [H, W, C] images" },
+  hidden: { type: 'int-list', default: [500], min: 1, help: 'units of the encoder\'s hidden layers (the decoder mirrors them); empty: linear networks' },
+  channels: { type: 'int-list', default: [32, 64], min: 1, help: "'conv' only: channels of the stride-2 4x4 encoder convolutions" },
+  latent: { type: 'int', default: 20, min: 1, help: 'size of z (20: one of Kingma & Welling\'s MNIST sizes)' },
+  decoder: {
+    type: 'choice',
+    default: 'bernoulli',
+    choices: DECODERS,
+    help: 'the observation model p(x|z)',
+    fromData: 'bernoulli for binary data, gaussian for real values and [0, 1] intensities, logistic for 8-bit',
+  },
+  decoderStd: { type: 'number', default: 'learned', min: 0, choices: ['learned'], help: "sigma / scale of a gaussian or logistic p(x|z): 'learned' or a fixed number > 0" },
+  minStd: { type: 'number', default: 1e-3, min: 0, help: 'floor added to a learned sigma / scale, so no dimension collapses' },
+  dequantize: {
+    type: 'boolean',
+    default: false,
+    help: 'gaussian decoder on 8-bit intensities: train on x + u / 256, u ~ U(0, 1)',
+    fromData: 'on for a gaussian decoder on [0, 1] intensities, else off',
+  },
+  sampleMode: { type: 'choice', default: 'mean', choices: SAMPLE_MODES, help: "'mean': sample and decode return E[x|z]; 'sample': a draw" },
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
 });
+
+export const LATENT_NET_DEFAULTS: Readonly<LatentNetConfig> = defaultsOf(LATENT_NET);
 
 /** Largest activation tensor (floats) one network pass builds while scoring: 2^22 = 16 MiB. */
 export const MAX_ACTIVATIONS = 2 ** 22;

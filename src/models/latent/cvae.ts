@@ -16,14 +16,20 @@
  */
 import { check } from '../../core/errors.js';
 import type { ConditionalModel } from '../capabilities.js';
-import { Vae, VAE_DEFAULTS, type VaeConfig } from './vae.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { Vae, VAE_OPTIONS, type VaeConfig } from './vae.js';
 
 export interface CvaeConfig extends VaeConfig {
   /** Classes K of the label (the CLI passes the data set's count; 10 fits MNIST-like data). */
   numClasses: number;
 }
 
-export const CVAE_DEFAULTS: Readonly<CvaeConfig> = Object.freeze({ ...VAE_DEFAULTS, numClasses: 10 });
+export const CVAE_OPTIONS = defineOptions<CvaeConfig>({
+  ...VAE_OPTIONS,
+  numClasses: { type: 'int', default: 10, min: 2, help: 'classes K of the label', fromData: 'the classes of the labels' },
+});
+
+export const CVAE_DEFAULTS: Readonly<CvaeConfig> = defaultsOf(CVAE_OPTIONS);
 
 function checkedClasses(config: Partial<CvaeConfig>): number {
   const K = config.numClasses ?? CVAE_DEFAULTS.numClasses;

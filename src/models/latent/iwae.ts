@@ -18,14 +18,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import type { LossTerms } from '../model.js';
 import { gaussianKl } from './common.js';
-import { Vae, VAE_DEFAULTS, type VaeConfig } from './vae.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { Vae, VAE_OPTIONS, type VaeConfig } from './vae.js';
 
 export interface IwaeConfig extends VaeConfig {
   /** Importance samples k of the training bound (5: the middle of Burda et al.'s k = 1, 5, 50). */
   trainSamples: number;
 }
 
-export const IWAE_DEFAULTS: Readonly<IwaeConfig> = Object.freeze({ ...VAE_DEFAULTS, trainSamples: 5 });
+export const IWAE_OPTIONS = defineOptions<IwaeConfig>({
+  ...VAE_OPTIONS,
+  beta: { ...VAE_OPTIONS.beta, min: 1, max: 1, help: 'L_k has no KL weight: always 1' },
+  trainSamples: { type: 'int', default: 5, min: 1, help: 'importance samples k of the training bound L_k' },
+});
+
+export const IWAE_DEFAULTS: Readonly<IwaeConfig> = defaultsOf(IWAE_OPTIONS);
 
 export class Iwae extends Vae {
   declare readonly config: IwaeConfig;

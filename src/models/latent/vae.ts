@@ -40,7 +40,8 @@ import { NeuralModel } from '../neuralModel.js';
 import { Likelihood } from '../../distributions/decoders.js';
 import { Decoder, Encoder, widestActivation } from '../../nn/encoderDecoder.js';
 import { oneHotLabels } from '../../nn/oneHot.js';
-import { gaussianKl, LATENT_NET_DEFAULTS, logPriorRatio, MAX_ACTIVATIONS, reparameterize, validateNetConfig, type LatentNetConfig } from './common.js';
+import { gaussianKl, LATENT_NET, logPriorRatio, MAX_ACTIVATIONS, reparameterize, validateNetConfig, type LatentNetConfig } from './common.js';
+import { defaultsOf, defineOptions } from '../options.js';
 
 export interface VaeConfig extends LatentNetConfig {
   /** Weight of the KL term in the training loss (1 = the ELBO; the reported ELBO never uses it). */
@@ -49,7 +50,13 @@ export interface VaeConfig extends LatentNetConfig {
   evalSamples: number;
 }
 
-export const VAE_DEFAULTS: Readonly<VaeConfig> = Object.freeze({ ...LATENT_NET_DEFAULTS, beta: 1, evalSamples: 5000 });
+export const VAE_OPTIONS = defineOptions<VaeConfig>({
+  ...LATENT_NET,
+  beta: { type: 'number', default: 1, min: 0, help: 'weight of the KL term in the training loss (1: the ELBO)' },
+  evalSamples: { type: 'int', default: 5000, min: 1, help: 'importance samples k of logProb (5000: Burda et al.\'s evaluation)' },
+});
+
+export const VAE_DEFAULTS: Readonly<VaeConfig> = defaultsOf(VAE_OPTIONS);
 
 /** The ELBO's terms (Eq. 10): elbo = reconstruction - kl. */
 export const ELBO_TERMS = Object.freeze({ reconstruction: 'logLikelihood', kl: 'divergence' } as const);

@@ -12,7 +12,8 @@
 import { UserError, check } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import { countParameters } from '../../distributions/parameterCount.js';
-import { Ordering, type OrderingSpec } from '../ordering.js';
+import { defaultsOf, defineOptions } from '../options.js';
+import { ORDERING_OPTION, Ordering, type OrderingSpec } from '../ordering.js';
 import type { CompletionModel, DensityModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, NamedArray, StepMetrics } from '../model.js';
 
@@ -27,12 +28,22 @@ export interface ArTableConfig {
   ordering: OrderingSpec;
 }
 
-export const AR_TABLE_DEFAULTS: Readonly<ArTableConfig> = Object.freeze({
-  order: 1,
-  states: 2,
-  smoothing: 1,
-  ordering: { type: 'raster' } as OrderingSpec,
+export const AR_TABLE_OPTIONS = defineOptions<ArTableConfig>({
+  order: { type: 'int', default: 1, min: 0, help: 'context length k: 0 = independent variables, 1 = Markov chain' },
+  states: { type: 'int', default: 2, min: 2, help: 'states K of every variable', fromData: '2 for binary data, 256 for 8-bit' },
+  smoothing: { type: 'number', default: 1, min: 0, help: 'Laplace pseudo-count alpha added to every cell; 0 = maximum likelihood' },
+  ordering: ORDERING_OPTION,
 });
+
+export const AR_TABLE_DEFAULTS: Readonly<ArTableConfig> = defaultsOf(AR_TABLE_OPTIONS);
+
+/** The registry's three tabular models differ only in the context lengths they allow. */
+function withOrder(order: { default: number; min: number; max?: number; help: string }) {
+  return defineOptions<ArTableConfig>({ ...AR_TABLE_OPTIONS, order: { type: 'int', ...order } });
+}
+export const INDEPENDENT_OPTIONS = withOrder({ default: 0, min: 0, max: 0, help: 'context length k: always 0 (independent variables)' });
+export const MARKOV_OPTIONS = withOrder({ default: 1, min: 1, max: 1, help: 'context length k: always 1 (a Markov chain)' });
+export const AR_OPTIONS = withOrder({ default: 2, min: 0, help: 'context length k: each variable depends on the k before it' });
 
 /** Largest table we allocate (cells of 4 bytes): 2^27 cells = 512 MiB. */
 const MAX_TABLE_CELLS = 2 ** 27;
