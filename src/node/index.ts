@@ -6,5 +6,7 @@ export { loadFashionMnist } from './data/fashion.js';
 export { loadCsv } from './data/csv.js';
 export { loadImageFolder, readPng, writePng } from './data/images.js';
 export { loadDataSpec, splitDeterministically } from './data/spec.js';
-export { saveCheckpoint, loadLatestCheckpoint } from './checkpoint.js';
+export { saveCheckpoint, loadLatestCheckpoint, verifyCheckpoints } from './checkpoint.js';
+export type { Checkpoint, CheckpointInfo, CheckpointManifest, CheckpointParts, CheckpointReport, LoadCheckpointOptions, SkippedCheckpoint } from './checkpoint.js';
+export { writeFileAtomic } from './fsAtomic.js';
 export { openRun, readRunConfig, loadRunData, MetricsLog } from './run.js';

@@ -208,6 +208,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   fs.mkdirSync(path.join(runDir, 'samples'), { recursive: true });
   writeRunConfig(runDir, config);
   const log = new MetricsLog(runDir);
+  if (resumeState) log.dropAfter(resumeState.step); // records past the checkpoint are about to be logged again
   const say = (line: string) => process.stderr.write(line + '\n');
   say(
     `genlab train ${modelName} on ${config.data.spec} (${data.train.n} train / ${data.test.n} test, ` +
