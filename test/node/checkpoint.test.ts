@@ -12,7 +12,8 @@ import { UserError } from '../../src/core/errors.js';
 import type { NamedArray } from '../../src/models/model.js';
 import { loadLatestCheckpoint, saveCheckpoint, verifyCheckpoints, type CheckpointInfo } from '../../src/node/checkpoint.js';
 import { writeFileAtomic } from '../../src/node/fsAtomic.js';
-import { MetricsLog } from '../../src/node/run.js';
+import { MetricsLog, writeRunConfig, type RunConfig } from '../../src/node/run.js';
+import { infoCommand } from '../../src/cli/commands/run-commands.js';
 import { initialTrainState } from '../../src/train/trainer.js';
 
 const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-ckpt-'));
@@ -255,4 +256,38 @@ test('MetricsLog.dropAfter removes the records past the resumed step and torn li
   const before = fs.readFileSync(log.file, 'utf8');
   assert.equal(log.dropAfter(100), 0);
   assert.equal(fs.readFileSync(log.file, 'utf8'), before);
+});
+
+test('genlab info verifies every checkpoint and names the damaged file', async () => {
+  const { run, ckpt: folder } = runWithTwoCheckpoints();
+  const { model, data, backend } = info(0);
+  writeRunConfig(run, {
+    format: 'genlab-run',
+    version: 1,
+    command: 'genlab train nade',
+    createdAt: '',
+    backend,
+    model,
+    data: { spec: 'toy', shape: data.shape, kind: data.kind, trainExamples: 1, testExamples: 1 },
+    train: { epochs: 1, batchSize: 1, learningRate: 0.1, seed: 1 },
+  } as RunConfig);
+  const lines: string[] = [];
+  const write = process.stdout.write;
+  const infoOf = async () => {
+    lines.length = 0;
+    process.stdout.write = ((s: string) => lines.push(s) > 0) as typeof process.stdout.write;
+    try {
+      assert.equal(await infoCommand([run]), 0);
+    } finally {
+      process.stdout.write = write;
+    }
+    return lines.join('');
+  };
+  assert.doesNotMatch(await infoOf(), /damaged/);
+  const bytes = fs.readFileSync(path.join(folder(2), 'optimizer.bin'));
+  bytes[0] ^= 0x80;
+  fs.writeFileSync(path.join(folder(2), 'optimizer.bin'), bytes);
+  const text = await infoOf();
+  assert.match(text, /checkpoint step-00000004 \(1 of 2 kept intact\)/);
+  assert.ok(text.includes(`damaged    step-00000002: ${path.join(folder(2), 'optimizer.bin')}: does not match its checksum`), text);
 });
