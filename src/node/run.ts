@@ -13,13 +13,13 @@ import { Rng } from '../core/rng.js';
 import type { DataSplits, ValueKind } from '../data/dataset.js';
 import type { GenerativeModel } from '../models/model.js';
 import { createModel, getEntry } from '../models/registry.js';
-import { loadLatestCheckpoint, type Checkpoint } from './checkpoint.js';
+import { loadLatestCheckpoint, type Checkpoint, type LoadCheckpointOptions } from './checkpoint.js';
 import { loadDataSpec, type DataSpecOptions } from './data/spec.js';
 import { writeFileAtomic } from './fsAtomic.js';
 import type { LearningRateDecay } from '../train/schedule.js';
 import type { OptimizerSettings } from '../train/optimizers.js';
 import { withShadow } from '../train/ema.js';
-import { splitTrainingState } from './storage.js';
+import { emaWeights } from './storage.js';
 
 export interface RunConfig {
   format: 'genlab-run';
@@ -66,12 +66,20 @@ export function readRunConfig(runDir: string): RunConfig {
   if (!fs.existsSync(file)) {
     throw new UserError(`'${runDir}' is not a genlab run folder (no config.json); pass the --out folder of 'genlab train'`);
   }
-  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfig;
-  if (config.format !== 'genlab-run') throw new UserError(`${file} is not a genlab run config`);
+  let config: RunConfig;
+  try {
+    config = JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfig;
+  } catch {
+    throw new UserError(`${file} is not valid JSON (damaged?)`);
+  }
+  if (config?.format !== 'genlab-run') throw new UserError(`${file} is not a genlab run config`);
   return config;
 }
 
-/** Appends one JSON object per line. */
+/**
+ * metrics.jsonl: one JSON object per line, appended (an append log, not rewritten on each write).
+ * A line cut short by a crash is skipped when reading and dropped by `dropAfter`.
+ */
 export class MetricsLog {
   readonly file: string;
   constructor(runDir: string) {
@@ -80,20 +88,37 @@ export class MetricsLog {
   append(record: Record<string, unknown>): void {
     fs.appendFileSync(this.file, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
   }
-  /** Drops the records of steps after `step` (a resumed run logs them again), rewriting the file atomically. */
-  forgetAfter(step: number): void {
-    const kept = this.read().filter((r) => typeof r.step !== 'number' || r.step <= step);
-    writeFileAtomic(this.file, kept.map((r) => JSON.stringify(r) + '\n').join(''));
-  }
-
   read(): Record<string, unknown>[] {
     if (!fs.existsSync(this.file)) return [];
-    return fs
-      .readFileSync(this.file, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l));
+    return parseLines(fs.readFileSync(this.file, 'utf8')).flatMap(({ record }) => (record ? [record] : []));
   }
+  /**
+   * For a resumed run: drops the records logged after `step` (the resumed checkpoint's step), which
+   * the run is about to log again, and any torn lines; rewrites the file atomically. Returns how many
+   * lines were dropped. Records without a step (evaluations) are kept.
+   */
+  dropAfter(step: number): number {
+    if (!fs.existsSync(this.file)) return 0;
+    const lines = parseLines(fs.readFileSync(this.file, 'utf8'));
+    const kept = lines.filter(({ record: r }) => r !== null && !(typeof r.step === 'number' && r.step > step));
+    if (kept.length === lines.length) return 0;
+    writeFileAtomic(this.file, kept.map(({ line }) => line + '\n').join(''));
+    return lines.length - kept.length;
+  }
+}
+
+/** Non-blank lines with their objects, null for a line that is not JSON (cut short by a crash). */
+function parseLines(text: string): { line: string; record: Record<string, unknown> | null }[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      try {
+        return { line, record: JSON.parse(line) as Record<string, unknown> };
+      } catch {
+        return { line, record: null };
+      }
+    });
 }
 
 /**
@@ -120,16 +145,17 @@ export interface OpenRun {
 }
 
 /**
- * A trained model from its run folder's newest checkpoint, with the EMA shadow weights when the
- * run kept them (trained with --ema) unless `ema` is false.
+ * A trained model from its run folder's newest intact checkpoint (damaged ones are reported
+ * through options.warn), with the EMA shadow weights when the run kept them (trained with --ema)
+ * unless `ema` is false.
  */
-export function openRun(runDir: string, options: { ema?: boolean } = {}): OpenRun {
+export function openRun(runDir: string, options: LoadCheckpointOptions & { ema?: boolean } = {}): OpenRun {
   const config = readRunConfig(runDir);
-  const checkpoint = loadLatestCheckpoint(runDir);
+  const checkpoint = loadLatestCheckpoint(runDir, options);
   if (!checkpoint) throw new UserError(`run '${runDir}' has no checkpoint yet; train it first (or --resume it)`);
   const { name, config: modelConfig } = checkpoint.manifest.model;
   const model = createModel(name, modelConfig, checkpoint.manifest.data);
-  const { ema } = splitTrainingState(checkpoint.optimizer);
+  const ema = emaWeights(checkpoint);
   const usingEma = (options.ema ?? true) && ema.length > 0;
   model.setWeights(usingEma ? withShadow(checkpoint.weights, ema) : checkpoint.weights);
   return { dir: runDir, config, model, checkpoint, usingEma };

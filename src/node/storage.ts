@@ -1,6 +1,7 @@
 /**
- * A run folder as `fit`'s storage: checkpoints under checkpoints/ (./checkpoint.ts), the metrics
- * log metrics.jsonl (./run.ts), sample grids as PNGs under samples/.
+ * A run folder as `fit`'s storage: checkpoints under checkpoints/ (./checkpoint.ts: the weights,
+ * the optimizer state and the EMA shadow as three parts), the metrics log metrics.jsonl (./run.ts),
+ * sample grids as PNGs under samples/.
  */
 import * as path from 'node:path';
 import type { ValueKind } from '../data/dataset.js';
@@ -8,12 +9,8 @@ import type { GenerativeModel, NamedArray } from '../models/model.js';
 import type { DataInfo } from '../models/registry.js';
 import type { MetricsRecord, RunStorage, TrainingCheckpoint } from '../train/storage.js';
 import { writeSampleGrid } from '../cli/common.js';
-import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadLatestCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { MetricsLog } from './run.js';
-
-/** Optimizer state and the EMA shadow share the checkpoint's training-state file, told apart by prefix. */
-const OPTIMIZER_PREFIX = 'optimizer/';
-const EMA_PREFIX = 'ema/';
 
 export class FileRunStorage implements RunStorage {
   private readonly metrics: MetricsLog;
@@ -30,14 +27,18 @@ export class FileRunStorage implements RunStorage {
   }
 
   async load(): Promise<TrainingCheckpoint | null> {
-    const ckpt = loadLatestCheckpoint(this.runDir);
+    const ckpt = loadLatestCheckpoint(this.runDir, { warn: this.warn });
     if (!ckpt) return null;
-    return { state: ckpt.manifest.train, weights: ckpt.weights, ...splitTrainingState(ckpt.optimizer) };
+    return { state: ckpt.manifest.train, weights: ckpt.weights, optimizer: ckpt.optimizer, ema: emaWeights(ckpt) };
   }
 
   async save(checkpoint: TrainingCheckpoint): Promise<void> {
-    const training = [...prefixed(OPTIMIZER_PREFIX, checkpoint.optimizer), ...prefixed(EMA_PREFIX, checkpoint.ema)];
-    saveCheckpoint(this.runDir, this.model, this.data, checkpoint.state, this.backend, training);
+    const info = { model: { name: this.model.name, config: this.model.getConfig() }, data: this.data, train: checkpoint.state, backend: this.backend };
+    saveCheckpoint(this.runDir, info, {
+      'weights.bin': checkpoint.weights,
+      ...(checkpoint.optimizer.length > 0 && { 'optimizer.bin': checkpoint.optimizer }),
+      ...(checkpoint.ema.length > 0 && { [EMA_PART]: checkpoint.ema }),
+    });
   }
 
   async log(record: MetricsRecord): Promise<void> {
@@ -45,7 +46,7 @@ export class FileRunStorage implements RunStorage {
   }
 
   async forgetAfter(step: number): Promise<void> {
-    this.metrics.forgetAfter(step);
+    this.metrics.dropAfter(step);
   }
 
   async saveSamples(samples: Float32Array, count: number, at: { epoch: number; step: number; withinEpoch: boolean }): Promise<void> {
@@ -54,12 +55,9 @@ export class FileRunStorage implements RunStorage {
   }
 }
 
-function prefixed(prefix: string, arrays: NamedArray[]): NamedArray[] {
-  return arrays.map((a) => ({ ...a, name: prefix + a.name }));
-}
+/** The checkpoint part holding the EMA shadow weights (runs trained with --ema). */
+export const EMA_PART = 'ema.bin';
 
-/** The optimizer state and EMA shadow stored with a checkpoint's weights. */
-export function splitTrainingState(arrays: NamedArray[]): { optimizer: NamedArray[]; ema: NamedArray[] } {
-  const strip = (prefix: string) => arrays.filter((a) => a.name.startsWith(prefix)).map((a) => ({ ...a, name: a.name.slice(prefix.length) }));
-  return { optimizer: strip(OPTIMIZER_PREFIX), ema: strip(EMA_PREFIX) };
+export function emaWeights(checkpoint: Checkpoint): NamedArray[] {
+  return checkpoint.parts[EMA_PART] ?? [];
 }

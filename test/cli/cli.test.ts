@@ -144,7 +144,7 @@ test('a gradient-trained model through the CLI: train on a subset, resume with A
   assert.equal(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')).train.learningRateDecay, 'cosine');
   const ckpt = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', 'latest.json'), 'utf8')).checkpoint;
   const manifest = JSON.parse(fs.readFileSync(path.join(run, 'checkpoints', ckpt, 'checkpoint.json'), 'utf8'));
-  assert.ok(manifest.optimizerManifest[0].weights.some((w: { name: string }) => w.name === 'main/iter'), 'Adam state saved');
+  assert.ok(manifest.parts['optimizer.bin'].weights.some((w: { name: string }) => w.name === 'main/iter'), 'Adam state saved');
   const resumed = json('train', 'fvsbn', '--resume', '--out', run, '--epochs', '2', ...common, '--json');
   assert.equal(resumed.steps, 12);
   const report = json('eval', run, '--limit', '200', '--json');

@@ -11,6 +11,7 @@ import { hasBound, hasDensity, isConditional, isLatent, type BoundModel, type De
 import type { GenerativeModel } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress } from '../../node/progress.js';
+import { verifyCheckpoints } from '../../node/checkpoint.js';
 import { MetricsLog, loadRunData, openRun, readRunConfig } from '../../node/run.js';
 import { EMA_OPTION, choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { printJson, readInput, writeSampleGrid, writeSamplesCsv } from '../common.js';
@@ -215,10 +216,15 @@ export async function infoCommand(args: string[]): Promise<number> {
   const records = new MetricsLog(runDir).read();
   const epochs = records.filter((r) => r.event === 'epoch');
   const last = epochs[epochs.length - 1];
-  const ckptFile = path.join(runDir, 'checkpoints', 'latest.json');
-  const checkpoint = fs.existsSync(ckptFile) ? JSON.parse(fs.readFileSync(ckptFile, 'utf8')).checkpoint : null;
+  // Every checkpoint is read and checked against its checksums, so damage shows here, not at --resume.
+  const checkpoints = verifyCheckpoints(runDir);
+  const checkpoint = checkpoints.latest;
+  const damaged = [
+    ...(checkpoints.latestProblem ? [checkpoints.latestProblem] : []),
+    ...checkpoints.checkpoints.flatMap((c) => (c.problem ? [`${c.name}: ${c.problem}`] : [])),
+  ];
   const samples = fs.existsSync(path.join(runDir, 'samples')) ? fs.readdirSync(path.join(runDir, 'samples')).sort() : [];
-  const info = { run: runDir, config, epochsLogged: epochs.length, lastEpoch: last ?? null, checkpoint, samples };
+  const info = { run: runDir, config, epochsLogged: epochs.length, lastEpoch: last ?? null, checkpoint, checkpoints: checkpoints.checkpoints, damaged, samples };
   if (v.json) {
     printJson(info);
     return 0;
@@ -230,7 +236,9 @@ export async function infoCommand(args: string[]): Promise<number> {
     `training   ${config.train.epochs} epochs, batch ${config.train.batchSize}, lr ${config.train.learningRate}, seed ${config.train.seed}, backend ${config.backend}`,
     `command    ${config.command}`,
     `progress   ${epochs.length} epoch(s) logged` + (last ? `; last: ${JSON.stringify(last)}` : ''),
-    `checkpoint ${checkpoint ?? 'none'}`,
+    `checkpoint ${checkpoint ?? 'none'}` +
+      (checkpoints.checkpoints.length ? ` (${checkpoints.checkpoints.filter((c) => c.intact).length} of ${checkpoints.checkpoints.length} kept intact)` : ''),
+    ...damaged.map((d) => `damaged    ${d}`),
     `samples    ${samples.length ? samples.join(', ') : 'none'}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

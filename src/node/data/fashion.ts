@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { UserError, check } from '../../core/errors.js';
+import { writeFileAtomic } from '../fsAtomic.js';
 import { DataSplits, Dataset } from '../../data/dataset.js';
 
 export const FASHION_CLASS_NAMES: readonly string[] = Object.freeze([
@@ -181,13 +182,9 @@ function writeCache(file: string, raw: RawSplits): void {
   const header = Buffer.alloc(HEADER_BYTES);
   header.write(CACHE_MAGIC, 0, 'latin1');
   [CACHE_VERSION, raw.trainLabels.length, raw.testLabels.length, 28, 28, 0].forEach((v, i) => header.writeUInt32LE(v, 8 + 4 * i));
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, Buffer.concat([header, raw.trainImages, raw.trainLabels, raw.testImages, raw.testLabels]));
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, Buffer.concat([header, raw.trainImages, raw.trainLabels, raw.testImages, raw.testLabels]));
   } catch {
     // The cache only saves time: an unwritable cache folder must not stop the data from loading.
-    fs.rmSync(tmp, { force: true });
   }
 }

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { UserError, check } from '../../core/errors.js';
+import { writeFileAtomic as writeFileAtomicRaw } from '../fsAtomic.js';
 import { Dataset } from '../../data/dataset.js';
 
 /** An 8-bit image, [height, width, channels] row-major. */
@@ -242,15 +243,11 @@ function resizeInto(src: Uint8Array, h: number, w: number, C: number, out: Float
   }
 }
 
-let tmpCounter = 0;
-
+/** The shared atomic write, its failures as one-line UserErrors naming the file. */
 function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = `${file}.${process.pid}.${tmpCounter++}.tmp`;
   try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
+    writeFileAtomicRaw(file, bytes);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
     throw new UserError(`cannot write ${file}: ${describeFsError(e)}`);
   }
 }
