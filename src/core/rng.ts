@@ -106,9 +106,9 @@ function rotl(x: number, k: number): number {
 }
 
 /**
- * n standard normals from `rng`, as float32. An odd count draws one more and drops it, so the Rng
- * never holds a cached Box-Muller spare between steps (a checkpoint drops it: see Rng.getState)
- * and a resumed run draws the same noise.
+ * n standard normals from `rng`, as float32. An odd count draws one more and drops it, so each
+ * call uses whole Box-Muller pairs and a step's noise does not depend on a spare left by the one
+ * before (the saved state holds the spare anyway; this keeps older runs' noise streams).
  */
 export function standardNormals(rng: Rng, n: number): Float32Array {
   const out = new Float32Array(n);

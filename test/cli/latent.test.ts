@@ -171,7 +171,10 @@ test('every latent model trains on a CSV from the CLI, then samples, encodes and
       // log of a mean of importance weights is >= the mean of their logs: the estimate beats the bound.
       assert.ok(ev.nll <= -ev.elbo + 0.5, `${model}: IWAE -log p ${ev.nll} vs -ELBO ${-ev.elbo}`);
     }
-    assert.ok(ev.probe.accuracy >= 0 && ev.probe.accuracy <= 1, model);
+    // Three well-separated clusters (chance 1/3): codes that keep where an example came from are
+    // linearly separable (measured: 1.0 for every model); codes that lost it (constant, or mixed up
+    // with other rows) score near chance.
+    assert.ok(ev.probe.accuracy >= 0.9, `${model}: probe accuracy ${ev.probe.accuracy}`);
   }
   // Only the conditional model draws a chosen class.
   const one = json('sample', path.join(tmp, 'csv-cvae'), '-n', '3', '--label', '2', '--out', path.join(tmp, 'c2.csv'), '--json');

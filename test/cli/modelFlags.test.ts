@@ -1,5 +1,6 @@
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { initBackend } from '../../src/core/engine.js';
 import { UserError } from '../../src/core/errors.js';
 import { firstPositional, parse } from '../../src/cli/args.js';
 import { configFromModelFlags, kebabCase, modelFlagTable } from '../../src/cli/modelFlags.js';
@@ -8,6 +9,10 @@ import type { OptionSpec } from '../../src/models/options.js';
 import { getEntry, listModels } from '../../src/models/registry.js';
 
 const TAKEN = Object.keys(TRAIN_OPTIONS);
+
+before(async () => {
+  await initBackend('cpu'); // listModels reads capabilities off small instances
+});
 
 /** What `genlab train MODEL ...args` puts into the model config. */
 function flagsToConfig(model: string, args: string[]): Record<string, unknown> {

@@ -301,7 +301,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const seconds = (Date.now() - started) / 1000;
   if (result.alreadyComplete) {
-    say(`run '${runDir}' has already trained its ${epochs} epochs; nothing to do (continue it with a larger --epochs)`);
+    say(`run '${runDir}' is complete (${result.state.epoch} of ${epochs} epochs trained); nothing to do: continue it with a larger --epochs`);
     if (json) printJson({ run: runDir, model: modelName, backend, epochs, steps: result.state.step, seconds: 0, testNll: undefined });
     return 0;
   }

@@ -29,7 +29,8 @@ test('AE training lowers the reconstruction loss (Bernoulli cross-entropy; Gauss
   const model = new Autoencoder({ hidden: [32], latent: 2 }, [16]);
   const m = await train(model, { x, n: 64 }, 150, 0.02);
   assert.ok(m.at(-1)!.loss < m[0].loss - 2, `cross-entropy ${m[0].loss} -> ${m.at(-1)!.loss}`);
-  assert.deepEqual(Object.keys(m[0]).sort(), ['loss', 'reconstruction']);
+  assert.deepEqual(Object.keys(m[0]).sort(), ['gradNorm', 'loss', 'reconstruction']);
+  assert.ok(m.every((s) => s.gradNorm > 0 && Number.isFinite(s.gradNorm)), 'the trainer reports the gradient norm of each update');
   model.dispose();
   const mse = new Autoencoder({ hidden: [32], latent: 2, decoder: 'gaussian', decoderStd: 1 }, [16]);
   await train(mse, { x, n: 64 }, 20, 0.02);
