@@ -8,8 +8,8 @@ import type { ValueKind } from '../data/dataset.js';
 import type { GenerativeModel, NamedArray } from '../models/model.js';
 import type { DataInfo } from '../models/registry.js';
 import type { MetricsRecord, RunStorage, TrainingCheckpoint } from '../train/storage.js';
-import { writeSampleGrid } from '../cli/common.js';
 import { loadLatestCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import { writeSampleGrid } from './pictures.js';
 import { MetricsLog } from './run.js';
 
 export class FileRunStorage implements RunStorage {
