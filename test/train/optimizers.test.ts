@@ -113,7 +113,6 @@ test('warm-up ramps the step size linearly, then the decay takes over', () => {
 /** One variable w and loss sum(c * w), so the gradient is c: updates and the EMA are easy to write by hand. */
 class Linear implements GenerativeModel {
   readonly name = 'linear';
-  readonly capabilities = { density: 'implicit' as const, latent: false, conditional: false, completion: false };
   readonly inputShape = [1];
   readonly w = tf.variable(tf.tensor1d([1, -2]));
   constructor(readonly c: number[]) {}
