@@ -54,4 +54,5 @@ export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';
 export { mmd, medianDistance, type MmdOptions, type MmdResult } from './eval/mmd.js';
 export { makeGrid, drawText } from './io/grid.js';
 export { scatterPlot, colorScatterPlot, histogram, PALETTE } from './io/scatter.js';
+export { heatMap, heatMapCell } from './io/heatmap.js';
 export { encodeWeights, decodeWeights } from './io/weights.js';

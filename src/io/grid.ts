@@ -26,6 +26,8 @@ export interface GridOptions {
   valueRange?: [number, number];
   /** One caption per image, drawn white on black under it (uppercased; cut to the image width). */
   labels?: string[];
+  /** Each image pixel drawn as scale x scale pixels (default 1), so small images stay readable. */
+  scale?: number;
 }
 
 // 3 x 5 glyphs, rows top to bottom, '#' = on.
@@ -51,7 +53,8 @@ const LABEL_H = GLYPH_H + 2;
 
 /**
  * The first `n` examples of `images` ([n, H, W, C] values, C = 1 or 3; [H, W] means C = 1)
- * laid out in a grid. Output size: cols * (W + p) + p wide, rows * (H + p [+ 7 with labels]) + p high.
+ * laid out in a grid. Output size: cols * (sW + p) + p wide, rows * (sH + p [+ 7 with labels]) + p
+ * high, s the scale.
  */
 export function makeGrid(images: Float32Array, n: number, shape: number[], opts: GridOptions = {}): GridImage {
   const [H, W, C = 1] = shape;
@@ -69,9 +72,11 @@ export function makeGrid(images: Float32Array, n: number, shape: number[], opts:
   const labels = opts.labels;
   check(!labels || labels.length >= n, () => `makeGrid: ${labels!.length} labels for ${n} images`);
   const labelH = labels ? LABEL_H : 0;
+  const s = opts.scale ?? 1;
+  check(Number.isInteger(s) && s >= 1, () => `makeGrid: scale must be a positive integer, got ${opts.scale}`);
 
-  const cellW = W + pad;
-  const cellH = H + labelH + pad;
+  const cellW = W * s + pad;
+  const cellH = H * s + labelH + pad;
   const width = cols * cellW + pad;
   const height = rows * cellH + pad;
   const data = new Uint8Array(width * height * C).fill(opts.padValue ?? 128);
@@ -80,20 +85,20 @@ export function makeGrid(images: Float32Array, n: number, shape: number[], opts:
   for (let i = 0; i < n; i++) {
     const top = pad + Math.floor(i / cols) * cellH;
     const left = pad + (i % cols) * cellW;
-    // 1. The image, values mapped from valueRange to 0..255.
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
+    // 1. The image, values mapped from valueRange to 0..255, each pixel an s x s block.
+    for (let y = 0; y < H * s; y++) {
+      for (let x = 0; x < W * s; x++) {
         for (let c = 0; c < C; c++) {
-          const v = (images[((i * H + y) * W + x) * C + c] - lo) * scale;
+          const v = (images[((i * H + Math.floor(y / s)) * W + Math.floor(x / s)) * C + c] - lo) * scale;
           data[((top + y) * width + left + x) * C + c] = Math.min(255, Math.max(0, Math.round(v)));
         }
       }
     }
     // 2. Its caption on a black strip below, as many characters as fit (4 pixels each).
     if (labels) {
-      const stripTop = top + H;
-      for (let y = 0; y < LABEL_H; y++) data.fill(0, ((stripTop + y) * width + left) * C, ((stripTop + y) * width + left + W) * C);
-      drawText({ width, height, channels: C, data }, left, stripTop + 1, labels[i].slice(0, Math.floor((W + 1) / (GLYPH_W + 1))));
+      const stripTop = top + H * s;
+      for (let y = 0; y < LABEL_H; y++) data.fill(0, ((stripTop + y) * width + left) * C, ((stripTop + y) * width + left + W * s) * C);
+      drawText({ width, height, channels: C, data }, left, stripTop + 1, labels[i].slice(0, Math.floor((W * s + 1) / (GLYPH_W + 1))));
     }
   }
   return { width, height, channels: C, data };

@@ -74,6 +74,11 @@ export interface SampleOptions {
   labels?: Int32Array;
   /** Softmax / Bernoulli temperature where the model supports it. */
   temperature?: number;
+  /**
+   * Latent-variable models: 'mean' returns the decoder's means E[x|z] (Bernoulli: probabilities),
+   * 'sample' a draw x ~ p(x|z); default: the model's `sampleMode` option. Other models always draw.
+   */
+  mode?: 'mean' | 'sample';
 }
 
 export interface GenerativeModel {

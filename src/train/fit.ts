@@ -15,7 +15,7 @@ import { check, UserError } from '../core/errors.js';
 import { Rng, type RngState } from '../core/rng.js';
 import { exampleSize, head, type Dataset } from '../data/dataset.js';
 import { evaluateSplit } from '../eval/likelihood.js';
-import { hasBound, hasDensity } from '../models/capabilities.js';
+import { hasBound, hasDensity, type DensityKind } from '../models/capabilities.js';
 import type { Batch, GenerativeModel, StepMetrics } from '../models/model.js';
 import { usingShadow } from './ema.js';
 import type { OptimizerSettings } from './optimizers.js';
@@ -110,6 +110,12 @@ export interface FitResult {
   alreadyComplete: boolean;
   /** The last epoch's held-out figures, if any. */
   evaluation?: Record<string, number>;
+  /**
+   * What those figures are: 'exact' (testNll is the exact NLL), 'bound' (testElbo, a lower bound on
+   * log p(x), for models with a bound; or testNll of a model scored on dequantized data, an upper
+   * bound on the NLL of the 8-bit data), 'estimate' (testNll estimated). Absent without evaluation.
+   */
+  evaluationKind?: DensityKind;
 }
 
 /** A run's loss or weights stopped being finite (too large a step size, usually). */
@@ -178,6 +184,7 @@ class Loop {
   private lastCheckpointTime = Date.now();
   private lastCheckpointStep = -1;
   private evaluation?: Record<string, number>;
+  private evaluationKind?: DensityKind;
 
   constructor(
     private readonly model: GenerativeModel,
@@ -245,7 +252,7 @@ class Loop {
       await callbacks.onEpoch?.({ epoch: state.epoch, step: state.step, metrics, evaluation });
       if (callbacks.shouldStop?.() && state.epoch < options.epochs) return this.stop();
     }
-    return { state, stopped: false, alreadyComplete: false, evaluation: this.evaluation };
+    return { state, stopped: false, alreadyComplete: false, evaluation: this.evaluation, evaluationKind: this.evaluationKind };
   }
 
   /** Batch `b` of the permutation, transformed (dynamic binarization) with the noise stream. */
@@ -291,7 +298,7 @@ class Loop {
   private async stop(): Promise<FitResult> {
     await this.checkpoint();
     await this.options.storage?.log({ event: 'interrupted', step: this.state.step });
-    return { state: this.state, stopped: true, alreadyComplete: false, evaluation: this.evaluation };
+    return { state: this.state, stopped: true, alreadyComplete: false, evaluation: this.evaluation, evaluationKind: this.evaluationKind };
   }
 
   private diverged(what: string): never {
@@ -312,9 +319,11 @@ class Loop {
       if (hasBound(model)) {
         const { bound } = await evaluateSplit(model, evalSet, { seed, logProb: false });
         const terms = Object.entries(bound!.terms).map(([name, value]) => [`test${name[0].toUpperCase()}${name.slice(1)}`, value]);
+        this.evaluationKind = 'bound';
         return { testElbo: bound!.bound, ...Object.fromEntries(terms), testExamples: evalSet.n };
       }
       const report = (await evaluateSplit(model, evalSet, { seed, bound: false })).nll!;
+      this.evaluationKind = report.kind;
       return { testNll: report.nll, testBitsPerDim: report.bitsPerDim, testExamples: report.n };
     });
     return this.evaluation;

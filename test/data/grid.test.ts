@@ -42,3 +42,13 @@ test('bad arguments are UserErrors', () => {
   assert.throws(() => makeGrid(new Float32Array(4), 1, [2, 2], { valueRange: [1, 1] }), UserError);
   assert.throws(() => makeGrid(new Float32Array(4), 1, [2, 2], { labels: [] }), UserError);
 });
+
+test('scale draws each pixel as an s x s block; the borders stay one pixel', () => {
+  const g = makeGrid(Float32Array.from([0, 1, 1, 0, 0.5, 0.5, 0.5, 0.5]), 2, [2, 2], { cols: 2, scale: 3 });
+  assert.deepEqual([g.width, g.height], [2 * (2 * 3 + 1) + 1, 2 * 3 + 2]);
+  const px = (x: number, y: number) => g.data[y * g.width + x];
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((x) => px(x, 1)), [0, 0, 0, 255, 255, 255]); // image 0, first row
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((x) => px(x, 6)), [255, 255, 255, 0, 0, 0]); // its second row, 3x
+  assert.deepEqual([px(7, 3), px(8, 3), px(13, 6), px(14, 6)], [128, 128, 128, 128]); // border, image 1, border
+  assert.throws(() => makeGrid(new Float32Array(4), 1, [2, 2], { scale: 0 }), UserError);
+});

@@ -8,11 +8,12 @@ import { prepareInput } from '../../data/prepare.js';
 import { bitsPerDim, boundAll, evaluateSplit, logProbAll, type NllReport } from '../../eval/likelihood.js';
 import { probeModel } from '../../eval/probe.js';
 import { hasBound, hasDensity, isConditional, isLatent, type BoundModel, type DensityKind, type DensityModel } from '../../models/capabilities.js';
-import type { GenerativeModel } from '../../models/model.js';
+import type { GenerativeModel, SampleOptions } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress } from '../../node/progress.js';
 import { verifyCheckpoints } from '../../node/checkpoint.js';
 import { MetricsLog, loadRunData, openRun, readRunConfig } from '../../node/run.js';
+import { loadDataSpec } from '../../node/data/spec.js';
 import { EMA_OPTION, choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { printJson, readInput, writeSampleGrid, writeSamplesCsv } from '../common.js';
 
@@ -28,12 +29,16 @@ export const SAMPLE_OPTIONS: OptionTable = {
   out: { type: 'string', value: 'FILE', help: '.png (a grid) or .csv (one sample per row)', default: 'samples.png' },
   seed: { type: 'string', value: 'N', help: 'sampling seed', default: '0' },
   label: { type: 'string', value: 'K', help: 'conditional models: draw every sample from class K (default: classes in turn)' },
+  mean: {
+    type: 'boolean',
+    help: "latent models: write the decoder's means E[x|z] (Bernoulli: probabilities) instead of draws x ~ p(x|z); default: draws in a CSV of binary data, the model's sampleMode in a PNG",
+  },
   ...COMMON,
 };
 
 export async function sampleCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse('sample', args, SAMPLE_OPTIONS);
-  if (v.help) return help('Usage: genlab sample RUN -n N [--label K] --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
+  if (v.help) return help('Usage: genlab sample RUN -n N [--label K] [--mean] --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
   const runDir = onePositional('sample', positionals, 'RUN folder');
   const n = numberFlag('n', v.n, { integer: true, min: 1, max: 100000 })!;
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
@@ -43,14 +48,28 @@ export async function sampleCommand(args: string[]): Promise<number> {
   const backend = await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir, { ema: !v['no-ema'] });
   const labels = v.label === undefined ? undefined : new Int32Array(n).fill(sampleLabel(run.model, String(v.label)));
-  const samples = await run.model.sample(n, new Rng(seed), labels ? { labels } : undefined);
   const { shape, kind } = run.checkpoint.manifest.data;
+  const mode = sampleMode(run.model, Boolean(v.mean), ext === '.csv' && kind === 'binary');
+  const samples = await run.model.sample(n, new Rng(seed), { ...(labels && { labels }), ...(mode && { mode }) });
   if (ext === '.png') writeSampleGrid(out, samples, n, shape, kind);
   else writeSamplesCsv(out, samples, n, run.config.data.featureNames);
-  if (v.json) printJson({ out, n, shape, kind, backend, ...(labels ? { label: labels[0] } : {}) });
+  if (v.json) printJson({ out, n, shape, kind, backend, ...(labels ? { label: labels[0] } : {}), ...(isLatent(run.model) && { mode: mode ?? run.config.model.config.sampleMode }) });
   else process.stderr.write(`wrote ${n} samples${labels ? ` of class ${labels[0]}` : ''} to ${out}\n`);
   run.model.dispose();
   return 0;
+}
+
+/**
+ * What a latent model's samples are: the decoder's means with --mean; draws x ~ p(x|z) where the
+ * output promises data values (a CSV of binary data: 0/1, README); else undefined, the model's own
+ * `sampleMode` (means by default: smoother pictures). Other models always draw.
+ */
+function sampleMode(model: GenerativeModel, mean: boolean, valuesPromised: boolean): SampleOptions['mode'] {
+  if (mean && !isLatent(model)) {
+    throw new UserError(`--mean needs a latent-variable model (the decoder's means E[x|z]); ${model.name} has no decoder: its samples are draws`);
+  }
+  if (!isLatent(model)) return undefined;
+  return mean ? 'mean' : valuesPromised ? 'sample' : undefined;
 }
 
 /** The class asked for by `--label K`, checked against what the model was trained on. */
@@ -63,20 +82,34 @@ function sampleLabel(model: GenerativeModel, value: string): number {
 
 export const SCORE_OPTIONS: OptionTable = {
   input: { type: 'string', value: 'FILE', help: '.csv (one example per row) or .png' },
+  'label-column': {
+    type: 'string',
+    value: 'NAME',
+    help: "the CSV column of class labels: conditional models (cvae) score log p(x | y) with them, others leave the column out",
+  },
   seed: { type: 'string', value: 'N', help: 'seed for stochastic estimates', default: '0' },
   ...COMMON,
 };
 
 export async function scoreCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse('score', args, SCORE_OPTIONS);
-  if (v.help) return help('Usage: genlab score RUN --input FILE [--json]', SCORE_OPTIONS);
+  if (v.help) return help('Usage: genlab score RUN --input FILE [--label-column NAME] [--json]', SCORE_OPTIONS);
   const runDir = onePositional('score', positionals, 'RUN folder');
   if (!v.input) throw new UserError('genlab score needs --input FILE (.csv or .png)');
   await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir, { ema: !v['no-ema'] });
   const model = requireDensity(run.model);
   const { shape } = run.checkpoint.manifest.data;
-  const input = prepareInput(readInput(String(v.input), shape), run.checkpoint.manifest.data.kind);
+  const labelColumn = v['label-column'] as string | undefined;
+  if (isConditional(model) && labelColumn === undefined) {
+    model.dispose();
+    throw new UserError(`${model.name} is conditional: it scores log p(x | y) and needs each example's class; pass --label-column NAME with a CSV holding that column`);
+  }
+  // Labels named in the file are numbered as in training (the training data is read only then).
+  const read = isConditional(model)
+    ? readInput(String(v.input), shape, { labelColumn, classNames: () => loadDataSpec(run.config.data.spec, run.config.data).train.classNames })
+    : { ...readInput(String(v.input), shape, { labelColumn }), labels: undefined };
+  const input = prepareInput(read, run.checkpoint.manifest.data.kind);
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
   const logp = await logProbAll(model, input, new Rng(seed));
   const D = exampleSize(input);

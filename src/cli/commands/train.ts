@@ -310,7 +310,10 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 130;
   }
   await storage.log({ event: 'end', step: result.state.step, seconds });
-  const summary = { run: runDir, model: modelName, backend, epochs, steps: result.state.step, seconds, testNll: result.evaluation?.testNll };
+  // The held-out figures as fit() left them, and what they are (README, JSON contracts): testNll of an
+  // exact density, or testElbo and its terms of a model with a bound.
+  const held = result.evaluation && { testKind: result.evaluationKind, ...result.evaluation };
+  const summary = { run: runDir, model: modelName, backend, epochs, steps: result.state.step, seconds, ...held };
   if (json) printJson(summary);
   else say(`done in ${formatTime(seconds)}. Next: genlab eval ${runDir}   genlab sample ${runDir} -n 64 --out samples.png`);
   return 0;

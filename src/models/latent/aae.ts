@@ -61,7 +61,7 @@ import type { Parameters } from '../../nn/parameters.js';
 import { tensorValues } from '../../nn/chunks.js';
 import { dequantize } from '../../data/dequantize.js';
 import type { LatentModel } from '../capabilities.js';
-import type { Batch, GenerativeModel, ParameterGroup, StepContext, StepMetrics } from '../model.js';
+import type { Batch, GenerativeModel, ParameterGroup, SampleOptions, StepContext, StepMetrics } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
 import { Likelihood } from '../../distributions/decoders.js';
 import { Mlp } from '../../nn/dense.js';
@@ -330,12 +330,13 @@ export class Aae extends NeuralModel<AaeConfig> implements GenerativeModel, Late
   }
 
   /**
-   * z ~ p(z) (a mixture draws its components at random), then the decoder's mean (sampleMode
-   * 'mean') or a draw from p(x|z) ('sample'). Labels and temperature do not apply.
+   * z ~ p(z) (a mixture draws its components at random), then the decoder's mean ('mean') or a
+   * draw from p(x|z) ('sample'): options.mode, else the config's sampleMode. Labels and temperature
+   * do not apply.
    */
-  async sample(n: number, rng: Rng): Promise<Float32Array> {
+  async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
     const z = samplePrior(this.config.prior, n, this.latentSize, rng, { components: this.config.components });
-    if (this.config.sampleMode === 'mean') return this.decode(z, n);
+    if ((options.mode ?? this.config.sampleMode) === 'mean') return this.decode(z, n);
     const out = tf.tidy(() => this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null));
     const values = Float32Array.from(await out.data());
     out.dispose();

@@ -73,13 +73,16 @@ export class Autoencoder extends NeuralModel<AeConfig> implements GenerativeMode
     return tensorValues(() => this.likelihood.mean(this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null)));
   }
 
-  /** Decodes z ~ N(0, T^2 I): what a VAE does, but nothing trained these codes to look Gaussian. */
+  /**
+   * Decodes z ~ N(0, T^2 I): what a VAE does, but nothing trained these codes to look Gaussian. The
+   * decoder's mean or a draw from p(x|z): options.mode, else the config's sampleMode.
+   */
   async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
     const T = options.temperature ?? 1;
     check(Number.isFinite(T) && T >= 0, `ae: temperature must be a number >= 0, got ${T}`);
     const z = standardNormals(rng, n * this.latentSize);
     if (T !== 1) for (let i = 0; i < z.length; i++) z[i] *= T;
-    if (this.config.sampleMode === 'mean') return this.decode(z, n);
+    if ((options.mode ?? this.config.sampleMode) === 'mean') return this.decode(z, n);
     const out = tf.tidy(() => this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), null));
     const values = Float32Array.from(await out.data());
     out.dispose();

@@ -54,7 +54,10 @@ export interface LatentNetConfig {
    * (see src/models/autoregressive/rnade.ts), and map means / samples back to [0, 1] levels.
    */
   dequantize: boolean;
-  /** 'mean': `sample` and `decode` return E[x|z] (Bernoulli: probabilities); 'sample': a draw. */
+  /**
+   * What `sample` returns unless its options say (`decode` always returns means): 'mean' E[x|z]
+   * (Bernoulli: probabilities), 'sample' a draw from p(x|z).
+   */
   sampleMode: SampleMode;
   /** Seed of the initial weights. */
   seed: number;
@@ -81,7 +84,7 @@ export const LATENT_NET = defineOptions<LatentNetConfig>({
     help: 'gaussian decoder on 8-bit intensities: train on x + u / 256, u ~ U(0, 1)',
     fromData: 'on for a gaussian decoder on [0, 1] intensities, else off',
   },
-  sampleMode: { type: 'choice', default: 'mean', choices: SAMPLE_MODES, help: "'mean': sample and decode return E[x|z]; 'sample': a draw" },
+  sampleMode: { type: 'choice', default: 'mean', choices: SAMPLE_MODES, help: "what sample returns (sample grids): 'mean' E[x|z], 'sample' a draw from p(x|z); CSVs of binary data are draws unless genlab sample --mean" },
   seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
 });
 

@@ -269,8 +269,9 @@ export class Vae extends NeuralModel<VaeConfig> implements GenerativeModel, Dens
   }
 
   /**
-   * z ~ N(0, T^2 I) (T = options.temperature, default 1), then the decoder's mean (sampleMode 'mean':
-   * Bernoulli probabilities, grey images) or a draw from p(x|z) ('sample').
+   * z ~ N(0, T^2 I) (T = options.temperature, default 1), then the decoder's mean ('mean':
+   * Bernoulli probabilities, grey images) or a draw from p(x|z) ('sample'): options.mode, else the
+   * config's sampleMode.
    */
   async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
     const T = options.temperature ?? 1;
@@ -278,7 +279,7 @@ export class Vae extends NeuralModel<VaeConfig> implements GenerativeModel, Dens
     const z = standardNormals(rng, n * this.latentSize);
     if (T !== 1) for (let i = 0; i < z.length; i++) z[i] *= T;
     const labels = this.sampleLabels(n, options.labels);
-    if (this.config.sampleMode === 'mean') return this.decode(z, n, labels);
+    if ((options.mode ?? this.config.sampleMode) === 'mean') return this.decode(z, n, labels);
     const out = tf.tidy(() => this.decoder.apply(tf.tensor2d(z, [n, this.latentSize]), this.conditioning(labels, n)));
     const values = Float32Array.from(await out.data());
     out.dispose();

@@ -255,6 +255,9 @@ test('latent maps and sampling: shapes, value ranges, reproducibility, temperatu
   assert.deepEqual(cold, atZero);
   const drawn = new Vae({ hidden: [8], latent: 3, sampleMode: 'sample' }, [10]);
   assert.ok((await drawn.sample(20, new Rng(2))).every((v) => v === 0 || v === 1), "sampleMode 'sample' draws binary values");
+  // options.mode overrides sampleMode either way (genlab sample: draws in CSVs of binary data, --mean).
+  assert.ok((await model.sample(20, new Rng(2), { mode: 'sample' })).every((v) => v === 0 || v === 1), "mode 'sample' draws from a 'mean' model");
+  assert.ok((await drawn.sample(20, new Rng(2), { mode: 'mean' })).every((p) => p > 0 && p < 1), "mode 'mean' gives probabilities from a 'sample' model");
   const levels = new Vae({ hidden: [8], latent: 3, decoder: 'logistic', sampleMode: 'sample' }, [10]);
   assert.ok((await levels.sample(20, new Rng(2))).every((v) => Number.isInteger(v) && v >= 0 && v <= 255), 'logistic samples are levels');
   [model, drawn, levels].forEach((m) => m.dispose());
