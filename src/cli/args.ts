@@ -14,6 +14,12 @@ export interface OptionSpec {
 
 export type OptionTable = Record<string, OptionSpec>;
 
+/**
+ * How a user runs genlab, for the commands that hints suggest: after the README's `npm install`
+ * the `genlab` bin is in node_modules/.bin (or is the project's own), not on the PATH.
+ */
+export const GENLAB = 'npx genlab';
+
 /** For commands that open a trained run: its EMA shadow weights are used when it kept them. */
 export const EMA_OPTION: OptionTable = {
   'no-ema': { type: 'boolean', help: 'use the trained weights rather than their EMA (runs trained with --ema)' },
@@ -26,18 +32,41 @@ export interface Parsed {
   given: Set<string>;
 }
 
+/** A token that reads as a negative number (`-1`, `-1e3`, `-.5`): a value, not a flag. */
+const NEGATIVE_NUMBER = /^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * `--epochs -1` as `--epochs=-1`: parseArgs refuses a string option's value that starts with a
+ * dash as ambiguous, which would hide the range check's clear message behind its own.
+ */
+function joinNegativeValues(args: string[], table: OptionTable): string[] {
+  const shorts = new Map(Object.entries(table).flatMap(([name, s]) => (s.short ? [[s.short, name] as const] : [])));
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return out.concat(args.slice(i));
+    const name = a.startsWith('--') ? a.slice(2) : a.length === 2 && a[0] === '-' ? shorts.get(a[1]) : undefined;
+    if (name !== undefined && table[name]?.type === 'string' && i + 1 < args.length && NEGATIVE_NUMBER.test(args[i + 1])) {
+      out.push(`--${name}=${args[++i]}`);
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 export function parse(command: string, args: string[], table: OptionTable): Parsed {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const [name, spec] of Object.entries(table)) options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: joinNegativeValues(args, table), options, allowPositionals: true, strict: true });
     const withDefaults: Record<string, string | boolean | undefined> = {};
     for (const [name, spec] of Object.entries(table)) withDefaults[name] = values[name] ?? spec.default;
     return { values: withDefaults, positionals, given: new Set(Object.keys(values)) };
   } catch (e) {
     // parseArgs' own messages name the flag; add where to look, on one line.
     const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\n/g, ' ');
-    throw new UserError(`genlab ${command}: ${message} (see 'genlab ${command} --help')`);
+    throw new UserError(`genlab ${command}: ${message} (see '${GENLAB} ${command} --help')`);
   }
 }
 

@@ -30,6 +30,12 @@ export function usage(): string {
   return `genlab: deep generative models in TypeScript\n\nUsage: genlab COMMAND [options]   (genlab COMMAND --help for its options)\n\n${rows.join('\n')}\n`;
 }
 
+/** A user mistake as one line that names the command once: `genlab train: --epochs must be ...`. */
+export function errorLine(command: string | undefined, message: string): string {
+  if (/^genlab[ :]/.test(message)) return message; // already names it (`genlab train made: Unknown option ...`)
+  return `${command ? `genlab ${command}` : 'genlab'}: ${message}`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -42,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(args);
   } catch (e) {
     if (e instanceof UserError) {
-      process.stderr.write(`genlab: ${e.message}\n`);
+      process.stderr.write(`${errorLine(command ? name : undefined, e.message)}\n`);
       return 2;
     }
     throw e;

@@ -50,16 +50,20 @@ function prepareWhole(raw: DataSplits, accepts: readonly ValueKind[], options: P
     if (kind === 'uint8' && accepts.includes('continuous')) {
       return { train: toContinuous(raw.train), test: toContinuous(raw.test), modelKind: 'continuous' };
     }
-    throw new UserError(
-      `this model accepts ${accepts.join(' or ')} data, but '${raw.train.name}' is ${kind}` +
-        (accepts.includes('binary') ? '; binarize it with --binarize stochastic|dynamic|threshold' : ''),
-    );
+    // Only intensities (8-bit or [0, 1]) can be binarized: advise it for those alone.
+    const advice =
+      accepts.includes('binary') && kind !== 'real'
+        ? '; binarize it with --binarize stochastic|dynamic|threshold'
+        : kind === 'real'
+          ? ' (values outside [0, 1], which cannot be binarized); use a model that accepts real data'
+          : '';
+    throw new UserError(`this model accepts ${accepts.join(' or ')} data, but '${raw.train.name}' is ${kind}${advice}`);
   }
   if (!accepts.includes('binary')) {
     throw new UserError(`--binarize ${mode} makes binary data, but this model accepts ${accepts.join(' or ')} data`);
   }
   if (raw.train.kind === 'real') {
-    throw new UserError(`'${raw.train.name}' has real values outside [0, 1]; only intensities can be binarized`);
+    throw new UserError(`'${raw.train.name}' has real values outside [0, 1]; only intensities can be binarized (drop --binarize)`);
   }
   const train = toContinuous(raw.train);
   const test = toContinuous(raw.test);

@@ -211,6 +211,11 @@ function entryCapabilities(name: string): Capabilities {
   return caps;
 }
 
+/** The models that accept data of `kind`, for advice (which model fits these data). */
+export function modelsAccepting(kind: ValueKind): string[] {
+  return ENTRIES.filter((e) => e.accepts.includes(kind)).map((e) => e.name);
+}
+
 export function getEntry(name: string): RegistryEntry {
   const entry = ENTRIES.find((e) => e.name === name);
   if (!entry) {

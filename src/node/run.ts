@@ -42,11 +42,13 @@ export interface RunConfig {
   /**
    * Training options. Fields added later are absent from older runs, which ran without them:
    * learningRateDecay (constant), optimizer (Adam's defaults), warmupSteps, clipNorm, ema (none).
+   * A model fit by counting (no parameter groups) records none of the gradient settings, the
+   * learning rate included.
    */
   train: {
     epochs: number;
     batchSize: number;
-    learningRate: number;
+    learningRate?: number;
     learningRateDecay?: LearningRateDecay;
     seed: number;
     optimizer?: Partial<Omit<OptimizerSettings, 'learningRate'>>;

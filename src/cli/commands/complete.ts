@@ -12,7 +12,7 @@ import { canComplete } from '../../models/capabilities.js';
 import { readPng, writePng } from '../../node/data/images.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { openRun } from '../../node/run.js';
-import { EMA_OPTION, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
+import { EMA_OPTION, GENLAB, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { imageShape, printJson, readInput, valueRange, writeSamplesCsv } from '../common.js';
 
 export const MASK_REGIONS = ['top', 'bottom', 'left', 'right'] as const;
@@ -78,7 +78,7 @@ export async function completeCommand(args: string[]): Promise<number> {
   const run = openRun(runDir, { ema: !v['no-ema'] });
   const model = run.model;
   if (!canComplete(model)) {
-    throw new UserError(`${model.name} cannot complete partly observed inputs (models that can show 'completion' in 'genlab models')`);
+    throw new UserError(`${model.name} cannot complete partly observed inputs (models that can show 'completion' in '${GENLAB} models')`);
   }
   const { shape, kind } = run.checkpoint.manifest.data;
   const input = prepareInput(readInput(String(v.input), shape), run.checkpoint.manifest.data.kind);

@@ -49,11 +49,18 @@ export async function paramsCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+export const MODELS_OPTIONS: OptionTable = {
+  json: { type: 'boolean', help: 'print one JSON document on stdout: every model with its capabilities and options' },
+  help: PARAMS_OPTIONS.help,
+};
+
 export async function modelsCommand(args: string[]): Promise<number> {
-  const { values: v } = parse('models', args, {
-    json: PARAMS_OPTIONS.json,
-    help: PARAMS_OPTIONS.help,
-  });
+  const { values: v, positionals } = parse('models', args, MODELS_OPTIONS);
+  if (v.help) {
+    process.stdout.write(helpText('Usage: genlab models [--json]', MODELS_OPTIONS));
+    return 0;
+  }
+  if (positionals.length) throw new UserError(`genlab models takes no positional arguments, got ${positionals.join(' ')}`);
   // The capabilities are read off small instances of the models (see listModels): they need a backend.
   await initNodeBackend();
   const models = listModels();

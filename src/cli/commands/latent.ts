@@ -22,7 +22,7 @@ import { writePng } from '../../node/data/images.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { writeFileAtomic } from '../../node/fsAtomic.js';
 import { loadRunData, openRun, type OpenRun } from '../../node/run.js';
-import { EMA_OPTION, choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
+import { EMA_OPTION, GENLAB, choiceFlag, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { imageShape, printJson, readInput, valueRange } from '../common.js';
 
 const COMMON: OptionTable = {
@@ -269,7 +269,7 @@ function openLatentRun(command: string, runDir: string, ema: boolean): LatentRun
   const m = run.model;
   if (!isLatent(m)) {
     m.dispose();
-    throw new UserError(`${m.name} has no latent space: genlab ${command} needs a latent-variable model (one with encode/decode: 'genlab models' lists them)`);
+    throw new UserError(`${m.name} has no latent space: genlab ${command} needs a latent-variable model (one with encode/decode: '${GENLAB} models' lists them)`);
   }
   return run as LatentRun;
 }

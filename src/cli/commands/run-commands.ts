@@ -266,7 +266,7 @@ export async function infoCommand(args: string[]): Promise<number> {
     `run        ${runDir}`,
     `model      ${config.model.name} ${JSON.stringify(config.model.config)}`,
     `data       ${config.data.spec} (${config.data.trainExamples} train / ${config.data.testExamples} test, shape ${config.data.shape.join('x')}, ${config.data.kind}, binarize ${config.data.binarize}, data seed ${config.data.dataSeed})`,
-    `training   ${config.train.epochs} epochs, batch ${config.train.batchSize}, lr ${config.train.learningRate}, seed ${config.train.seed}, backend ${config.backend}`,
+    `training   ${config.train.epochs} epochs, batch ${config.train.batchSize}, ${config.train.learningRate === undefined ? 'fit by counting' : `lr ${config.train.learningRate}`}, seed ${config.train.seed}, backend ${config.backend}`,
     `command    ${config.command}`,
     `progress   ${epochs.length} epoch(s) logged` + (last ? `; last: ${JSON.stringify(last)}` : ''),
     `checkpoint ${checkpoint ?? 'none'}` +

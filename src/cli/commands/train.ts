@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { exampleSize, type Dataset } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
-import { createModel, getEntry, type DataInfo } from '../../models/registry.js';
+import { createModel, getEntry, modelsAccepting, type DataInfo } from '../../models/registry.js';
 import { validateOptions } from '../../models/options.js';
 import { fit } from '../../train/fit.js';
 import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
@@ -14,7 +14,7 @@ import { DATA_SPEC_HELP, loadDataSpec } from '../../node/data/spec.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress, formatTime } from '../../node/progress.js';
 import { readRunConfig, writeRunConfig, type RunConfig } from '../../node/run.js';
-import { choiceFlag, firstPositional, helpRows, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
+import { GENLAB, choiceFlag, firstPositional, helpRows, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { configFromModelFlags, modelFlagTable } from '../modelFlags.js';
 import { printJson } from '../common.js';
 
@@ -55,6 +55,13 @@ export const TRAIN_OPTIONS: OptionTable = {
 
 export const TRAIN_USAGE = 'Usage: genlab train MODEL --data SPEC [options]';
 
+/**
+ * Flags that set how gradient steps are taken. A model fit by counting (one without parameter
+ * groups: the tabular models) takes no steps, so it refuses them and its run records none.
+ */
+const GRADIENT_FLAGS = ['lr', 'lr-decay', 'warmup', 'optimizer', 'beta1', 'beta2', 'momentum', 'nesterov', 'rho', 'groups', 'clip-norm', 'ema'];
+const GRADIENT_SETTINGS = ['learningRate', 'learningRateDecay', 'optimizer', 'groups', 'warmupSteps', 'clipNorm', 'ema'] as const;
+
 /** Classes of a labelled data set (its class names, else the largest label + 1). */
 function numClasses(d: Dataset): number | undefined {
   if (d.classNames) return d.classNames.length;
@@ -64,8 +71,9 @@ function numClasses(d: Dataset): number | undefined {
   return max + 1;
 }
 
-function parseSize(raw: string | boolean | undefined): [number, number] | undefined {
+function parseSize(raw: string | boolean | undefined, spec: string): [number, number] | undefined {
   if (raw === undefined) return undefined;
+  if (!spec.startsWith('images:')) throw new UserError(`--size resizes the images of an images:DIR folder; '${spec}' has its own shape (drop --size)`);
   const m = /^(\d+)x(\d+)$/.exec(String(raw));
   if (!m || +m[1] < 1 || +m[2] < 1) throw new UserError(`--size must be HxW, e.g. 28x28, got '${String(raw)}'`);
   return [+m[1], +m[2]];
@@ -121,12 +129,12 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (v.help) {
     const modelHelp =
       named === undefined
-        ? '\nEach model has its own options: genlab train MODEL --help (genlab models lists the models).\n'
+        ? `\nEach model has its own options: ${GENLAB} train MODEL --help (${GENLAB} models lists the models).\n`
         : `\nOptions of ${named} (or any as --model-config JSON):\n${helpRows(modelOptions).join('\n')}\n`;
     process.stdout.write(helpText(TRAIN_USAGE, TRAIN_OPTIONS) + modelHelp);
     return 0;
   }
-  const modelName = onePositional('train', positionals, 'MODEL (see genlab models)');
+  const modelName = onePositional('train', positionals, `MODEL (see '${GENLAB} models')`);
   const entry = getEntry(modelName);
   let epochs = numberFlag('epochs', v.epochs, { integer: true, min: 1 })!;
   const batchSize = numberFlag('batch-size', v['batch-size'], { integer: true, min: 1 })!;
@@ -183,7 +191,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       data: {
         spec: String(v.data),
         labelColumn: v['label-column'] as string | undefined,
-        size: parseSize(v.size),
+        size: parseSize(v.size, String(v.data)),
         binarize: binarize ?? 'none',
         dataSeed,
         trainLimit: numberFlag('train-limit', v['train-limit'], { integer: true, min: 1 }),
@@ -209,6 +217,13 @@ export async function trainCommand(args: string[]): Promise<number> {
 
   // 2. Data, checked before anything is written.
   const raw = loadDataSpec(config.data.spec, config.data);
+  if (raw.train.kind === 'real' && !entry.accepts.includes('real')) {
+    // Binarization needs intensities in [0, 1]: no flag makes real values fit this model.
+    throw new UserError(
+      `${modelName} accepts ${entry.accepts.join(' or ')} data, but '${config.data.spec}' holds real values (outside [0, 1]), ` +
+        `which cannot be binarized; train a model for real data: ${modelsAccepting('real').join(', ')}`,
+    );
+  }
   if (!v.resume && v.binarize === undefined) config.data.binarize = defaultBinarize(entry.accepts, raw.train.kind);
   const data = prepareData(raw, entry.accepts, config.data);
   Object.assign(config.data, {
@@ -225,6 +240,15 @@ export async function trainCommand(args: string[]): Promise<number> {
   config.backend = backend;
   const model = createModel(modelName, config.model.config, dataInfo);
   config.model.config = model.getConfig();
+  if (!model.parameterGroups && !v.resume) {
+    // Fit by counting: no learning rate, optimizer, schedule or EMA ever applies.
+    const refused = GRADIENT_FLAGS.filter((f) => given.has(f));
+    if (refused.length) {
+      model.dispose();
+      throw new UserError(`${modelName} is fit by counting, not by gradient steps: drop ${refused.map((f) => `--${f}`).join(', ')}`);
+    }
+    for (const key of GRADIENT_SETTINGS) delete config.train[key];
+  }
   const storage = new FileRunStorage(runDir, model, dataInfo, backend, (line) => say(`warning: ${line}`));
   fs.mkdirSync(path.join(runDir, 'samples'), { recursive: true });
   writeRunConfig(runDir, config);
@@ -306,7 +330,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (result.stopped) {
-    say(`stopped at epoch ${result.state.epoch + 1}, step ${result.state.step}; continue with:\n  genlab train ${modelName} --resume --out ${runDir} --epochs ${epochs}`);
+    say(`stopped at epoch ${result.state.epoch + 1}, step ${result.state.step}; continue with:\n  ${GENLAB} train ${modelName} --resume --out ${runDir} --epochs ${epochs}`);
     return 130;
   }
   await storage.log({ event: 'end', step: result.state.step, seconds });
@@ -315,6 +339,6 @@ export async function trainCommand(args: string[]): Promise<number> {
   const held = result.evaluation && { testKind: result.evaluationKind, ...result.evaluation };
   const summary = { run: runDir, model: modelName, backend, epochs, steps: result.state.step, seconds, ...held };
   if (json) printJson(summary);
-  else say(`done in ${formatTime(seconds)}. Next: genlab eval ${runDir}   genlab sample ${runDir} -n 64 --out samples.png`);
+  else say(`done in ${formatTime(seconds)}. Next: ${GENLAB} eval ${runDir}   ${GENLAB} sample ${runDir} -n 64 --out samples.png`);
   return 0;
 }
