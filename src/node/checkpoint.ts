@@ -148,7 +148,11 @@ export function saveCheckpoint(runDir: string, info: CheckpointInfo, parts: Chec
  * when it has some but none is intact.
  */
 export function loadLatestCheckpoint(runDir: string, options: LoadCheckpointOptions = {}): Checkpoint | null {
-  const warn = options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+  // Held back until a checkpoint loads: when none is intact, the error alone lists every damaged file,
+  // so the CLI prints one line.
+  const notes: string[] = [];
+  const warn = (message: string) => notes.push(message);
+  const flush = options.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
   const root = path.join(runDir, 'checkpoints');
   const pointer = readPointer(root);
   const folders = stepFolders(root).map((f) => f.name);
@@ -171,6 +175,7 @@ export function loadLatestCheckpoint(runDir: string, options: LoadCheckpointOpti
     try {
       const { manifest, parts } = readCheckpointFolder(dir);
       if (skipped.length > 0) warn(`loading ${dir}, the newest intact checkpoint`);
+      notes.forEach((note) => flush(note));
       return { manifest, parts, weights: parts['weights.bin'], optimizer: parts['optimizer.bin'] ?? [], dir, skipped };
     } catch (e) {
       if (!(e instanceof DamagedFile)) throw e;
@@ -187,8 +192,8 @@ export interface CheckpointReport {
   latest: string | null;
   /** What is wrong with latest.json, if anything. */
   latestProblem?: string;
-  /** Every checkpoint folder, newest first, verified against its checksums. */
-  checkpoints: { name: string; step: number; intact: boolean; problem?: string }[];
+  /** Every checkpoint folder, newest first, verified against its checksums; an intact one with its progress. */
+  checkpoints: { name: string; step: number; intact: boolean; problem?: string; progress?: Pick<TrainState, 'epoch' | 'batchInEpoch' | 'step'> }[];
 }
 
 /** Reads and verifies every checkpoint of a run (for `genlab info`). */
@@ -197,8 +202,8 @@ export function verifyCheckpoints(runDir: string): CheckpointReport {
   const pointer = readPointer(root);
   const checkpoints = stepFolders(root).map(({ name, step }) => {
     try {
-      readCheckpointFolder(path.join(root, name));
-      return { name, step, intact: true };
+      const { epoch, batchInEpoch, step: trained } = readCheckpointFolder(path.join(root, name)).manifest.train;
+      return { name, step, intact: true, progress: { epoch, batchInEpoch, step: trained } };
     } catch (e) {
       if (!(e instanceof DamagedFile)) throw e;
       return { name, step, intact: false, problem: `${e.file}: ${e.reason}` };

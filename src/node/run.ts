@@ -79,6 +79,30 @@ export function readRunConfig(runDir: string): RunConfig {
 }
 
 /**
+ * Refuses a --out that `genlab train` must not write into: an existing file (or a path through
+ * one), or a folder that holds files but no run (training would overwrite the user's samples/ and
+ * append to their metrics.jsonl). A missing or empty folder is fine; a folder holding a run
+ * (config.json) is for the caller to refuse or resume.
+ */
+export function checkNewRunFolder(runDir: string): void {
+  // The nearest part of the path that exists must be a folder: mkdir through a file fails with ENOTDIR.
+  let existing = path.resolve(runDir);
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  if (!fs.statSync(existing).isDirectory()) {
+    throw new UserError(
+      existing === path.resolve(runDir)
+        ? `--out '${runDir}' is a file, not a run folder; choose a new folder`
+        : `--out '${runDir}' cannot be created: '${existing}' is a file`,
+    );
+  }
+  if (existing !== path.resolve(runDir) || fs.existsSync(path.join(runDir, 'config.json'))) return;
+  const entries = fs.readdirSync(runDir);
+  if (entries.length > 0) {
+    throw new UserError(`--out '${runDir}' holds files (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}) and is not a genlab run; choose a new or empty folder`);
+  }
+}
+
+/**
  * metrics.jsonl: one JSON object per line, appended (an append log, not rewritten on each write).
  * A line cut short by a crash is skipped when reading and dropped by `dropAfter`.
  */
@@ -88,7 +112,9 @@ export class MetricsLog {
     this.file = path.join(runDir, 'metrics.jsonl');
   }
   append(record: Record<string, unknown>): void {
-    fs.appendFileSync(this.file, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+    // After a line torn by a crash, a new line first: else the record would be glued to the torn one and lost with it.
+    const start = endsTorn(this.file) ? '\n' : '';
+    fs.appendFileSync(this.file, start + JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
   }
   read(): Record<string, unknown>[] {
     if (!fs.existsSync(this.file)) return [];
@@ -106,6 +132,25 @@ export class MetricsLog {
     if (kept.length === lines.length) return 0;
     writeFileAtomic(this.file, kept.map(({ line }) => line + '\n').join(''));
     return lines.length - kept.length;
+  }
+}
+
+/** The file exists and its last byte is not a newline. */
+function endsTorn(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -178,8 +178,9 @@ test('every checkpoint damaged: a UserError naming the run and each damaged file
   const { run, ckpt: folder } = runWithTwoCheckpoints();
   fs.truncateSync(path.join(folder(4), 'weights.bin'), 10);
   fs.writeFileSync(path.join(folder(2), 'checkpoint.json'), 'not json');
+  const warnings: string[] = [];
   assert.throws(
-    () => load(run),
+    () => loadLatestCheckpoint(run, { warn: (m) => warnings.push(m) }),
     (e: unknown) =>
       e instanceof UserError &&
       e.message.includes(`run '${run}' has no intact checkpoint`) &&
@@ -187,6 +188,7 @@ test('every checkpoint damaged: a UserError naming the run and each damaged file
       e.message.includes(path.join('step-00000002', 'checkpoint.json')) &&
       !e.message.includes('\n'),
   );
+  assert.deepEqual(warnings, [], 'no warnings besides the error, which names every damaged file: the CLI prints one line');
 });
 
 test('a save retires older checkpoints only after latest.json names the new one', () => {

@@ -257,7 +257,26 @@ export async function infoCommand(args: string[]): Promise<number> {
     ...checkpoints.checkpoints.flatMap((c) => (c.problem ? [`${c.name}: ${c.problem}`] : [])),
   ];
   const samples = fs.existsSync(path.join(runDir, 'samples')) ? fs.readdirSync(path.join(runDir, 'samples')).sort() : [];
-  const info = { run: runDir, config, epochsLogged: epochs.length, lastEpoch: last ?? null, checkpoint, checkpoints: checkpoints.checkpoints, damaged, samples };
+  // What was trained, from the checkpoint a resume would continue from (the one latest.json names, else
+  // the newest intact one): config.json holds the planned epochs, which a resume with a larger --epochs
+  // raises before it trains them.
+  const resumable =
+    checkpoints.checkpoints.find((c) => c.intact && c.name === checkpoint) ?? checkpoints.checkpoints.find((c) => c.intact);
+  const batchesPerEpoch = Math.ceil(config.data.trainExamples / config.train.batchSize);
+  const trained = resumable?.progress ? { checkpoint: resumable.name, ...resumable.progress, batchesPerEpoch } : null;
+  const info = {
+    run: runDir,
+    config,
+    epochsLogged: epochs.length,
+    lastEpoch: last ?? null,
+    checkpoint,
+    checkpoints: checkpoints.checkpoints,
+    damaged,
+    samples,
+    epochsPlanned: config.train.epochs,
+    epochsCompleted: trained?.epoch ?? 0,
+    trained,
+  };
   if (v.json) {
     printJson(info);
     return 0;
@@ -266,7 +285,13 @@ export async function infoCommand(args: string[]): Promise<number> {
     `run        ${runDir}`,
     `model      ${config.model.name} ${JSON.stringify(config.model.config)}`,
     `data       ${config.data.spec} (${config.data.trainExamples} train / ${config.data.testExamples} test, shape ${config.data.shape.join('x')}, ${config.data.kind}, binarize ${config.data.binarize}, data seed ${config.data.dataSeed})`,
-    `training   ${config.train.epochs} epochs, batch ${config.train.batchSize}, ${config.train.learningRate === undefined ? 'fit by counting' : `lr ${config.train.learningRate}`}, seed ${config.train.seed}, backend ${config.backend}`,
+    `training   ${config.train.epochs} epochs planned, batch ${config.train.batchSize}, ${config.train.learningRate === undefined ? 'fit by counting' : `lr ${config.train.learningRate}`}, seed ${config.train.seed}, backend ${config.backend}`,
+    `trained    ` +
+      (trained
+        ? `${trained.epoch} of ${config.train.epochs} epochs` +
+          (trained.batchInEpoch > 0 ? ` and ${trained.batchInEpoch} of ${batchesPerEpoch} batches of epoch ${trained.epoch + 1}` : '') +
+          `, step ${trained.step} (checkpoint ${trained.checkpoint})`
+        : 'nothing yet (no intact checkpoint)'),
     `command    ${config.command}`,
     `progress   ${epochs.length} epoch(s) logged` + (last ? `; last: ${JSON.stringify(last)}` : ''),
     `checkpoint ${checkpoint ?? 'none'}` +

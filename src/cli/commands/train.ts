@@ -9,11 +9,12 @@ import { validateOptions } from '../../models/options.js';
 import { fit } from '../../train/fit.js';
 import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
 import { OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, optimizerSettings } from '../../train/optimizers.js';
+import { loadLatestCheckpoint } from '../../node/checkpoint.js';
 import { FileRunStorage } from '../../node/storage.js';
 import { DATA_SPEC_HELP, loadDataSpec } from '../../node/data/spec.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress, formatTime } from '../../node/progress.js';
-import { readRunConfig, writeRunConfig, type RunConfig } from '../../node/run.js';
+import { checkNewRunFolder, readRunConfig, writeRunConfig, type RunConfig } from '../../node/run.js';
 import { GENLAB, choiceFlag, firstPositional, helpRows, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { configFromModelFlags, modelFlagTable } from '../modelFlags.js';
 import { printJson } from '../common.js';
@@ -168,7 +169,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (changed.length) {
       throw new UserError(`--resume continues '${runDir}' with its own settings; drop ${changed.map((f) => `--${f}`).join(', ')}`);
     }
-    if (!fs.existsSync(path.join(runDir, 'checkpoints', 'latest.json'))) throw new UserError(`run '${runDir}' has no checkpoint to resume from`);
+    // An intact checkpoint must be there before anything is written (config.json takes the new --epochs);
+    // fit reads it again and reports any damaged one it passes over.
+    if (!loadLatestCheckpoint(runDir, { warn: () => {} })) throw new UserError(`run '${runDir}' has no checkpoint to resume from`);
     if (given.has('epochs')) config.train.epochs = epochs;
     epochs = config.train.epochs;
   } else {
@@ -181,6 +184,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (fs.existsSync(path.join(runDir, 'config.json'))) {
       throw new UserError(`'${runDir}' already holds a run; continue it with --resume or choose another --out`);
     }
+    checkNewRunFolder(runDir);
     config = {
       format: 'genlab-run',
       version: 1,

