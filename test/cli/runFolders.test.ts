@@ -63,12 +63,12 @@ function snapshot(dir: string): Record<string, string> {
   return files;
 }
 
-/** Exit 2 with one line, "genlab: ...", that names `names`. */
+/** Exit 2 with one line, "genlab COMMAND: ...", that names `names`. */
 function assertRefused(r: { code: number; stderr: string }, names: string[], what: string): void {
   assert.equal(r.code, 2, `${what}: exit 2\n${r.stderr}`);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `${what}: one line\n${r.stderr}`);
-  assert.match(lines[0], /^genlab: /, what);
+  assert.match(lines[0], /^genlab [a-z-]+: /, what);
   for (const name of names) assert.ok(lines[0].includes(name), `${what}: the line names ${name}\n${lines[0]}`);
 }
 
