@@ -32,6 +32,11 @@ export interface Parsed {
   given: Set<string>;
 }
 
+/** Option names by their one-letter short form. */
+function shortNames(table: OptionTable): Map<string, string> {
+  return new Map(Object.entries(table).flatMap(([name, s]) => (s.short ? [[s.short, name] as const] : [])));
+}
+
 /** A token that reads as a negative number (`-1`, `-1e3`, `-.5`): a value, not a flag. */
 const NEGATIVE_NUMBER = /^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
@@ -40,7 +45,7 @@ const NEGATIVE_NUMBER = /^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
  * dash as ambiguous, which would hide the range check's clear message behind its own.
  */
 function joinNegativeValues(args: string[], table: OptionTable): string[] {
-  const shorts = new Map(Object.entries(table).flatMap(([name, s]) => (s.short ? [[s.short, name] as const] : [])));
+  const shorts = shortNames(table);
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -89,7 +94,7 @@ export function helpRows(table: OptionTable): string[] {
  * flags not in `table` are taken to carry no value, so the positional should come first.
  */
 export function firstPositional(args: string[], table: OptionTable): string | undefined {
-  const shorts = new Map(Object.entries(table).flatMap(([name, s]) => (s.short ? [[s.short, name] as const] : [])));
+  const shorts = shortNames(table);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') return args[i + 1];

@@ -319,3 +319,10 @@ function retire(root: string, name: string): void {
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+/** The checkpoint part holding the EMA shadow weights (runs trained with --ema). */
+export const EMA_PART = 'ema.bin';
+
+export function emaWeights(checkpoint: Checkpoint): NamedArray[] {
+  return checkpoint.parts[EMA_PART] ?? [];
+}

@@ -13,13 +13,12 @@ import { Rng } from '../core/rng.js';
 import type { DataSplits, ValueKind } from '../data/dataset.js';
 import type { GenerativeModel } from '../models/model.js';
 import { createModel, getEntry } from '../models/registry.js';
-import { loadLatestCheckpoint, type Checkpoint, type LoadCheckpointOptions } from './checkpoint.js';
+import { emaWeights, loadLatestCheckpoint, type Checkpoint, type LoadCheckpointOptions } from './checkpoint.js';
 import { loadDataSpec, type DataSpecOptions } from './data/spec.js';
 import { writeFileAtomic } from './fsAtomic.js';
 import type { LearningRateDecay } from '../train/schedule.js';
 import type { OptimizerSettings } from '../train/optimizers.js';
 import { withShadow } from '../train/ema.js';
-import { emaWeights } from './storage.js';
 
 export interface RunConfig {
   format: 'genlab-run';

@@ -5,10 +5,10 @@
  */
 import * as path from 'node:path';
 import type { ValueKind } from '../data/dataset.js';
-import type { GenerativeModel, NamedArray } from '../models/model.js';
+import type { GenerativeModel } from '../models/model.js';
 import type { DataInfo } from '../models/registry.js';
 import type { MetricsRecord, RunStorage, TrainingCheckpoint } from '../train/storage.js';
-import { loadLatestCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import { EMA_PART, emaWeights, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { writeSampleGrid } from './pictures.js';
 import { MetricsLog } from './run.js';
 
@@ -53,11 +53,4 @@ export class FileRunStorage implements RunStorage {
     const name = at.withinEpoch ? `step-${String(at.step).padStart(8, '0')}.png` : `epoch-${String(at.epoch).padStart(3, '0')}.png`;
     writeSampleGrid(path.join(this.runDir, 'samples', name), samples, count, this.data.shape, this.data.kind);
   }
-}
-
-/** The checkpoint part holding the EMA shadow weights (runs trained with --ema). */
-export const EMA_PART = 'ema.bin';
-
-export function emaWeights(checkpoint: Checkpoint): NamedArray[] {
-  return checkpoint.parts[EMA_PART] ?? [];
 }
