@@ -41,6 +41,8 @@ export class Trainer {
   readonly optimizers: Readonly<Record<string, Optimizer>>;
   readonly ema?: Ema;
   private readonly baseRates: Record<string, number> = {};
+  /** Per group: its variables as a list (for the gradient tape) and their checkpoint names by tfjs name. */
+  private readonly tape: Record<string, { variables: tf.Variable[]; names: Map<string, string> }> = {};
   private readonly clipNorm: number;
 
   constructor(
@@ -63,6 +65,7 @@ export class Trainer {
       const settings = optimizerSettings(run, group.optimizer, { learningRate }, options.groups?.[name]);
       optimizers[name] = new Optimizer(settings);
       this.baseRates[name] = settings.learningRate;
+      this.tape[name] = { variables: [...group.variables.values()], names: new Map([...group.variables].map(([checkpointName, v]) => [v.name, checkpointName])) };
     }
     this.optimizers = optimizers;
     if (options.ema) this.ema = new Ema(options.ema, this.allVariables());
@@ -106,18 +109,17 @@ export class Trainer {
   async update(groupName: string, lossFn: () => LossTerms): Promise<StepMetrics> {
     const group = this.groups[groupName];
     check(group !== undefined, () => `${this.model.name}: no parameter group '${groupName}' (has ${Object.keys(this.groups).join(', ')})`);
-    const ours = new Map<string, string>();
-    for (const [name, v] of group.variables) ours.set(v.name, name);
+    const { variables, names } = this.tape[groupName];
     const kept: Record<string, tf.Scalar> = {};
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
         const terms = lossFn();
         for (const [k, t] of Object.entries(terms)) if (k !== 'loss') kept[k] = tf.keep(t);
         return terms.loss;
-      }, [...group.variables.values()]);
+      }, variables);
       kept.loss = tf.keep(value);
       const named = new Map<string, tf.Tensor>();
-      for (const [tfName, g] of Object.entries(grads)) named.set(ours.get(tfName)!, g);
+      for (const [tfName, g] of Object.entries(grads)) named.set(names.get(tfName)!, g);
       kept.gradNorm = tf.keep(clipByGlobalNorm(named, this.clipNorm));
       this.optimizers[groupName].apply(group.variables, named);
     });
