@@ -45,7 +45,7 @@ export { NeuralModel } from './models/neuralModel.js';
 export { Optimizer, OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, optimizerSettings, clipByGlobalNorm, type OptimizerKind, type OptimizerSettings } from './train/optimizers.js';
 export { Ema, usingShadow, withShadow } from './train/ema.js';
 export { decayFactor, learningRateFactor, LEARNING_RATE_DECAYS, type LearningRateDecay } from './train/schedule.js';
-export { Trainer, type TrainerOptions, type StepPosition } from './train/trainer.js';
+export { Trainer, type Trainable, type TrainerOptions, type StepPosition } from './train/trainer.js';
 export { fit, initialTrainState, TrainingDiverged, type FitOptions, type FitCallbacks, type FitResult, type TrainState, type StepInfo, type EpochInfo } from './train/fit.js';
 export { MemoryStorage, type RunStorage, type TrainingCheckpoint, type MetricsRecord } from './train/storage.js';
 export { logProbAll, summariseNll, bitsPerDim, evaluateSplit, type NllReport, type SplitLikelihood } from './eval/likelihood.js';

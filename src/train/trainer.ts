@@ -17,6 +17,9 @@ import type { Batch, GenerativeModel, LossTerms, NamedArray, ParameterGroup, Ste
 import { Ema } from './ema.js';
 import { clipByGlobalNorm, Optimizer, optimizerSettings, type OptimizerSettings } from './optimizers.js';
 
+/** What the trainer needs of a model: its groups and its loss or step (a reference classifier qualifies too). */
+export type Trainable = Pick<GenerativeModel, 'name' | 'parameterGroups' | 'loss' | 'trainStep'>;
+
 export interface TrainerOptions {
   /** The run's optimizer (default Adam at 1e-3); groups scale or override it. */
   optimizer?: Partial<OptimizerSettings>;
@@ -46,7 +49,7 @@ export class Trainer {
   private readonly clipNorm: number;
 
   constructor(
-    readonly model: GenerativeModel,
+    readonly model: Trainable,
     options: TrainerOptions = {},
   ) {
     check(Boolean(model.loss) !== Boolean(model.trainStep), () => `${model.name}: a model defines exactly one of loss() and trainStep()`);
