@@ -6,6 +6,7 @@ import { UserError } from '../core/errors.js';
 import { modelsCommand, paramsCommand } from './commands/info-commands.js';
 import { evalCommand, infoCommand, sampleCommand, scoreCommand } from './commands/run-commands.js';
 import { trainCommand } from './commands/train.js';
+import { classifierCommand } from './commands/classifier.js';
 import { completeCommand } from './commands/complete.js';
 import { encodeCommand, interpolateCommand, latentMapCommand, reconstructCommand, traverseCommand } from './commands/latent.js';
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summa
   interpolate: { run: interpolateCommand, summary: 'decode points on the line between the codes of two inputs' },
   traverse: { run: traverseCommand, summary: 'decode codes with one latent dimension swept from -R to R' },
   reconstruct: { run: reconstructCommand, summary: 'inputs beside their reconstructions decode(encode(x))' },
+  classifier: { run: classifierCommand, summary: 'train or test the reference classifier whose features measure sample quality' },
   info: { run: infoCommand, summary: 'what a run folder holds' },
   models: { run: modelsCommand, summary: 'list the models with their family and capabilities' },
   params: { run: paramsCommand, summary: 'count the free parameters of a joint distribution' },

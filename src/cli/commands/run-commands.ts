@@ -7,6 +7,9 @@ import { exampleSize, head } from '../../data/dataset.js';
 import { prepareInput } from '../../data/prepare.js';
 import { bitsPerDim, boundAll, evaluateSplit, logProbAll, type NllReport } from '../../eval/likelihood.js';
 import { probeModel } from '../../eval/probe.js';
+import { measureSampleQuality, type SampleQualityReport } from '../../eval/sampleQuality.js';
+import { commandLine, writeEvalRecord } from '../../node/evalRecords.js';
+import { REFERENCE_DATA, loadReferenceClassifier } from '../../node/referenceClassifier.js';
 import { hasBound, hasDensity, isConditional, isLatent, type BoundModel, type DensityKind, type DensityModel } from '../../models/capabilities.js';
 import type { GenerativeModel, SampleOptions } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
@@ -146,28 +149,43 @@ export const EVAL_OPTIONS: OptionTable = {
     help: 'latent models on labelled data: fit a linear probe on the codes of the first N train examples, score it on up to N test examples (0: no probe)',
     default: '10000',
   },
+  samples: {
+    type: 'string',
+    value: 'N',
+    help: 'sample quality: draw N samples and measure them in the reference classifier\'s feature space against the test split (MNIST, Fashion-MNIST); 0: none',
+    default: '0',
+  },
+  mean: { type: 'boolean', help: "with --samples, latent models: measure the decoder's means E[x|z] instead of draws x ~ p(x|z) (binary data) or the model's sampleMode" },
+  classifier: { type: 'string', value: 'DIR', help: 'with --samples: the reference classifier folder (default: the user cache, else the shipped one)' },
+  'no-likelihood': { type: 'boolean', help: 'skip the likelihood (and the probe): only what --samples measures' },
   ...COMMON,
 };
 
 export async function evalCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse('eval', args, EVAL_OPTIONS);
-  if (v.help) return help('Usage: genlab eval RUN [--split test] [--limit N] [--probe-examples N] [--json]', EVAL_OPTIONS);
+  if (v.help) return help('Usage: genlab eval RUN [--split test] [--limit N] [--probe-examples N] [--samples N [--mean] [--no-likelihood]] [--json]', EVAL_OPTIONS);
   const runDir = onePositional('eval', positionals, 'RUN folder');
   const split = choiceFlag('split', v.split, ['test', 'train'] as const)!;
   const limit = numberFlag('limit', v.limit, { integer: true, min: 1 });
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
-  const probeExamples = numberFlag('probe-examples', v['probe-examples'], { integer: true, min: 0 })!;
+  const skipLikelihood = Boolean(v['no-likelihood']);
+  const probeExamples = skipLikelihood ? 0 : numberFlag('probe-examples', v['probe-examples'], { integer: true, min: 0 })!;
+  const sampleCount = numberFlag('samples', v.samples, { integer: true, min: 0, max: 100000 })!;
+  if (sampleCount === 1) throw new UserError('--samples needs at least 2 samples (a covariance), e.g. --samples 2000');
+  if (skipLikelihood && sampleCount === 0) throw new UserError('--no-likelihood leaves nothing to measure without --samples N');
   const backend = await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir, { ema: !v['no-ema'] });
   const { model } = run;
+  const referenceData = sampleCount > 0 ? referenceDataName(run.config.data.spec) : undefined;
+  const classifier = referenceData !== undefined ? loadReferenceClassifier(referenceData, v.classifier as string | undefined) : undefined;
   // An implicit model has no likelihood; one with latent codes (ae) still has a probe to report.
-  const scores = hasDensity(model);
+  const scores = hasDensity(model) && !skipLikelihood;
   const hasCodes = isLatent(model);
-  if (!hasCodes) requireDensity(model);
+  if (!hasCodes && !skipLikelihood && sampleCount === 0) requireDensity(model);
   const data = loadRunData(run.config);
   const labelled = Boolean(data.train.labels && data.test.labels);
   const probing = hasCodes && labelled && probeExamples > 0;
-  if (!scores && !probing) {
+  if (!scores && !probing && sampleCount === 0) {
     throw new UserError(
       `${model.name} is an implicit model: it has no likelihood to evaluate, and its linear probe needs ` +
         (labelled ? '--probe-examples N > 0' : 'class labels, which this data set lacks'),
@@ -206,30 +224,87 @@ export async function evalCommand(args: string[]): Promise<number> {
     process.stderr.write('no class labels in the data: no linear probe of the codes\n');
   }
 
+  const likelihoodSeconds = (Date.now() - started) / 1000;
+
+  // 3. Sample quality (any model that samples): N samples against the test split in the reference classifier's features.
+  let quality: SampleQualityReport | undefined;
+  let qualitySeconds = 0;
+  if (classifier) {
+    const qualityStarted = Date.now();
+    const mode = sampleMode(model, Boolean(v.mean), run.config.data.kind === 'binary');
+    const samples = await drawSamples(model, sampleCount, new Rng(seed), mode);
+    // The whole test split: --limit bounds the likelihood's cost, not the reference set.
+    const reference = data.test;
+    quality = await measureSampleQuality(classifier.classifier, classifier.featureSpace, { ...data.test, name: `${model.name} samples`, x: samples, n: sampleCount, labels: undefined }, reference);
+    quality = { ...quality, ...(mode && { sampleMode: mode }) };
+    classifier.classifier.dispose();
+    qualitySeconds = (Date.now() - qualityStarted) / 1000;
+  } else if (v.mean || v.classifier) {
+    throw new UserError('--mean and --classifier go with --samples N');
+  }
+
   const seconds = (Date.now() - started) / 1000;
-  new MetricsLog(runDir).append({ event: 'eval', split, ...(report ?? { kind: 'implicit' }), ...elboReport, ...(probe && { probe }), backend, seconds });
+  const likelihoodResult = report
+    ? { kind: report.kind, split, n: report.n, nll: report.nll, nllStdErr: report.nllStdErr, bitsPerDim: report.bitsPerDim, ...(dequantized && { dequantized }), ...elboReport, ...(probe && { probe }) }
+    : probe
+      ? { kind: 'implicit', probe }
+      : undefined;
+  new MetricsLog(runDir).append({ event: 'eval', split, ...(report ?? { kind: 'implicit' }), ...elboReport, ...(probe && { probe }), ...(quality && { quality }), backend, seconds });
+  const command = commandLine();
+  if (likelihoodResult) writeEvalRecord(runDir, { kind: 'likelihood', key: split, command, seconds: likelihoodSeconds, result: { ...likelihoodResult, backend } });
+  if (quality) writeEvalRecord(runDir, { kind: 'quality', key: '', command, seconds: qualitySeconds, result: { ...quality, backend } });
   if (v.json) {
-    printJson(
-      report
-        ? { kind: report.kind, split, n: report.n, nll: report.nll, nllStdErr: report.nllStdErr, bitsPerDim: report.bitsPerDim, ...(dequantized && { dequantized }), ...elboReport, ...(probe && { probe }) }
-        : { kind: 'implicit', probe },
-    );
+    printJson(likelihoodResult ? { ...likelihoodResult, ...(quality && { quality }) } : { kind: 'implicit', quality });
   } else {
     const where = `${model.name} on ${run.config.data.spec}`;
     let text = report
       ? `${where} ${split} split (${report.n} examples, binarize ${run.config.data.binarize}):\n` +
         `  ${dequantized ? 'NLL of the 8-bit data, upper bound by uniform dequantization (Theis et al. 2016)' : nllLabel(report.kind)}: ${report.nll.toFixed(3)} ± ${report.nllStdErr.toFixed(3)} nats per example, ${report.bitsPerDim.toFixed(4)} bits/dim\n`
-      : `${where} (binarize ${run.config.data.binarize}): an implicit model, no likelihood to evaluate\n`;
+      : `${where} (binarize ${run.config.data.binarize}): ${skipLikelihood ? 'likelihood not measured (--no-likelihood)' : 'an implicit model, no likelihood to evaluate'}\n`;
     if (elboReport && hasBound(model)) {
       text += `  ELBO (a lower bound on log p(x)): ${elboReport.elbo.toFixed(3)} nats = ${formatTerms(model, elboReport)}\n`;
     }
     if (probe) {
       text += `  linear probe on the codes: ${(100 * probe.accuracy).toFixed(1)}% test accuracy (fit on ${probe.trainExamples} train codes, scored on ${probe.testExamples} test codes)\n`;
     }
+    if (quality) text += formatQuality(quality);
     process.stdout.write(text);
   }
   model.dispose();
   return 0;
+}
+
+/** The reference-classifier data set of a run's data spec ('mnist', 'fashion'); others have none. */
+function referenceDataName(spec: string): string {
+  if (spec in REFERENCE_DATA) return spec;
+  throw new UserError(`--samples measures samples with the reference classifier of MNIST or Fashion-MNIST; this run's data '${spec}' has none`);
+}
+
+/** n samples in batches (bounded memory), with progress. */
+async function drawSamples(model: GenerativeModel, n: number, rng: Rng, mode: SampleOptions['mode']): Promise<Float32Array> {
+  const D = exampleSize({ shape: model.inputShape });
+  const out = new Float32Array(n * D);
+  const progress = new Progress({ label: 'samples', total: n, unit: 'ex' });
+  for (let start = 0; start < n; start += SAMPLE_BATCH) {
+    const m = Math.min(SAMPLE_BATCH, n - start);
+    out.set(await model.sample(m, rng, mode && { mode }), start * D);
+    progress.tick(m);
+  }
+  progress.finish();
+  return out;
+}
+
+const SAMPLE_BATCH = 500;
+
+export function formatQuality(q: SampleQualityReport & { sampleMode?: string }): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return (
+    `  sample quality, ${q.n} samples${q.sampleMode ? ` (${q.sampleMode === 'mean' ? 'decoder means' : 'draws'})` : ''} against ${q.referenceExamples} test examples, in ${q.featureSpace} features:\n` +
+    `    Frechet distance ${q.frechetDistance.toFixed(3)} (FD in these features, not comparable with Inception FID)\n` +
+    `    Inception-Score analogue ${q.inceptionScore.toFixed(3)} (at most ${q.histogram.length})\n` +
+    `    precision ${pct(q.precision)}, recall ${pct(q.recall)} (k = ${q.k} nearest-neighbour manifolds, ${q.precisionRecallExamples} of each)\n` +
+    `    classes ${q.histogram.map(pct).join(' ')}; KL to uniform ${q.klToUniform.toFixed(4)} nats; mean confidence ${pct(q.meanConfidence)}\n`
+  );
 }
 
 function nllLabel(kind: DensityKind): string {
