@@ -9,6 +9,7 @@
 set -euo pipefail
 phase=$1; shift
 SAMPLES=${SAMPLES:-2000}
+GENLAB=${GENLAB:-npx genlab}  # e.g. GENLAB="node bin/genlab.js"
 # name | model | eval --limit | train flags
 RUNS=$(cat <<'TABLE'
 independent|independent|1000|--binarize stochastic --epochs 1
@@ -40,16 +41,16 @@ while IFS='|' read -r name model limit flags; do
       [ -f "$out/config.json" ] && { echo "$out exists: skipped"; continue; }
       start=$(date +%s)
       # shellcheck disable=SC2086  # the flags are words
-      npx genlab train "$model" --data mnist $flags --eval-examples 500 --out "$out" > /dev/null
+      $GENLAB train "$model" --data mnist $flags --eval-examples 500 --out "$out" > /dev/null
       echo "$name: trained in $(( $(date +%s) - start )) s"
       ;;
     eval)
       [ "$model" = ae ] && continue  # no sampling, no likelihood: the representation table measures it
       start=$(date +%s)
-      if [ "$limit" = 0 ]; then npx genlab eval "$out" --samples "$SAMPLES" --no-likelihood --json > "$out/eval.json"
-      else npx genlab eval "$out" --samples "$SAMPLES" --limit "$limit" --json > "$out/eval.json"; fi
+      if [ "$limit" = 0 ]; then $GENLAB eval "$out" --samples "$SAMPLES" --no-likelihood --json > "$out/eval.json"
+      else $GENLAB eval "$out" --samples "$SAMPLES" --limit "$limit" --json > "$out/eval.json"; fi
       echo "$name: evaluated in $(( $(date +%s) - start )) s"
       ;;
   esac
 done <<< "$RUNS"
-if [ "$phase" = table ]; then npx genlab compare "${runs[@]}" --markdown; fi
+if [ "$phase" = table ]; then $GENLAB compare "${runs[@]}" --markdown; fi
