@@ -173,6 +173,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const sampleCount = numberFlag('samples', v.samples, { integer: true, min: 0, max: 100000 })!;
   if (sampleCount === 1) throw new UserError('--samples needs at least 2 samples (a covariance), e.g. --samples 2000');
   if (skipLikelihood && sampleCount === 0) throw new UserError('--no-likelihood leaves nothing to measure without --samples N');
+  if ((v.mean || v.classifier) && sampleCount === 0) throw new UserError('--mean and --classifier go with --samples N');
   const backend = await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir, { ema: !v['no-ema'] });
   const { model } = run;
@@ -239,8 +240,6 @@ export async function evalCommand(args: string[]): Promise<number> {
     quality = { ...quality, ...(mode && { sampleMode: mode }) };
     classifier.classifier.dispose();
     qualitySeconds = (Date.now() - qualityStarted) / 1000;
-  } else if (v.mean || v.classifier) {
-    throw new UserError('--mean and --classifier go with --samples N');
   }
 
   const seconds = (Date.now() - started) / 1000;
