@@ -49,7 +49,8 @@ export { Trainer, type Trainable, type TrainerOptions, type StepPosition } from 
 export { fit, initialTrainState, TrainingDiverged, type FitOptions, type FitCallbacks, type FitResult, type TrainState, type StepInfo, type EpochInfo } from './train/fit.js';
 export { MemoryStorage, type RunStorage, type TrainingCheckpoint, type MetricsRecord } from './train/storage.js';
 export { logProbAll, summariseNll, bitsPerDim, evaluateSplit, type NllReport, type SplitLikelihood } from './eval/likelihood.js';
-export { LinearProbe, linearProbe, probeModel, encodeAll, PROBE_DEFAULTS, type ProbeConfig, type ProbeReport, type LabelledCodes } from './eval/probe.js';
+export { LinearProbe, linearProbe, probeModel, encodeAll, encodeLabelled, PROBE_DEFAULTS, type ProbeConfig, type ProbeReport, type LabelledCodes } from './eval/probe.js';
+export { knnAccuracy, knnPredict, KNN_DEFAULTS, type KnnOptions, type KnnReport } from './eval/knn.js';
 export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';
 export { mmd, medianDistance, type MmdOptions, type MmdResult } from './eval/mmd.js';
 export { makeGrid, drawText } from './io/grid.js';

@@ -7,6 +7,8 @@ import { modelsCommand, paramsCommand } from './commands/info-commands.js';
 import { evalCommand, infoCommand, sampleCommand, scoreCommand } from './commands/run-commands.js';
 import { trainCommand } from './commands/train.js';
 import { classifierCommand } from './commands/classifier.js';
+import { probeCommand } from './commands/probe.js';
+import { compareCommand } from './commands/compare.js';
 import { completeCommand } from './commands/complete.js';
 import { encodeCommand, interpolateCommand, latentMapCommand, reconstructCommand, traverseCommand } from './commands/latent.js';
 
@@ -22,6 +24,8 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summa
   traverse: { run: traverseCommand, summary: 'decode codes with one latent dimension swept from -R to R' },
   reconstruct: { run: reconstructCommand, summary: 'inputs beside their reconstructions decode(encode(x))' },
   classifier: { run: classifierCommand, summary: 'train or test the reference classifier whose features measure sample quality' },
+  probe: { run: probeCommand, summary: 'linear probe and k-NN accuracy on the codes of latent models (and on raw pixels)' },
+  compare: { run: compareCommand, summary: 'one table of every measured figure of several runs (--markdown for docs/RESULTS.md)' },
   info: { run: infoCommand, summary: 'what a run folder holds' },
   models: { run: modelsCommand, summary: 'list the models with their family and capabilities' },
   params: { run: paramsCommand, summary: 'count the free parameters of a joint distribution' },

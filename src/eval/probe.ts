@@ -183,6 +183,19 @@ export async function encodeAll(model: GenerativeModel, data: Dataset, rng: Rng,
 }
 
 /**
+ * The codes of the first `examples` of a labelled data set, with their labels: what the linear
+ * probe and k-NN (./knn.ts) classify. Encoding draws from a stream seeded with `seed` (posterior
+ * means draw nothing).
+ */
+export async function encodeLabelled(model: GenerativeModel, data: Dataset, examples: number, seed = PROBE_DEFAULTS.seed, onBatch?: (done: number) => void): Promise<LabelledCodes> {
+  if (!isLatent(model)) throw new UserError(`${model.name} has no latent codes to encode to`);
+  if (!data.labels) throw new UserError('the linear probe needs class labels, and the data set has none');
+  const n = Math.min(examples, data.n);
+  const part = { ...data, n, x: data.x.subarray(0, n * exampleSize(data)), labels: data.labels.subarray(0, n) };
+  return { x: await encodeAll(model, part, new Rng(seed), 500, onBatch), labels: part.labels, n };
+}
+
+/**
  * The linear probe of a latent model: encodes the first `examples` of `train` and of `test`
  * (both labelled) and fits and scores a probe on their codes.
  */
@@ -196,11 +209,7 @@ export async function probeModel(
 ): Promise<ProbeReport> {
   if (!isLatent(model)) throw new UserError(`${model.name} has no latent codes to encode to`);
   if (!train.labels || !test.labels) throw new UserError('the linear probe needs class labels, and the data set has none');
-  const codes = async (d: Dataset): Promise<LabelledCodes> => {
-    const n = Math.min(examples, d.n);
-    const part = { ...d, n, x: d.x.subarray(0, n * exampleSize(d)), labels: d.labels!.subarray(0, n) };
-    return { x: await encodeAll(model, part, new Rng(config.seed ?? PROBE_DEFAULTS.seed), 500, onBatch), labels: part.labels, n };
-  };
+  const codes = (d: Dataset) => encodeLabelled(model, d, examples, config.seed, onBatch);
   return linearProbe(await codes(train), await codes(test), model.latentSize, config);
 }
 

@@ -10,6 +10,7 @@ import { fit } from '../../train/fit.js';
 import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
 import { OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, optimizerSettings } from '../../train/optimizers.js';
 import { loadLatestCheckpoint } from '../../node/checkpoint.js';
+import { commandLine } from '../../node/evalRecords.js';
 import { FileRunStorage } from '../../node/storage.js';
 import { DATA_SPEC_HELP, loadDataSpec } from '../../node/data/spec.js';
 import { initNodeBackend } from '../../node/engine.js';
@@ -188,7 +189,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     config = {
       format: 'genlab-run',
       version: 1,
-      command: ['genlab', 'train', ...args].join(' '),
+      command: commandLine(['train', ...args]), // quoted as a shell needs it, for docs/RESULTS.md (genlab compare --markdown)
       createdAt: new Date().toISOString(),
       backend: '',
       model: { name: modelName, config: modelConfigFromFlags(modelName, v) },
