@@ -52,7 +52,9 @@ export { logProbAll, summariseNll, bitsPerDim, evaluateSplit, type NllReport, ty
 export { LinearProbe, linearProbe, probeModel, encodeAll, PROBE_DEFAULTS, type ProbeConfig, type ProbeReport, type LabelledCodes } from './eval/probe.js';
 export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';
 export { mmd, medianDistance, type MmdOptions, type MmdResult } from './eval/mmd.js';
+export { auroc, averagePrecision, fprAtTpr, anomalyReport, complexityCorrected, negativeLogLikelihoods, type AnomalyReport, type NegLogLikelihoods } from './eval/anomaly.js';
 export { makeGrid, drawText } from './io/grid.js';
 export { scatterPlot, colorScatterPlot, histogram, PALETTE } from './io/scatter.js';
 export { heatMap, heatMapCell } from './io/heatmap.js';
+export { histogramPanels, type HistogramPanel, type HistogramSeries } from './io/histograms.js';
 export { encodeWeights, decodeWeights } from './io/weights.js';
