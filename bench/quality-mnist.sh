@@ -18,16 +18,16 @@ ar8|ar|1000|--binarize stochastic --epochs 1 --order 8
 fvsbn|fvsbn|1000|--binarize stochastic --epochs 5 --lr 0.01 --batch-size 100
 made|made|1000|--binarize stochastic --epochs 5 --hidden 500,500 --batch-size 100
 eonade|eonade|1000|--binarize stochastic --epochs 5 --batch-size 100
-nade|nade|1000|--binarize stochastic --epochs 1 --train-limit 20000 --batch-size 100
-pixelcnn|pixelcnn|1000|--binarize stochastic --epochs 1 --train-limit 20000 --batch-size 64
-rowlstm|rowlstm|1000|--binarize stochastic --epochs 1 --train-limit 20000
-diagbilstm|diagbilstm|1000|--binarize stochastic --epochs 1 --train-limit 20000
+nade|nade|1000|--binarize stochastic --epochs 1 --train-limit 10000 --batch-size 100
+pixelcnn|pixelcnn|1000|--binarize stochastic --epochs 1 --train-limit 10000 --batch-size 64
+rowlstm|rowlstm|1000|--binarize stochastic --epochs 1 --train-limit 10000
+diagbilstm|diagbilstm|1000|--binarize stochastic --epochs 1 --train-limit 10000
 vae|vae|500|--binarize dynamic --epochs 10 --hidden 200,200 --batch-size 100 --model-config {"latent":50}
-betavae|betavae|500|--binarize dynamic --epochs 10 --batch-size 100
-cvae|cvae|500|--binarize dynamic --epochs 10 --batch-size 100
+betavae|betavae|500|--binarize dynamic --epochs 5 --batch-size 100
+cvae|cvae|500|--binarize dynamic --epochs 5 --batch-size 100
 iwae|iwae|500|--binarize dynamic --epochs 10 --hidden 200,200 --batch-size 100 --model-config {"latent":50,"trainSamples":5}
-aae|aae|0|--binarize dynamic --epochs 10 --batch-size 100
-ae|ae|0|--binarize dynamic --epochs 10 --batch-size 100
+aae|aae|0|--binarize dynamic --epochs 5 --batch-size 100
+ae|ae|0|--binarize dynamic --epochs 5 --batch-size 100
 TABLE
 )
 selected() { [ $# -eq 0 ] && return 0; for n in "$@"; do [ "$n" = "$name" ] && return 0; done; return 1; }

@@ -53,7 +53,9 @@ export { LinearProbe, linearProbe, probeModel, encodeAll, encodeLabelled, PROBE_
 export { knnAccuracy, knnPredict, KNN_DEFAULTS, type KnnOptions, type KnnReport } from './eval/knn.js';
 export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';
 export { mmd, medianDistance, type MmdOptions, type MmdResult } from './eval/mmd.js';
+export { auroc, averagePrecision, fprAtTpr, anomalyReport, complexityCorrected, negativeLogLikelihoods, type AnomalyReport, type NegLogLikelihoods } from './eval/anomaly.js';
 export { makeGrid, drawText } from './io/grid.js';
 export { scatterPlot, colorScatterPlot, histogram, PALETTE } from './io/scatter.js';
 export { heatMap, heatMapCell } from './io/heatmap.js';
+export { histogramPanels, type HistogramPanel, type HistogramSeries } from './io/histograms.js';
 export { encodeWeights, decodeWeights } from './io/weights.js';

@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Batch } from '../models/model.js';
 import { binarize, DynamicBinarizer, toContinuous } from './binarize.js';
-import { head, type DataSplits, type Dataset, type ValueKind } from './dataset.js';
+import { head, subset, type DataSplits, type Dataset, type ValueKind } from './dataset.js';
 
 export type BinarizeOption = 'stochastic' | 'dynamic' | 'threshold' | 'none';
 export const BINARIZE_OPTIONS: readonly BinarizeOption[] = ['stochastic', 'dynamic', 'threshold', 'none'];
@@ -19,6 +19,11 @@ export interface PrepareOptions {
   dataSeed: number;
   /** Train on the first N training examples only (quick runs); the test split stays whole. */
   trainLimit?: number;
+  /**
+   * Train without class K: training examples labelled K are dropped (before `trainLimit` counts);
+   * the test split keeps them, as the out-of-distribution inputs of a held-out-class anomaly test.
+   */
+  excludeClass?: number;
 }
 
 export interface PreparedData extends DataSplits {
@@ -38,8 +43,27 @@ export function defaultBinarize(accepts: readonly ValueKind[], kind: ValueKind):
 }
 
 export function prepareData(raw: DataSplits, accepts: readonly ValueKind[], options: PrepareOptions): PreparedData {
+  const { excludeClass, trainLimit } = options;
+  if (excludeClass !== undefined) checkClassToExclude(raw.train, excludeClass);
+  // Binarized whole first, so the test split gets the same draw as in a run without the exclusion.
   const prepared = prepareWhole(raw, accepts, options);
-  return options.trainLimit ? { ...prepared, train: head(prepared.train, options.trainLimit) } : prepared;
+  const train = excludeClass === undefined ? prepared.train : withoutClass(prepared.train, excludeClass);
+  return { ...prepared, train: trainLimit ? head(train, trainLimit) : train };
+}
+
+function checkClassToExclude(d: Dataset, k: number): void {
+  if (!d.labels) throw new UserError(`--exclude-class needs labelled data, but '${d.name}' has no labels`);
+  if (!d.labels.includes(k)) {
+    const names = d.classNames ? ` (classes 0..${d.classNames.length - 1})` : '';
+    throw new UserError(`--exclude-class ${k}: no training example of '${d.name}' has label ${k}${names}`);
+  }
+}
+
+/** The examples whose label is not `k`, in their order. */
+function withoutClass(d: Dataset, k: number): Dataset {
+  const kept: number[] = [];
+  d.labels!.forEach((label, i) => label !== k && kept.push(i));
+  return subset(d, kept);
 }
 
 function prepareWhole(raw: DataSplits, accepts: readonly ValueKind[], options: PrepareOptions): PreparedData {

@@ -53,12 +53,12 @@ function withDensity(model: GenerativeModel): GenerativeModel & DensityModel {
  * bound on the log-probability of the 8-bit data (src/data/dequantize.ts), in the units of discrete
  * models. This is the D log 256 to subtract.
  */
-function dequantizationShift(dims: number): number {
+export function dequantizationShift(dims: number): number {
   return dims * Math.log(LEVELS);
 }
 
 /** Whether a model trains on dequantized 8-bit data (its config's `dequantize`). */
-function isDequantized(model: GenerativeModel): boolean {
+export function isDequantized(model: GenerativeModel): boolean {
   return (model.getConfig() as { dequantize?: unknown }).dequantize === true;
 }
 

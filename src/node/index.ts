@@ -9,5 +9,7 @@ export { loadDataSpec, splitDeterministically } from './data/spec.js';
 export { saveCheckpoint, loadLatestCheckpoint, verifyCheckpoints } from './checkpoint.js';
 export type { Checkpoint, CheckpointInfo, CheckpointManifest, CheckpointParts, CheckpointReport, LoadCheckpointOptions, SkippedCheckpoint } from './checkpoint.js';
 export { writeFileAtomic } from './fsAtomic.js';
-export { openRun, readRunConfig, loadRunData, MetricsLog } from './run.js';
+export { openRun, readRunConfig, loadRunData, prepareLikeRun, MetricsLog } from './run.js';
+export { loadEvaluationSet, parseEvaluationSpec } from './evalData.js';
+export { pngLengthBits } from './complexity.js';
 export { FileRunStorage } from './storage.js';

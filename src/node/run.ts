@@ -170,12 +170,24 @@ function parseLines(text: string): { line: string; record: Record<string, unknow
 /**
  * The run's data for evaluation and analysis, preprocessed as at training time and as the model
  * sees it: under dynamic binarization the train split becomes one fixed binary draw (seeded from the
- * data seed), so scoring, encoding and probing it never meet raw intensities.
+ * data seed), so scoring, encoding and probing it never meet raw intensities. The train split is
+ * what the run trained on (its --train-limit and --exclude-class applied); the test split is whole.
  */
 export function loadRunData(config: RunConfig): DataSplits {
-  const { spec, labelColumn, size, toyExamples, binarize, dataSeed, trainLimit } = config.data;
-  const raw = loadDataSpec(spec, { labelColumn, size, toyExamples });
-  const { train, test, transformBatch, modelKind } = prepareData(raw, getEntry(config.model.name).accepts, { binarize, dataSeed, trainLimit });
+  const { spec, labelColumn, size, toyExamples } = config.data;
+  return prepareLikeRun(loadDataSpec(spec, { labelColumn, size, toyExamples }), config);
+}
+
+/**
+ * Raw splits (the run's own or other data of its shape) prepared as the run's data are: the same
+ * binarization with the same data seed, the same fixed draw of a dynamically binarized train split.
+ * `selection` 'trained' also applies the run's choice of training examples (--train-limit,
+ * --exclude-class); 'whole' keeps both splits whole, for data the run is evaluated on.
+ */
+export function prepareLikeRun(raw: DataSplits, config: RunConfig, selection: 'trained' | 'whole' = 'trained'): DataSplits {
+  const { binarize, dataSeed, trainLimit, excludeClass } = config.data;
+  const chosen = selection === 'trained' ? { trainLimit, excludeClass } : {};
+  const { train, test, transformBatch, modelKind } = prepareData(raw, getEntry(config.model.name).accepts, { binarize, dataSeed, ...chosen });
   if (!transformBatch) return { train, test };
   const drawn = transformBatch({ x: train.x, n: train.n, labels: train.labels }, new Rng(dataSeed + 2));
   return { train: { ...train, x: drawn.x, kind: modelKind }, test };

@@ -358,7 +358,8 @@ export async function infoCommand(args: string[]): Promise<number> {
   const lines = [
     `run        ${runDir}`,
     `model      ${config.model.name} ${JSON.stringify(config.model.config)}`,
-    `data       ${config.data.spec} (${config.data.trainExamples} train / ${config.data.testExamples} test, shape ${config.data.shape.join('x')}, ${config.data.kind}, binarize ${config.data.binarize}, data seed ${config.data.dataSeed})`,
+    `data       ${config.data.spec} (${config.data.trainExamples} train / ${config.data.testExamples} test, shape ${config.data.shape.join('x')}, ${config.data.kind}, binarize ${config.data.binarize}, data seed ${config.data.dataSeed}` +
+      `${config.data.excludeClass === undefined ? '' : `, class ${config.data.excludeClass} excluded from train`})`,
     `training   ${config.train.epochs} epochs planned, batch ${config.train.batchSize}, ${config.train.learningRate === undefined ? 'fit by counting' : `lr ${config.train.learningRate}`}, seed ${config.train.seed}, backend ${config.backend}`,
     `trained    ` +
       (trained

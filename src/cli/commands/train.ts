@@ -26,6 +26,7 @@ export const TRAIN_OPTIONS: OptionTable = {
   'data-seed': { type: 'string', value: 'N', help: 'seed of the one stochastic binarization draw', default: '0' },
   'train-limit': { type: 'string', value: 'N', help: 'train on the first N training examples only (quick runs)' },
   'label-column': { type: 'string', value: 'NAME', help: 'CSV column holding class labels' },
+  'exclude-class': { type: 'string', value: 'K', help: 'train without the examples labelled K (the test split keeps them: genlab anomaly --holdout-class K)' },
   size: { type: 'string', value: 'HxW', help: 'resize images of an images: folder' },
   epochs: { type: 'string', value: 'N', help: 'epochs to train (in total, when resuming)', default: '1' },
   'batch-size': { type: 'string', value: 'N', help: 'examples per step', default: '128' },
@@ -200,6 +201,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         binarize: binarize ?? 'none',
         dataSeed,
         trainLimit: numberFlag('train-limit', v['train-limit'], { integer: true, min: 1 }),
+        excludeClass: numberFlag('exclude-class', v['exclude-class'], { integer: true, min: 0 }),
         shape: [],
         kind: 'binary',
         trainExamples: 0,
@@ -238,7 +240,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     testExamples: data.test.n,
     ...(data.train.featureNames && { featureNames: data.train.featureNames }),
   });
-  const dataInfo: DataInfo = { shape: data.train.shape, kind: data.modelKind, numClasses: numClasses(data.train) };
+  // The classes of the whole split: one left out by --exclude-class (or by --train-limit) is still a class.
+  const dataInfo: DataInfo = { shape: data.train.shape, kind: data.modelKind, numClasses: numClasses(raw.train) };
 
   // 3. Engine and model (its weights come from the checkpoint when resuming), then the run folder.
   const backend = await initNodeBackend(v.backend as string | undefined);
@@ -259,7 +262,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   writeRunConfig(runDir, config);
   say(
     `genlab train ${modelName} on ${config.data.spec} (${data.train.n} train / ${data.test.n} test, ` +
-      `binarize ${config.data.binarize}) backend ${backend} -> ${runDir}`,
+      `binarize ${config.data.binarize}${config.data.excludeClass === undefined ? '' : `, class ${config.data.excludeClass} excluded from train`}) backend ${backend} -> ${runDir}`,
   );
   if (!v.resume) await storage.log({ event: 'start', backend, step: 0 });
 
