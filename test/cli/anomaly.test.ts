@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { main } from '../../src/cli/main.js';
+import { genlabInProcess as genlab } from './genlab.js';
 import { readEvalRecords } from '../../src/node/evalRecords.js';
 import { readPng } from '../../src/node/data/images.js';
 import { readRunConfig } from '../../src/node/run.js';
@@ -22,33 +22,6 @@ const markov = path.join(tmp, 'markov-no9');
 const ae = path.join(tmp, 'ae-ring');
 const vae = path.join(tmp, 'vae-ring');
 const cvae = path.join(tmp, 'cvae-ring');
-
-/** Exit status, stdout and stderr of `genlab ...args`, run in this process (strings captured, buffers passed on). */
-async function genlab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const { write: outWrite } = process.stdout;
-  const { write: errWrite } = process.stderr;
-  const capture = (stream: NodeJS.WriteStream, write: typeof process.stdout.write, add: (text: string) => void) =>
-    ((chunk: string | Uint8Array, ...rest: never[]) => {
-      if (typeof chunk !== 'string') return write.call(stream, chunk, ...rest);
-      add(chunk);
-      return true;
-    }) as typeof process.stdout.write;
-  process.stdout.write = capture(process.stdout, outWrite, (text) => (stdout += text));
-  process.stderr.write = capture(process.stderr, errWrite, (text) => (stderr += text));
-  let code: number;
-  try {
-    code = await main(args);
-  } catch (e) {
-    code = 1;
-    stderr += (e as Error).stack;
-  } finally {
-    process.stdout.write = outWrite;
-    process.stderr.write = errWrite;
-  }
-  return { code, stdout, stderr };
-}
 
 async function json(...args: string[]): Promise<any> {
   const r = await genlab(...args);

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
 
 export const bin = path.join(fileURLToPath(new URL('../../../', import.meta.url)), 'bin', 'genlab.js');
 
@@ -29,4 +30,31 @@ export function cliRunner(prefix: string): CliRunner {
     return JSON.parse(r.stdout);
   };
   return { tmp, genlab, json };
+}
+
+/** Exit status, stdout and stderr of `genlab ...args`, run in this process (strings captured, buffers passed on): no start-up cost. */
+export async function genlabInProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const { write: outWrite } = process.stdout;
+  const { write: errWrite } = process.stderr;
+  const capture = (stream: NodeJS.WriteStream, write: typeof process.stdout.write, add: (text: string) => void) =>
+    ((chunk: string | Uint8Array, ...rest: never[]) => {
+      if (typeof chunk !== 'string') return write.call(stream, chunk, ...rest);
+      add(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = capture(process.stdout, outWrite, (text) => (stdout += text));
+  process.stderr.write = capture(process.stderr, errWrite, (text) => (stderr += text));
+  let code: number;
+  try {
+    code = await main(args);
+  } catch (e) {
+    code = 1;
+    stderr += (e as Error).stack;
+  } finally {
+    process.stdout.write = outWrite;
+    process.stderr.write = errWrite;
+  }
+  return { code, stdout, stderr };
 }

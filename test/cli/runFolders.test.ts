@@ -14,10 +14,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { verifyCheckpoints } from '../../src/node/checkpoint.js';
 import { MetricsLog } from '../../src/node/run.js';
-import { cliRunner } from './genlab.js';
+import { cliRunner, genlabInProcess as genlab } from './genlab.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-runs-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -27,31 +26,6 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
  * buffers pass through, as the test runner (node --test) reports on this process's stdout in
  * serialized buffers, possibly while a command runs.
  */
-async function genlab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const { write: outWrite } = process.stdout;
-  const { write: errWrite } = process.stderr;
-  const capture = (stream: NodeJS.WriteStream, write: typeof process.stdout.write, add: (text: string) => void) =>
-    ((chunk: string | Uint8Array, ...rest: never[]) => {
-      if (typeof chunk !== 'string') return write.call(stream, chunk, ...rest);
-      add(chunk);
-      return true;
-    }) as typeof process.stdout.write;
-  process.stdout.write = capture(process.stdout, outWrite, (text) => (stdout += text));
-  process.stderr.write = capture(process.stderr, errWrite, (text) => (stderr += text));
-  let code: number;
-  try {
-    code = await main(args);
-  } catch (e) {
-    code = 1;
-    stderr += (e as Error).stack;
-  } finally {
-    process.stdout.write = outWrite;
-    process.stderr.write = errWrite;
-  }
-  return { code, stdout, stderr };
-}
 
 /** Every file under `dir` with its bytes, to show a refused command changed nothing. */
 function snapshot(dir: string): Record<string, string> {
