@@ -7,6 +7,7 @@ import { modelsCommand, paramsCommand } from './commands/info-commands.js';
 import { evalCommand, infoCommand, sampleCommand, scoreCommand } from './commands/run-commands.js';
 import { trainCommand } from './commands/train.js';
 import { completeCommand } from './commands/complete.js';
+import { classifyCommand } from './commands/classify.js';
 import { encodeCommand, interpolateCommand, latentMapCommand, reconstructCommand, traverseCommand } from './commands/latent.js';
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summa
   sample: { run: sampleCommand, summary: 'draw samples from a trained run (.png grid or .csv)' },
   score: { run: scoreCommand, summary: 'per-example log p(x) of inputs, in nats and bits/dim' },
   eval: { run: evalCommand, summary: 'mean test NLL of a run, in nats and bits/dim; linear probe of latent codes' },
+  classify: { run: classifyCommand, summary: "classify by Bayes' rule with a class-conditional density (classcond, cvae); refuse unlikely inputs" },
   complete: { run: completeCommand, summary: 'fill in the missing part of images (inpainting) by sampling p(missing | observed)' },
   encode: { run: encodeCommand, summary: 'latent codes (posterior means) of a split or of input files, as CSV' },
   'latent-map': { run: latentMapCommand, summary: '2-D map of the latent codes coloured by class (PCA above 2-D)' },

@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Batch } from '../models/model.js';
 import { binarize, DynamicBinarizer, toContinuous } from './binarize.js';
-import { head, type DataSplits, type Dataset, type ValueKind } from './dataset.js';
+import { exampleSize, head, type DataSplits, type Dataset, type ValueKind } from './dataset.js';
 
 export type BinarizeOption = 'stochastic' | 'dynamic' | 'threshold' | 'none';
 export const BINARIZE_OPTIONS: readonly BinarizeOption[] = ['stochastic', 'dynamic', 'threshold', 'none'];
@@ -19,11 +19,19 @@ export interface PrepareOptions {
   dataSeed: number;
   /** Train on the first N training examples only (quick runs); the test split stays whole. */
   trainLimit?: number;
+  /**
+   * Hold the last N examples of the training split out of training as a validation split (for
+   * choices made on held-out data, e.g. `genlab classify`'s rejection threshold). They are taken
+   * before `trainLimit` applies, so they never overlap the examples trained on.
+   */
+  validation?: number;
 }
 
 export interface PreparedData extends DataSplits {
   /** The kind of values the model sees (binary under dynamic binarization, though train holds intensities). */
   modelKind: ValueKind;
+  /** The last `validation` examples of the training split, prepared as train is (absent unless asked for). */
+  validation?: Dataset;
   /** Per-batch transform for dynamic binarization (train only); undefined otherwise. */
   transformBatch?: (batch: Batch, rng: Rng) => Batch;
 }
@@ -39,6 +47,18 @@ export function defaultBinarize(accepts: readonly ValueKind[], kind: ValueKind):
 
 export function prepareData(raw: DataSplits, accepts: readonly ValueKind[], options: PrepareOptions): PreparedData {
   const prepared = prepareWhole(raw, accepts, options);
+  // Binarized whole and split after, so every training example gets the same draw with or without a validation split.
+  const { validation } = options;
+  if (validation) {
+    const { train } = prepared;
+    if (!(Number.isInteger(validation) && validation >= 1 && validation < train.n)) {
+      throw new UserError(`--validation must be an integer between 1 and ${train.n - 1} (the training split of '${train.name}' has ${train.n} examples), got ${validation}`);
+    }
+    const kept = train.n - validation;
+    const D = exampleSize(train);
+    prepared.validation = { ...train, name: `${train.name} (validation)`, n: validation, x: train.x.subarray(kept * D), labels: train.labels?.subarray(kept) };
+    prepared.train = head(train, kept);
+  }
   return options.trainLimit ? { ...prepared, train: head(prepared.train, options.trainLimit) } : prepared;
 }
 

@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { prepareData, type PrepareOptions } from '../data/prepare.js';
 import { Rng } from '../core/rng.js';
-import type { DataSplits, ValueKind } from '../data/dataset.js';
+import type { DataSplits, Dataset, ValueKind } from '../data/dataset.js';
 import type { GenerativeModel } from '../models/model.js';
-import { createModel, getEntry } from '../models/registry.js';
+import { acceptedKinds, createModel } from '../models/registry.js';
 import { emaWeights, loadLatestCheckpoint, type Checkpoint, type LoadCheckpointOptions } from './checkpoint.js';
 import { loadDataSpec, type DataSpecOptions } from './data/spec.js';
 import { writeFileAtomic } from './fsAtomic.js';
@@ -172,13 +172,20 @@ function parseLines(text: string): { line: string; record: Record<string, unknow
  * sees it: under dynamic binarization the train split becomes one fixed binary draw (seeded from the
  * data seed), so scoring, encoding and probing it never meet raw intensities.
  */
-export function loadRunData(config: RunConfig): DataSplits {
-  const { spec, labelColumn, size, toyExamples, binarize, dataSeed, trainLimit } = config.data;
+export function loadRunData(config: RunConfig): RunData {
+  const { spec, labelColumn, size, toyExamples, binarize, dataSeed, trainLimit, validation } = config.data;
   const raw = loadDataSpec(spec, { labelColumn, size, toyExamples });
-  const { train, test, transformBatch, modelKind } = prepareData(raw, getEntry(config.model.name).accepts, { binarize, dataSeed, trainLimit });
-  if (!transformBatch) return { train, test };
-  const drawn = transformBatch({ x: train.x, n: train.n, labels: train.labels }, new Rng(dataSeed + 2));
-  return { train: { ...train, x: drawn.x, kind: modelKind }, test };
+  const accepts = acceptedKinds(config.model.name, config.model.config);
+  const prepared = prepareData(raw, accepts, { binarize, dataSeed, trainLimit, validation });
+  const { train, test, transformBatch, modelKind } = prepared;
+  if (!transformBatch) return { train, test, ...(prepared.validation && { validation: prepared.validation }) };
+  const draw = (d: Dataset, seed: number): Dataset => ({ ...d, x: transformBatch({ x: d.x, n: d.n, labels: d.labels }, new Rng(seed)).x, kind: modelKind });
+  return { train: draw(train, dataSeed + 2), test, ...(prepared.validation && { validation: draw(prepared.validation, dataSeed + 3) }) };
+}
+
+/** A run's data as the model sees it, with the validation split when the run held one out (`--validation N`). */
+export interface RunData extends DataSplits {
+  validation?: Dataset;
 }
 
 export interface OpenRun {
