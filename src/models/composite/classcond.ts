@@ -108,9 +108,11 @@ export class ClassCond implements GenerativeModel, DensityModel, ConditionalMode
     this.numClasses = K;
     this.logPrior = new Float64Array(K).fill(-Math.log(K));
     try {
-      for (let c = 0; c < K; c++) this.models.push(createBase());
-      const first = this.models[0];
+      // The first copy is checked before the others are built (a refused base costs one instance).
+      const first = createBase();
+      this.models.push(first);
       this.scoresWithBound = checkBase(config.base, first);
+      for (let c = 1; c < K; c++) this.models.push(createBase());
       this.densityKind = this.scoresWithBound ? 'bound' : (first as GenerativeModel & DensityModel).densityKind;
       if (first.loss) {
         this.loss = (batch, ctx) => this.weightedLoss(batch, ctx);

@@ -8,7 +8,10 @@ import type { Dataset } from '../../../src/data/dataset.js';
 import { bayesClassify } from '../../../src/eval/bayes.js';
 import { ClassCond } from '../../../src/models/composite/classcond.js';
 import type { Batch } from '../../../src/models/model.js';
-import { createModel } from '../../../src/models/registry.js';
+import { parseOptionValue, type OptionSpec } from '../../../src/models/options.js';
+import { createModel, getEntry } from '../../../src/models/registry.js';
+import { fit } from '../../../src/train/fit.js';
+import { MemoryStorage } from '../../../src/train/storage.js';
 import { Trainer } from '../../../src/train/trainer.js';
 import { allBinary } from '../autoregressive/checks.js';
 
@@ -203,6 +206,11 @@ test('bases that cannot be a class density, and data without labels, are user er
   refused('cvae', /itself conditional/);
   refused('made', /classcond base made has no option 'hiden'/, { hiden: 3 });
   assert.throws(() => createModel('classcond', { base: 'nosuch' }, { shape: [D], kind: 'binary' }), /classcond: option base must be one of/);
+  const spec = (getEntry('classcond').options as Record<string, OptionSpec>).baseConfig;
+  assert.deepEqual(parseOptionValue('classcond', '--base-config', spec, '{"hidden": [8]}'), { hidden: [8] });
+  for (const text of ['[8]', 'hidden: 8', '3']) {
+    assert.throws(() => parseOptionValue('classcond', '--base-config', spec, text), /--base-config must be a JSON object/);
+  }
   const model = build('independent');
   const unlabelled = { ...twoClasses(2, 2), labels: undefined };
   assert.throws(() => model.beginTraining(unlabelled, new Rng(0)), (e: unknown) => e instanceof UserError && /needs class labels/.test(e.message));
