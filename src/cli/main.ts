@@ -11,6 +11,7 @@ import { probeCommand } from './commands/probe.js';
 import { compareCommand } from './commands/compare.js';
 import { completeCommand } from './commands/complete.js';
 import { anomalyCommand } from './commands/anomaly.js';
+import { classifyCommand } from './commands/classify.js';
 import { encodeCommand, interpolateCommand, latentMapCommand, reconstructCommand, traverseCommand } from './commands/latent.js';
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summa
   score: { run: scoreCommand, summary: 'per-example log p(x) of inputs, in nats and bits/dim' },
   eval: { run: evalCommand, summary: 'mean test NLL of a run, in nats and bits/dim; linear probe of latent codes' },
   anomaly: { run: anomalyCommand, summary: 'out-of-distribution detection by -log p(x): AUROC, AUPRC, FPR@95%TPR, raw and complexity-corrected' },
+  classify: { run: classifyCommand, summary: "classify by Bayes' rule with a class-conditional density (classcond, cvae); refuse unlikely inputs" },
   complete: { run: completeCommand, summary: 'fill in the missing part of images (inpainting) by sampling p(missing | observed)' },
   encode: { run: encodeCommand, summary: 'latent codes (posterior means) of a split or of input files, as CSV' },
   'latent-map': { run: latentMapCommand, summary: '2-D map of the latent codes coloured by class (PCA above 2-D)' },

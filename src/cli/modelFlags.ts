@@ -42,6 +42,7 @@ const VALUE_NAMES: Record<OptionSpec['type'], string> = {
   choice: 'NAME',
   'int-list': 'N[,N..]',
   ordering: 'TYPE',
+  object: 'JSON',
 };
 
 /**

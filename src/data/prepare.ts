@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Batch } from '../models/model.js';
 import { binarize, DynamicBinarizer, toContinuous } from './binarize.js';
-import { head, subset, type DataSplits, type Dataset, type ValueKind } from './dataset.js';
+import { exampleSize, head, subset, type DataSplits, type Dataset, type ValueKind } from './dataset.js';
 
 export type BinarizeOption = 'stochastic' | 'dynamic' | 'threshold' | 'none';
 export const BINARIZE_OPTIONS: readonly BinarizeOption[] = ['stochastic', 'dynamic', 'threshold', 'none'];
@@ -24,11 +24,19 @@ export interface PrepareOptions {
    * the test split keeps them, as the out-of-distribution inputs of a held-out-class anomaly test.
    */
   excludeClass?: number;
+  /**
+   * Hold the last N examples of the training split out of training as a validation split (for
+   * choices made on held-out data, e.g. `genlab classify`'s rejection threshold). They are taken
+   * after `excludeClass` and before `trainLimit` applies, so they never overlap the examples trained on.
+   */
+  validation?: number;
 }
 
 export interface PreparedData extends DataSplits {
   /** The kind of values the model sees (binary under dynamic binarization, though train holds intensities). */
   modelKind: ValueKind;
+  /** The last `validation` examples of the training split, prepared as train is (absent unless asked for). */
+  validation?: Dataset;
   /** Per-batch transform for dynamic binarization (train only); undefined otherwise. */
   transformBatch?: (batch: Batch, rng: Rng) => Batch;
 }
@@ -47,8 +55,20 @@ export function prepareData(raw: DataSplits, accepts: readonly ValueKind[], opti
   if (excludeClass !== undefined) checkClassToExclude(raw.train, excludeClass);
   // Binarized whole first, so the test split gets the same draw as in a run without the exclusion.
   const prepared = prepareWhole(raw, accepts, options);
-  const train = excludeClass === undefined ? prepared.train : withoutClass(prepared.train, excludeClass);
-  return { ...prepared, train: trainLimit ? head(train, trainLimit) : train };
+  const { validation } = options;
+  const kept = excludeClass === undefined ? prepared.train : withoutClass(prepared.train, excludeClass);
+  const result: PreparedData = { ...prepared, train: kept };
+  // Binarized whole and split after, so every training example gets the same draw with or without a validation split.
+  if (validation) {
+    if (!(Number.isInteger(validation) && validation >= 1 && validation < kept.n)) {
+      throw new UserError(`--validation must be an integer between 1 and ${kept.n - 1} (the training split of '${kept.name}' has ${kept.n} examples), got ${validation}`);
+    }
+    const trained = kept.n - validation;
+    const D = exampleSize(kept);
+    result.validation = { ...kept, name: `${kept.name} (validation)`, n: validation, x: kept.x.subarray(trained * D), labels: kept.labels?.subarray(trained) };
+    result.train = head(kept, trained);
+  }
+  return trainLimit ? { ...result, train: head(result.train, trainLimit) } : result;
 }
 
 function checkClassToExclude(d: Dataset, k: number): void {

@@ -10,7 +10,7 @@ import type { OptimizerSettings } from '../train/optimizers.js';
 import type { Rng } from '../core/rng.js';
 import type { Dataset } from '../data/dataset.js';
 
-export type ModelFamily = 'tabular' | 'autoregressive' | 'latent' | 'adversarial' | 'flow' | 'diffusion';
+export type ModelFamily = 'tabular' | 'autoregressive' | 'latent' | 'adversarial' | 'flow' | 'diffusion' | 'composite';
 
 /** A minibatch as plain arrays, so models that count (tabular) need no tensors. */
 export interface Batch {

@@ -11,8 +11,10 @@ import { ORDERING_TYPES, type OrderingSpec } from './ordering.js';
 /**
  * 'int-list': a list of integers (layer sizes); a single integer is accepted for a one-entry list.
  * 'ordering': an OrderingSpec object (./ordering.ts); one word ('raster', 'random') on the command line.
+ * 'object': a plain JSON object (another model's options, e.g. classcond's `baseConfig`), checked by
+ * whoever reads it; JSON text on the command line.
  */
-export type OptionType = 'int' | 'number' | 'boolean' | 'choice' | 'int-list' | 'ordering';
+export type OptionType = 'int' | 'number' | 'boolean' | 'choice' | 'int-list' | 'ordering' | 'object';
 
 export interface OptionSpec {
   type: OptionType;
@@ -103,6 +105,12 @@ function parseText(spec: Readonly<OptionSpec>, text: string): unknown {
     case 'ordering':
       // A custom permutation does not fit one word: it goes through a JSON config.
       return text === 'custom' ? undefined : text === 'random' ? { type: 'random', seed: 0 } : { type: text };
+    case 'object':
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return undefined;
+      }
   }
 }
 
@@ -131,6 +139,8 @@ export function describeOption(spec: Readonly<OptionSpec>): string {
       return `a list of integers${range} (e.g. 500,500)`;
     case 'ordering':
       return `an ordering, one of ${ORDERING_TYPES.filter((t) => t !== 'custom').join(', ')} (custom: a permutation, as JSON)`;
+    case 'object':
+      return 'a JSON object (e.g. {"hidden": [500]})';
   }
 }
 
@@ -140,6 +150,7 @@ export function formatDefault(spec: Readonly<OptionSpec>): string {
   const value = spec.default;
   if (Array.isArray(value)) return value.join(',');
   if (spec.type === 'ordering') return (value as OrderingSpec).type;
+  if (spec.type === 'object') return JSON.stringify(value);
   return String(value);
 }
 
@@ -165,5 +176,7 @@ function valueFits(spec: Readonly<OptionSpec>, value: unknown): boolean {
       const { type, seed } = value as OrderingSpec;
       return ORDERING_TYPES.includes(type) && (seed === undefined || Number.isInteger(seed));
     }
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
   }
 }

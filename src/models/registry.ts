@@ -26,6 +26,7 @@ import { withDataDefaults } from './latent/common.js';
 import { CVAE_OPTIONS, Cvae } from './latent/cvae.js';
 import { IWAE_OPTIONS, Iwae } from './latent/iwae.js';
 import { VAE_OPTIONS, Vae } from './latent/vae.js';
+import { ClassCond, classCondOptions, type ClassCondConfig } from './composite/classcond.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
 export interface DataInfo {
@@ -49,6 +50,11 @@ export interface ModelInfo {
 export interface RegistryEntry extends Omit<ModelInfo, 'capabilities'> {
   /** Every option the model takes: type, default, help. */
   options: OptionDeclaration<unknown>;
+  /**
+   * The value kinds a model with this (partial) config accepts, where they depend on it (a
+   * composite model accepts what its base does); absent: `accepts`.
+   */
+  acceptsFor?(config: Record<string, unknown>): readonly ValueKind[];
   /** Builds a model; `config` is partial (defaults fill the rest) and plain JSON. */
   create(config: Record<string, unknown>, data: DataInfo): GenerativeModel;
 }
@@ -75,7 +81,7 @@ const IMAGE_AR = { family: 'autoregressive', accepts: ['binary', 'uint8'] } as c
 /** The decoder follows the data: Bernoulli (binary), Gaussian (continuous, real), discretized logistic (8-bit). */
 const LATENT = { family: 'latent', accepts: ['binary', 'uint8', 'continuous', 'real'] } as const;
 
-const ENTRIES: RegistryEntry[] = [
+const BASE_ENTRIES: RegistryEntry[] = [
   tabular('independent', INDEPENDENT_OPTIONS, 'fully independent variables, one categorical each (samples look like white noise)'),
   tabular('markov', MARKOV_OPTIONS, 'Markov chain (AR-1) along an ordering, fit by counting'),
   tabular('ar', AR_OPTIONS, 'AR-k lookup table (--order k) along an ordering, fit by counting'),
@@ -181,6 +187,34 @@ const ENTRIES: RegistryEntry[] = [
   },
 ];
 
+/** Models built from other models: their options name a base among the entries above. */
+function classCondEntry(bases: readonly RegistryEntry[]): RegistryEntry {
+  const options = classCondOptions(bases.map((e) => e.name));
+  const full = (config: Record<string, unknown>, numClasses?: number): ClassCondConfig => ({
+    ...defaultsOf(options),
+    ...(numClasses !== undefined && { numClasses }),
+    ...config,
+  });
+  return {
+    name: 'classcond',
+    family: 'composite',
+    accepts: ['binary', 'uint8', 'continuous', 'real'],
+    options,
+    description: "generative classifier by Bayes' rule: one base model p(x|y) per class (--base MODEL) and the prior p(y); genlab classify answers or refuses",
+    acceptsFor: (config) => getEntry(full(config).base).accepts,
+    create: (config, data) => {
+      const c = full(config, data.numClasses);
+      const base = getEntry(c.base);
+      if (!base.accepts.includes(data.kind)) throw new UserError(`classcond: base ${c.base} accepts ${base.accepts.join(' or ')} data, not ${data.kind}`);
+      validateOptions(`classcond base ${c.base}`, base.options, c.baseConfig);
+      // The bases are unconditional: no class count reaches them.
+      return new ClassCond(c, data.shape, () => base.create(structuredClone(c.baseConfig), { shape: data.shape, kind: data.kind }));
+    },
+  };
+}
+
+const ENTRIES: RegistryEntry[] = [...BASE_ENTRIES, classCondEntry(BASE_ENTRIES)];
+
 /**
  * Every model with its options (type, default, help) and its capabilities. Those are read off an instance built
  * with the defaults on a tiny example (4 x 4 x 1 of the first value kind it accepts, 2 classes) and
@@ -222,6 +256,12 @@ export function getEntry(name: string): RegistryEntry {
     throw new UserError(`unknown model '${name}'; available: ${ENTRIES.map((e) => e.name).join(', ')}`);
   }
   return entry;
+}
+
+/** The value kinds `name` with this (partial) config accepts (a composite model: its base's). */
+export function acceptedKinds(name: string, config: Record<string, unknown> = {}): readonly ValueKind[] {
+  const entry = getEntry(name);
+  return entry.acceptsFor?.(config) ?? entry.accepts;
 }
 
 export function createModel(name: string, config: Record<string, unknown>, data: DataInfo): GenerativeModel {

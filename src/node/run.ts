@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { prepareData, type PrepareOptions } from '../data/prepare.js';
 import { Rng } from '../core/rng.js';
-import type { DataSplits, ValueKind } from '../data/dataset.js';
+import type { DataSplits, Dataset, ValueKind } from '../data/dataset.js';
 import type { GenerativeModel } from '../models/model.js';
-import { createModel, getEntry } from '../models/registry.js';
+import { acceptedKinds, createModel } from '../models/registry.js';
 import { emaWeights, loadLatestCheckpoint, type Checkpoint, type LoadCheckpointOptions } from './checkpoint.js';
 import { loadDataSpec, type DataSpecOptions } from './data/spec.js';
 import { writeFileAtomic } from './fsAtomic.js';
@@ -173,24 +173,32 @@ function parseLines(text: string): { line: string; record: Record<string, unknow
  * data seed), so scoring, encoding and probing it never meet raw intensities. The train split is
  * what the run trained on (its --train-limit and --exclude-class applied); the test split is whole.
  */
-export function loadRunData(config: RunConfig): DataSplits {
+export function loadRunData(config: RunConfig): RunData {
   const { spec, labelColumn, size, toyExamples } = config.data;
   return prepareLikeRun(loadDataSpec(spec, { labelColumn, size, toyExamples }), config);
 }
 
+/** A run's data as the model sees it, with the validation split when the run held one out (`--validation N`). */
+export interface RunData extends DataSplits {
+  validation?: Dataset;
+}
+
 /**
  * Raw splits (the run's own or other data of its shape) prepared as the run's data are: the same
- * binarization with the same data seed, the same fixed draw of a dynamically binarized train split.
- * `selection` 'trained' also applies the run's choice of training examples (--train-limit,
- * --exclude-class); 'whole' keeps both splits whole, for data the run is evaluated on.
+ * binarization with the same data seed, the same fixed draw of a dynamically binarized train (and
+ * validation) split. `selection` 'trained' also applies the run's choice of training examples
+ * (--exclude-class, --validation, --train-limit); 'whole' keeps both splits whole, for data the run
+ * is evaluated on.
  */
-export function prepareLikeRun(raw: DataSplits, config: RunConfig, selection: 'trained' | 'whole' = 'trained'): DataSplits {
-  const { binarize, dataSeed, trainLimit, excludeClass } = config.data;
-  const chosen = selection === 'trained' ? { trainLimit, excludeClass } : {};
-  const { train, test, transformBatch, modelKind } = prepareData(raw, getEntry(config.model.name).accepts, { binarize, dataSeed, ...chosen });
-  if (!transformBatch) return { train, test };
-  const drawn = transformBatch({ x: train.x, n: train.n, labels: train.labels }, new Rng(dataSeed + 2));
-  return { train: { ...train, x: drawn.x, kind: modelKind }, test };
+export function prepareLikeRun(raw: DataSplits, config: RunConfig, selection: 'trained' | 'whole' = 'trained'): RunData {
+  const { binarize, dataSeed, trainLimit, excludeClass, validation } = config.data;
+  const chosen = selection === 'trained' ? { trainLimit, excludeClass, validation } : {};
+  const accepts = acceptedKinds(config.model.name, config.model.config);
+  const prepared = prepareData(raw, accepts, { binarize, dataSeed, ...chosen });
+  const { train, test, transformBatch, modelKind } = prepared;
+  if (!transformBatch) return { train, test, ...(prepared.validation && { validation: prepared.validation }) };
+  const draw = (d: Dataset, seed: number): Dataset => ({ ...d, x: transformBatch({ x: d.x, n: d.n, labels: d.labels }, new Rng(seed)).x, kind: modelKind });
+  return { train: draw(train, dataSeed + 2), test, ...(prepared.validation && { validation: draw(prepared.validation, dataSeed + 3) }) };
 }
 
 export interface OpenRun {

@@ -44,7 +44,7 @@ test('genlab models prints, for every model, what capabilitiesOf finds on a mode
   }
   // The CLI builds its own tiny instances; these are other shapes, and labels with 5 classes.
   await initBackend('wasm');
-  assert.equal(models.length, 17);
+  assert.equal(models.length, 18);
   for (const { name, capabilities } of models) {
     const data: DataInfo = name === 'rnade' ? { shape: [2], kind: 'real' } : { shape: [3, 5, 1], kind: 'binary', numClasses: 5 };
     const model = createModel(name, {}, data);
@@ -57,12 +57,12 @@ test('genlab models prints, for every model, what capabilitiesOf finds on a mode
 
 test('genlab models --json lists every option of every model with its type, default and help', () => {
   const models = json('models', '--json') as { name: string; options: Record<string, { type: string; default: unknown; help: string }> }[];
-  assert.equal(models.length, 17);
+  assert.equal(models.length, 18);
   for (const m of models) {
     const options = Object.entries(m.options);
     assert.ok(options.length >= 2, `${m.name} lists its options`);
     for (const [name, o] of options) {
-      assert.ok(['int', 'number', 'boolean', 'choice', 'int-list', 'ordering'].includes(o.type), `${m.name}.${name} type ${o.type}`);
+      assert.ok(['int', 'number', 'boolean', 'choice', 'int-list', 'ordering', 'object'].includes(o.type), `${m.name}.${name} type ${o.type}`);
       assert.ok('default' in o, `${m.name}.${name} has a default`);
       assert.ok(o.help.length > 10 && !o.help.includes('\n'), `${m.name}.${name} has one line of help`);
     }

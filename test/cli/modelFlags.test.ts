@@ -57,7 +57,7 @@ test('every option of every model has a flag, and its default written as text pa
       assert.match(table[flag].help, /\(default .+\)$/, `${name} --${flag} shows its default`);
       if (spec.type === 'boolean') continue;
       const d = spec.default;
-      const text = Array.isArray(d) ? d.join(',') : spec.type === 'ordering' ? (d as { type: string }).type : String(d);
+      const text = Array.isArray(d) ? d.join(',') : spec.type === 'ordering' ? (d as { type: string }).type : spec.type === 'object' ? JSON.stringify(d) : String(d);
       assert.deepEqual(flagsToConfig(name, [`--${flag}`, text]), { [option]: d }, `${name} --${flag} ${text}`);
     }
   }

@@ -34,6 +34,7 @@ const EXPECTED: Record<string, [DensityKind | null, boolean, boolean, boolean, b
   cvae: ['estimate', true, true, true, false],
   iwae: ['estimate', true, true, false, false],
   aae: [null, false, true, false, false],
+  classcond: ['exact', false, false, true, false],
 };
 
 function build(name: string): { model: GenerativeModel; data: DataInfo } {

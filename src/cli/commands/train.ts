@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { exampleSize, type Dataset } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
-import { createModel, getEntry, modelsAccepting, type DataInfo } from '../../models/registry.js';
+import { acceptedKinds, createModel, getEntry, modelsAccepting, type DataInfo } from '../../models/registry.js';
+import { isConditional } from '../../models/capabilities.js';
 import { validateOptions } from '../../models/options.js';
 import { fit } from '../../train/fit.js';
 import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
@@ -25,6 +26,11 @@ export const TRAIN_OPTIONS: OptionTable = {
   binarize: { type: 'string', value: 'MODE', help: `${BINARIZE_OPTIONS.join('|')} (default: stochastic for binary models)` },
   'data-seed': { type: 'string', value: 'N', help: 'seed of the one stochastic binarization draw', default: '0' },
   'train-limit': { type: 'string', value: 'N', help: 'train on the first N training examples only (quick runs)' },
+  validation: {
+    type: 'string',
+    value: 'N',
+    help: 'hold the last N training examples out of training, as a validation split (genlab classify sets its threshold on it)',
+  },
   'label-column': { type: 'string', value: 'NAME', help: 'CSV column holding class labels' },
   'exclude-class': { type: 'string', value: 'K', help: 'train without the examples labelled K (the test split keeps them: genlab anomaly --holdout-class K)' },
   size: { type: 'string', value: 'HxW', help: 'resize images of an images: folder' },
@@ -138,7 +144,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 0;
   }
   const modelName = onePositional('train', positionals, `MODEL (see '${GENLAB} models')`);
-  const entry = getEntry(modelName);
+  getEntry(modelName); // an unknown model is refused before anything else
   let epochs = numberFlag('epochs', v.epochs, { integer: true, min: 1 })!;
   const batchSize = numberFlag('batch-size', v['batch-size'], { integer: true, min: 1 })!;
   const learningRate = numberFlag('lr', v.lr, { min: 0 })!;
@@ -202,6 +208,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         dataSeed,
         trainLimit: numberFlag('train-limit', v['train-limit'], { integer: true, min: 1 }),
         excludeClass: numberFlag('exclude-class', v['exclude-class'], { integer: true, min: 0 }),
+        validation: numberFlag('validation', v.validation, { integer: true, min: 1 }),
         shape: [],
         kind: 'binary',
         trainExamples: 0,
@@ -224,15 +231,17 @@ export async function trainCommand(args: string[]): Promise<number> {
 
   // 2. Data, checked before anything is written.
   const raw = loadDataSpec(config.data.spec, config.data);
-  if (raw.train.kind === 'real' && !entry.accepts.includes('real')) {
+  // What the model takes can depend on its options (a composite model takes what its base does).
+  const accepts = acceptedKinds(modelName, config.model.config);
+  if (raw.train.kind === 'real' && !accepts.includes('real')) {
     // Binarization needs intensities in [0, 1]: no flag makes real values fit this model.
     throw new UserError(
-      `${modelName} accepts ${entry.accepts.join(' or ')} data, but '${config.data.spec}' holds real values (outside [0, 1]), ` +
+      `${modelName} accepts ${accepts.join(' or ')} data, but '${config.data.spec}' holds real values (outside [0, 1]), ` +
         `which cannot be binarized; train a model for real data: ${modelsAccepting('real').join(', ')}`,
     );
   }
-  if (!v.resume && v.binarize === undefined) config.data.binarize = defaultBinarize(entry.accepts, raw.train.kind);
-  const data = prepareData(raw, entry.accepts, config.data);
+  if (!v.resume && v.binarize === undefined) config.data.binarize = defaultBinarize(accepts, raw.train.kind);
+  const data = prepareData(raw, accepts, config.data);
   Object.assign(config.data, {
     shape: data.train.shape,
     kind: data.modelKind,
@@ -248,6 +257,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   config.backend = backend;
   const model = createModel(modelName, config.model.config, dataInfo);
   config.model.config = model.getConfig();
+  if (isConditional(model) && !data.train.labels) {
+    model.dispose();
+    throw new UserError(`${modelName} is conditional and trains on class labels, but '${config.data.spec}' has none${config.data.spec.startsWith('csv:') ? ' (name the CSV column with --label-column NAME)' : ''}`);
+  }
   if (!model.parameterGroups && !v.resume) {
     // Fit by counting: no learning rate, optimizer, schedule or EMA ever applies.
     const refused = GRADIENT_FLAGS.filter((f) => given.has(f));
