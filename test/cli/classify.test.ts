@@ -83,6 +83,12 @@ test('naive Bayes on MNIST (300 examples, 100 held out): accuracy well above cha
   assert.ok(r.acceptedAccuracy >= r.accuracy - 0.02);
   assert.deepEqual(r.outOf.map((o: any) => [o.spec, o.n]), [['noise:200', 200]]);
   assert.ok(r.outOf[0].rejectionRate > 0.9, `noise refused: ${r.outOf[0].rejectionRate}`);
+  // Beside it, the discriminative reference classifier: accurate on digits, and it cannot refuse noise.
+  assert.match(r.reference.featureSpace, /^genlab-mnist@/);
+  assert.ok(r.reference.accuracy > 0.95, `reference accuracy ${r.reference.accuracy}`);
+  assert.equal(r.reference.rejectionRate, 0);
+  assert.equal(r.reference.outOf[0].spec, 'noise:200');
+  assert.ok(r.reference.outOf[0].meanConfidence > 0.1 && r.reference.outOf[0].meanConfidence <= 1);
   const record = JSON.parse(fs.readFileSync(path.join(naiveBayes, 'evals', 'classify-test.json'), 'utf8'));
   assert.equal(record.kind, 'classify');
   assert.deepEqual(record.result, r);

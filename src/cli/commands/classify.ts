@@ -12,6 +12,8 @@ import { logClassPrior } from '../../models/composite/classcond.js';
 import type { GenerativeModel } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { EVALUATION_SPEC_HELP, loadEvaluationSet } from '../../node/evalData.js';
+import { REFERENCE_DATA, loadReferenceClassifier } from '../../node/referenceClassifier.js';
+import { classSpread, unitIntervalValues } from '../../eval/sampleQuality.js';
 import { commandLine, writeEvalRecord } from '../../node/evalRecords.js';
 import { Progress } from '../../node/progress.js';
 import { loadRunData, openRun } from '../../node/run.js';
@@ -32,6 +34,7 @@ export const CLASSIFY_OPTIONS: OptionTable = {
   seed: { type: 'string', value: 'N', help: 'seed for stochastic scores (bounds, estimates)', default: '0' },
   ...EMA_OPTION,
   backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
+  'no-reference': { type: 'boolean', help: "MNIST / Fashion-MNIST runs: leave out the reference classifier's figures (shown beside by default)" },
   json: { type: 'boolean', help: 'print one JSON document on stdout' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -58,6 +61,29 @@ function classPrior(model: GenerativeModel, train: Dataset, K: number): ArrayLik
   if (own instanceof Float64Array && own.length === K) return own;
   if (!train.labels) throw new UserError(`the run's training data have no labels to estimate the class prior p(y) from`);
   return logClassPrior(train.labels, K);
+}
+
+/**
+ * The discriminative reference classifier on the same inputs: its accuracy, and how confidently it
+ * answers the inputs the generative classifier may refuse (it has no way to refuse them).
+ */
+async function referenceBeside(data: string, evaluated: Dataset, extra: Dataset[], specs: string[]) {
+  const { classifier, featureSpace } = loadReferenceClassifier(data);
+  try {
+    const K = classifier.config.numClasses;
+    const accuracy = await classifier.accuracy(evaluated);
+    const outOf = [];
+    for (const [i, d] of extra.entries()) {
+      const { probabilities } = await classifier.classify(unitIntervalValues(d), d.n);
+      const spread = classSpread(probabilities, d.n, K);
+      let confident = 0;
+      for (let j = 0; j < d.n; j++) if (Math.max(...probabilities.subarray(j * K, (j + 1) * K)) > 0.9) confident++;
+      outOf.push({ spec: specs[i], meanConfidence: spread.meanConfidence, confidentRate: confident / d.n, rejectionRate: 0 });
+    }
+    return { featureSpace, accuracy, rejectionRate: 0, outOf };
+  } finally {
+    classifier.dispose();
+  }
 }
 
 export async function classifyCommand(args: string[]): Promise<number> {
@@ -129,6 +155,7 @@ export async function classifyCommand(args: string[]): Promise<number> {
       outOfRates.push({ spec: outOf[i], n: d.n, rejectionRate: refused / d.n });
     }
     progress.finish();
+    const reference = config.data.spec in REFERENCE_DATA && !v['no-reference'] ? await referenceBeside(config.data.spec, evaluated, extra, outOf) : undefined;
     const seconds = (Date.now() - started) / 1000;
 
     const result = {
@@ -143,6 +170,7 @@ export async function classifyCommand(args: string[]): Promise<number> {
       acceptedAccuracy: accepted > 0 ? acceptedCorrect / accepted : null,
       n: evaluated.n,
       outOf: outOfRates,
+      ...(reference && { reference }),
     };
     writeEvalRecord(runDir, { kind: 'classify', key: split, command: commandLine(['classify', ...args]), seconds, result });
     if (v.json) {
@@ -160,6 +188,13 @@ export async function classifyCommand(args: string[]): Promise<number> {
         `  reject when max_y log p(x|y) < ${threshold.toFixed(2)} nats (${source})`,
         `  refused ${percent(result.rejectionRate)} of the ${split} split; accuracy on the accepted ${accepted}: ${result.acceptedAccuracy === null ? 'none accepted' : percent(result.acceptedAccuracy)}`,
         ...outOfRates.map((o) => `  refused ${percent(o.rejectionRate)} of ${o.spec} (${o.n} examples)`),
+        ...(reference
+          ? [
+              `beside it, the discriminative reference classifier (${reference.featureSpace}), which must answer every input:`,
+              `  accuracy ${percent(reference.accuracy)} on the same ${evaluated.n} examples`,
+              ...reference.outOf.map((o) => `  ${o.spec}: answered all; mean top-class probability ${percent(o.meanConfidence)}, above 90% on ${percent(o.confidentRate)}`),
+            ]
+          : []),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     }
