@@ -9,35 +9,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { readRunConfig } from '../../src/node/run.js';
+import { genlabInProcess as genlab } from './genlab.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-classify-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** Exit status, stdout and stderr of `genlab ...args`, run in this process. */
-async function genlab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const { write: outWrite } = process.stdout;
-  const { write: errWrite } = process.stderr;
-  const capture = (stream: NodeJS.WriteStream, write: typeof process.stdout.write, add: (text: string) => void) =>
-    ((chunk: string | Uint8Array, ...rest: never[]) => {
-      if (typeof chunk !== 'string') return write.call(stream, chunk, ...rest);
-      add(chunk);
-      return true;
-    }) as typeof process.stdout.write;
-  process.stdout.write = capture(process.stdout, outWrite, (text) => (stdout += text));
-  process.stderr.write = capture(process.stderr, errWrite, (text) => (stderr += text));
-  let code: number;
-  try {
-    code = await main(args);
-  } finally {
-    process.stdout.write = outWrite;
-    process.stderr.write = errWrite;
-  }
-  return { code, stdout, stderr };
-}
 
 async function json(...args: string[]): Promise<any> {
   const r = await genlab(...args);
