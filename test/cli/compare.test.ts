@@ -60,12 +60,12 @@ test('compare --json: a column for every figure any run has, with the training f
     [
       ['likelihood.nll', 'NLL (nats)'],
       ['likelihood.bitsPerDim', 'bits/dim'],
-      ['quality.frechetDistance@mnist-cnn', 'frechetDistance (mnist-cnn)'],
-      ['quality.inceptionScore@mnist-cnn', 'inceptionScore (mnist-cnn)'],
-      ['quality.precision@mnist-cnn', 'precision (mnist-cnn)'],
-      ['quality.recall@mnist-cnn', 'recall (mnist-cnn)'],
-      ['quality.klToUniform@mnist-cnn', 'klToUniform (mnist-cnn)'],
-      ['quality.meanConfidence@mnist-cnn', 'meanConfidence (mnist-cnn)'],
+      ['quality.frechetDistance@mnist-cnn', 'FD (mnist-cnn)'],
+      ['quality.inceptionScore@mnist-cnn', 'IS analogue'],
+      ['quality.precision@mnist-cnn', 'precision'],
+      ['quality.recall@mnist-cnn', 'recall'],
+      ['quality.klToUniform@mnist-cnn', 'KL to uniform (nats)'],
+      ['quality.meanConfidence@mnist-cnn', 'confidence'],
       ['probe.linearProbe', 'linear probe'],
       ['probe.knn@k5', 'k-NN (k=5)'],
       ['anomaly[mnist-vs-fashion].raw.auroc', 'AUROC [mnist-vs-fashion]'],
@@ -116,7 +116,7 @@ test('compare --markdown: a pasteable table with — for missing figures, then t
   const lines = r.stdout.split('\n');
   const header = lines[0].split(' | ');
   assert.equal(header.length, 6 + 17);
-  assert.ok(lines[0].startsWith('| model | run | data | epochs | train time | parameters | NLL (nats) | bits/dim | frechetDistance (mnist-cnn) |'), lines[0]);
+  assert.ok(lines[0].startsWith('| model | run | data | epochs | train time | parameters | NLL (nats) | bits/dim | FD (mnist-cnn) |'), lines[0]);
   assert.match(lines[1], /^\|---\|---\|---\|---:\|---:\|---:\|(---:\|){17}$/);
   const cells = (line: string) => line.slice(2, -2).split(' | ');
   const m = cells(lines[2]);

@@ -213,13 +213,29 @@ function likelihoodFigures(r: Record<string, unknown>): Figure[] {
   return figures;
 }
 
-/** Every numeric field but the sample count, named as found, beside the feature space it was measured in. */
+/** Headers of the sample-quality figures genlab eval writes; other numeric fields show under their own names. */
+const QUALITY_HEADERS: Record<string, string> = {
+  frechetDistance: 'FD',
+  inceptionScore: 'IS analogue',
+  precision: 'precision',
+  recall: 'recall',
+  klToUniform: 'KL to uniform (nats)',
+  meanConfidence: 'confidence',
+};
+/** Sizes and settings of the measurement, not figures of the model (the record keeps them). */
+const QUALITY_SETTINGS = new Set(['n', 'referenceExamples', 'k', 'precisionRecallExamples']);
+
+/**
+ * Every numeric field but the measurement's sizes and settings. The column ids keep the feature
+ * space, so figures from different classifiers never share a column; the FD header names it.
+ */
 function qualityFigures(r: Record<string, unknown>): Figure[] {
   const space = typeof r.featureSpace === 'string' ? r.featureSpace : undefined;
   return Object.entries(r).flatMap(([name, v]) => {
     const value = num(v);
-    if (value === undefined || name === 'n') return [];
-    return [{ field: space ? `${name}@${space}` : name, header: space ? `${name} (${space})` : name, cell: { value, text: formatNumber(value) } }];
+    if (value === undefined || QUALITY_SETTINGS.has(name)) return [];
+    const header = QUALITY_HEADERS[name] ?? name;
+    return [{ field: space ? `${name}@${space}` : name, header: space && name === 'frechetDistance' ? `${header} (${space})` : header, cell: { value, text: formatNumber(value) } }];
   });
 }
 
