@@ -159,6 +159,13 @@ test('the text table, warnings for damaged and stale records, and a folder that 
     assert.match(bad.stderr, /^genlab compare: '.*' is not a genlab run folder \(no config\.json\); pass the --out folder of 'genlab train'\n$/);
   }
   assert.match(genlab('compare', '--json', '--markdown', bare).stderr, /--json or --markdown, not both/);
+  assert.match(genlab('compare', '--only', 'anomaly,speed', bare).stderr, /--only: unknown kind 'speed'; kinds: likelihood, quality, probe, anomaly, classify/);
+});
+
+test('compare --only KINDS keeps the columns and the records of those kinds', () => {
+  const c = json('compare', measured, bare, '--only', 'anomaly,classify', '--json');
+  assert.deepEqual([...new Set(c.columns.map((col: any) => col.kind))], ['anomaly', 'classify']);
+  assert.deepEqual(c.runs[0].records.map((r: any) => r.kind).sort(), ['anomaly', 'classify']);
 });
 
 test('training wall time: ended sessions count their end line, interrupted and killed ones their last line; evaluations do not', () => {

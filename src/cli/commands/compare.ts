@@ -18,8 +18,13 @@ import { printJson } from '../common.js';
 import { markdownTable, MISSING, percent, textTable, type Table } from '../table.js';
 import { dataName } from './probe.js';
 
+/** The kinds of eval records, in the order their columns appear (unknown, newer kinds last). */
+const KIND_ORDER = ['likelihood', 'quality', 'probe', 'anomaly', 'classify'];
+const KIND_NAMES = KIND_ORDER.join(', ');
+
 export const COMPARE_OPTIONS: OptionTable = {
   markdown: { type: 'boolean', help: 'print the table as Markdown, with the command behind each figure (for docs/RESULTS.md)' },
+  only: { type: 'string', value: 'KINDS', help: `only these kinds of figures, comma-separated: ${KIND_NAMES}` },
   json: { type: 'boolean', help: 'print one JSON document on stdout: {columns, runs}' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -75,7 +80,10 @@ export async function compareCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UserError('genlab compare needs one or more RUN folders');
   if (v.json && v.markdown) throw new UserError('genlab compare prints --json or --markdown, not both');
   const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
-  const comparison = compareRuns(positionals, warn);
+  const only = v.only === undefined ? undefined : String(v.only).split(',').map((k) => k.trim());
+  const unknown = only?.filter((k) => !KIND_ORDER.includes(k)) ?? [];
+  if (unknown.length) throw new UserError(`--only: unknown kind ${unknown.map((k) => `'${k}'`).join(', ')}; kinds: ${KIND_NAMES}`);
+  const comparison = compareRuns(positionals, warn, only);
   if (v.json) printJson(comparison);
   else if (v.markdown) process.stdout.write(comparisonMarkdown(comparison));
   else process.stdout.write(textTable(comparisonTable(comparison)));
@@ -83,7 +91,7 @@ export async function compareCommand(args: string[]): Promise<number> {
 }
 
 /** Reads every run folder (refusing one that is not a run before reading the rest) and lines up their figures. */
-export function compareRuns(runDirs: string[], warn: (message: string) => void = () => {}): Comparison {
+export function compareRuns(runDirs: string[], warn: (message: string) => void = () => {}, onlyKinds?: string[]): Comparison {
   const configs = runDirs.map((dir) => readRunConfig(dir));
   const columns = new Map<string, Column>();
   const runs = runDirs.map((dir, i) => {
@@ -116,6 +124,7 @@ export function compareRuns(runDirs: string[], warn: (message: string) => void =
         warn(`${dir}: skipping an eval record without a kind or a result`);
         continue;
       }
+      if (onlyKinds && !onlyKinds.includes(record.kind)) continue;
       const key = typeof record.key === 'string' ? record.key : '';
       const stale = Boolean(savedAt && typeof record.createdAt === 'string' && record.createdAt < savedAt);
       if (stale) warn(`${dir}: the ${record.kind}${key ? ` ${key}` : ''} figures were measured before the newest checkpoint (step ${row.steps}); rerun: ${record.command}`);
@@ -134,7 +143,6 @@ export function compareRuns(runDirs: string[], warn: (message: string) => void =
   return { columns: ordered.map(({ c }) => c), runs };
 }
 
-const KIND_ORDER = ['likelihood', 'quality', 'probe', 'anomaly', 'classify'];
 
 /**
  * Training wall time from metrics.jsonl: a session starts at a 'start' or 'resume' line; one that
