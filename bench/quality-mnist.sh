@@ -22,6 +22,7 @@ nade|nade|1000|--binarize stochastic --epochs 1 --train-limit 10000 --batch-size
 pixelcnn|pixelcnn|1000|--binarize stochastic --epochs 1 --train-limit 10000 --batch-size 64
 rowlstm|rowlstm|1000|--binarize stochastic --epochs 1 --train-limit 10000
 diagbilstm|diagbilstm|1000|--binarize stochastic --epochs 1 --train-limit 10000
+rnade|rnade|1000|--binarize none --epochs 1 --train-limit 10000 --batch-size 100
 vae|vae|500|--binarize dynamic --epochs 10 --hidden 200,200 --batch-size 100 --model-config {"latent":50}
 betavae|betavae|500|--binarize dynamic --epochs 5 --batch-size 100
 cvae|cvae|500|--binarize dynamic --epochs 5 --batch-size 100
