@@ -65,7 +65,7 @@ async function train(data: string, v: Record<string, string | boolean | undefine
   const dir = (v.dir as string | undefined) ?? cachedClassifierDir(data);
   const backend = await initNodeBackend(v.backend as string | undefined);
   const splits = REFERENCE_DATA[data]();
-  const trainSplit = limit ? { ...splits.train, n: Math.min(limit, splits.train.n) } : splits.train;
+  const trainSplit = limit ? head(splits.train, limit) : splits.train;
   const classifier = new ReferenceClassifier({ inputShape: trainSplit.shape, numClasses: trainSplit.classNames?.length ?? 10, seed: options.seed });
   const started = Date.now();
   const totalSteps = Math.floor(trainSplit.n / options.batchSize) * options.epochs;
