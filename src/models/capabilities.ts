@@ -76,6 +76,41 @@ export interface CompletionModel {
   complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array>;
 }
 
+/**
+ * An implicit model trained as a two-player game (the adversarial family): a generator x = G(z)
+ * from a latent z ~ N(0, I), and a discriminator (or critic) D(x). The 2-D GAN lab draws D as a
+ * heat map and G's mapping of a grid of z.
+ */
+export interface AdversarialModel {
+  /** Size of the generator's noise z (the codes of an InfoGAN excluded). */
+  readonly latentSize: number;
+  /** What `discriminate` returns: the probability that x is real, or an unbounded critic value. */
+  readonly discriminatorOutput: 'probability' | 'critic';
+  /** D(x) for points [n * D] (labels for a conditional model), [n]. */
+  discriminate(x: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array>;
+  /** G(z) for z [n * latentSize] (labels for a conditional model), [n * D] in data units. */
+  generate(z: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array>;
+}
+
+/** One of an InfoGAN's structured codes c (Chen et al. 2016): a k-way categorical or a continuous U(-1, 1). */
+export interface LatentCode {
+  name: string;
+  kind: 'categorical' | 'continuous';
+  /** Categories of a categorical code; 1 for a continuous one. */
+  size: number;
+}
+
+/** A model whose samples are controlled by named codes that `genlab traverse` varies one at a time. */
+export interface CodeModel {
+  readonly codes: readonly LatentCode[];
+  /**
+   * `rows` samples per value of code `code` over `values` (the categories of a categorical code,
+   * evenly spaced values in [-range, range] of a continuous one), the other codes and z fixed per
+   * row: [rows * values * D], row-major (row r, value v).
+   */
+  traverseCode(code: string, rows: number, values: number, rng: Rng, range?: number): Promise<Float32Array>;
+}
+
 export function hasDensity<M extends GenerativeModel>(model: M): model is M & DensityModel {
   const m = model as Partial<DensityModel>;
   return typeof m.logProb === 'function' && typeof m.densityKind === 'string';
@@ -97,6 +132,16 @@ export function isConditional<M extends GenerativeModel>(model: M): model is M &
 
 export function canComplete<M extends GenerativeModel>(model: M): model is M & CompletionModel {
   return typeof (model as Partial<CompletionModel>).complete === 'function';
+}
+
+export function isAdversarial<M extends GenerativeModel>(model: M): model is M & AdversarialModel {
+  const m = model as Partial<AdversarialModel>;
+  return typeof m.discriminate === 'function' && typeof m.generate === 'function' && Number.isInteger(m.latentSize);
+}
+
+export function hasCodes<M extends GenerativeModel>(model: M): model is M & CodeModel {
+  const m = model as Partial<CodeModel>;
+  return Array.isArray(m.codes) && typeof m.traverseCode === 'function';
 }
 
 /** The guards' answers as one record, for display (`genlab models`). */

@@ -79,6 +79,12 @@ export interface SampleOptions {
    * 'sample' a draw x ~ p(x|z); default: the model's `sampleMode` option. Other models always draw.
    */
   mode?: 'mean' | 'sample';
+  /**
+   * Adversarial models: the truncation trick (Brock et al. 2019, "Large Scale GAN Training",
+   * Sec. 3.1): entries of z ~ N(0, I) with |z| > truncation are drawn again, trading variety for
+   * fidelity. Absent: no truncation.
+   */
+  truncation?: number;
 }
 
 export interface GenerativeModel {
