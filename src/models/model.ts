@@ -67,6 +67,11 @@ export interface ParameterGroup {
   learningRateScale?: number;
   /** Optimizer settings that differ from the run's for this group (e.g. a GAN's beta1 0.5). */
   optimizer?: Partial<Omit<OptimizerSettings, 'learningRate'>>;
+  /**
+   * After each update, clip every variable of the group to [-clipValue, clipValue]: the weight
+   * clipping that keeps a WGAN critic K-Lipschitz (Arjovsky et al. 2017, Algorithm 1, line 7).
+   */
+  clipValue?: number;
 }
 
 export interface SampleOptions {

@@ -27,6 +27,12 @@ import { CVAE_OPTIONS, Cvae } from './latent/cvae.js';
 import { IWAE_OPTIONS, Iwae } from './latent/iwae.js';
 import { VAE_OPTIONS, Vae } from './latent/vae.js';
 import { ClassCond, classCondOptions, type ClassCondConfig } from './composite/classcond.js';
+import { Gan, GAN_OPTIONS, withDefaults, type GanConfig } from './adversarial/gan.js';
+import { ACGAN_OPTIONS, Acgan } from './adversarial/acgan.js';
+import { CGAN_OPTIONS, Cgan } from './adversarial/cgan.js';
+import { INFOGAN_OPTIONS, Infogan } from './adversarial/infogan.js';
+import { UNROLLED_OPTIONS, UnrolledGan } from './adversarial/unrolled.js';
+import type { OptimizerSettings } from '../train/optimizers.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
 export interface DataInfo {
@@ -57,6 +63,14 @@ export interface RegistryEntry extends Omit<ModelInfo, 'capabilities'> {
   acceptsFor?(config: Record<string, unknown>): readonly ValueKind[];
   /** Builds a model; `config` is partial (defaults fill the rest) and plain JSON. */
   create(config: Record<string, unknown>, data: DataInfo): GenerativeModel;
+  /** Training settings the model's paper uses where they differ from genlab's (Adam at 1e-3); flags override them. */
+  training?: TrainingDefaults;
+}
+
+/** A model's own default step size and optimizer (the DCGAN family's Adam 2e-4, beta1 0.5). */
+export interface TrainingDefaults {
+  learningRate: number;
+  optimizer: Partial<Omit<OptimizerSettings, 'learningRate'>>;
 }
 
 /** Discrete models count states / levels: 2 for binary data, 256 for 8-bit. */
@@ -80,6 +94,72 @@ const BINARY_AR = { family: 'autoregressive', accepts: ['binary'] } as const;
 const IMAGE_AR = { family: 'autoregressive', accepts: ['binary', 'uint8'] } as const;
 /** The decoder follows the data: Bernoulli (binary), Gaussian (continuous, real), discretized logistic (8-bit). */
 const LATENT = { family: 'latent', accepts: ['binary', 'uint8', 'continuous', 'real'] } as const;
+
+/**
+ * The adversarial family: one game (./adversarial/gan.ts) under the names of the papers that chose
+ * its loss, critic constraint and networks, each with that paper's optimizer.
+ */
+const ADVERSARIAL = { family: 'adversarial', accepts: ['continuous', 'real'] } as const;
+/** Radford et al. 2016, Sec. 4: Adam, step size 2e-4, beta1 0.5 (used by most GANs since). */
+const DCGAN_TRAINING: TrainingDefaults = { learningRate: 2e-4, optimizer: { kind: 'adam', beta1: 0.5 } };
+/** G's output follows the data: a sigmoid for [0, 1] intensities, linear for real values. */
+function ganOutput(data: DataInfo): GanConfig['output'] {
+  return data.kind === 'real' ? 'linear' : 'sigmoid';
+}
+
+/** An adversarial model: its options' defaults, G's output for the data, and the data's class count where it has that option. */
+function adversarial<C extends GanConfig>(
+  name: string,
+  options: OptionDeclaration<C>,
+  build: (config: C, shape: number[]) => GenerativeModel,
+  description: string,
+  training: TrainingDefaults = DCGAN_TRAINING,
+): RegistryEntry {
+  return {
+    name,
+    ...ADVERSARIAL,
+    options,
+    training,
+    description,
+    create: (config, data) => {
+      const fromData = { output: ganOutput(data), ...('numClasses' in options && data.numClasses !== undefined && { numClasses: data.numClasses }) };
+      return build({ ...defaultsOf(options), ...fromData, ...config } as C, data.shape);
+    },
+  };
+}
+
+/** The game of ./adversarial/gan.ts with a paper's defaults. */
+function gan(name: string, defaults: Partial<GanConfig>, description: string, training?: TrainingDefaults): RegistryEntry {
+  return adversarial(name, withDefaults(GAN_OPTIONS, defaults), (config, shape) => new Gan(name, config, shape), description, training);
+}
+
+const ADVERSARIAL_ENTRIES: RegistryEntry[] = [
+  gan('gan', {}, 'GAN (Goodfellow et al. 2014): Algorithm 1 with k D steps per G step; --loss minimax|nonsaturating|lsgan|wgan|wgangp|hinge; MLP players'),
+  gan('dcgan', { architecture: 'dcgan', latent: 100 }, 'DCGAN (Radford et al. 2016): transposed-conv G, strided-conv D, batch norm, leaky ReLU; any --loss'),
+  gan('wgan', { loss: 'wgan', k: 5, clipWeights: 0.01 }, 'WGAN (Arjovsky et al. 2017): a critic with clipped weights, n_critic 5, RMSProp 5e-5', {
+    learningRate: 5e-5,
+    optimizer: { kind: 'rmsprop' },
+  }),
+  gan('wgangp', { loss: 'wgangp', k: 5 }, 'WGAN-GP (Gulrajani et al. 2017): gradient penalty lambda 10 on interpolates, n_critic 5, Adam 1e-4 (0, 0.9)', {
+    learningRate: 1e-4,
+    optimizer: { kind: 'adam', beta1: 0, beta2: 0.9 },
+  }),
+  gan('sngan', { loss: 'hinge', spectralNorm: true }, "SN-GAN (Miyato et al. 2018): D's weights divided by their spectral norm, hinge loss"),
+  adversarial('cgan', CGAN_OPTIONS, (c, shape) => new Cgan(c, shape), 'conditional GAN (Mirza & Osindero 2014): the label into G(z, y) and D(x, y); samples chosen classes (needs labels)'),
+  adversarial(
+    'acgan',
+    withDefaults(ACGAN_OPTIONS, { architecture: 'dcgan', latent: 100 }),
+    (c, shape) => new Acgan(c, shape),
+    'ACGAN (Odena et al. 2017): G(z, c), and D with an auxiliary classifier head; samples chosen classes (needs labels)',
+  ),
+  adversarial(
+    'infogan',
+    withDefaults(INFOGAN_OPTIONS, { architecture: 'dcgan', latent: 62 }),
+    (c, shape) => new Infogan(c, shape),
+    'InfoGAN (Chen et al. 2016): a categorical and continuous codes, a Q head on D, the mutual-information bound; genlab traverse',
+  ),
+  adversarial('unrolled', UNROLLED_OPTIONS, (c, shape) => new UnrolledGan(c, shape), "Unrolled GAN (Metz et al. 2017): G's loss sees D unrolled K steps, gradients through the unrolling"),
+];
 
 const BASE_ENTRIES: RegistryEntry[] = [
   tabular('independent', INDEPENDENT_OPTIONS, 'fully independent variables, one categorical each (samples look like white noise)'),
@@ -213,7 +293,7 @@ function classCondEntry(bases: readonly RegistryEntry[]): RegistryEntry {
   };
 }
 
-const ENTRIES: RegistryEntry[] = [...BASE_ENTRIES, classCondEntry(BASE_ENTRIES)];
+const ENTRIES: RegistryEntry[] = [...BASE_ENTRIES, ...ADVERSARIAL_ENTRIES, classCondEntry(BASE_ENTRIES)];
 
 /**
  * Every model with its options (type, default, help) and its capabilities. Those are read off an instance built

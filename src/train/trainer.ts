@@ -125,6 +125,7 @@ export class Trainer {
       for (const [tfName, g] of Object.entries(grads)) named.set(names.get(tfName)!, g);
       kept.gradNorm = tf.keep(clipByGlobalNorm(named, this.clipNorm));
       this.optimizers[groupName].apply(group.variables, named);
+      if (group.clipValue !== undefined) for (const v of variables) v.assign(tf.clipByValue(v, -group.clipValue, group.clipValue));
     });
     const metrics: Record<string, number> = {};
     for (const [k, t] of Object.entries(kept)) {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { exampleSize, type Dataset } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
-import { acceptedKinds, createModel, getEntry, modelsAccepting, type DataInfo } from '../../models/registry.js';
+import { acceptedKinds, createModel, getEntry, modelsAccepting, type DataInfo, type TrainingDefaults } from '../../models/registry.js';
 import { isConditional } from '../../models/capabilities.js';
 import { validateOptions } from '../../models/options.js';
 import { fit } from '../../train/fit.js';
@@ -36,7 +36,7 @@ export const TRAIN_OPTIONS: OptionTable = {
   size: { type: 'string', value: 'HxW', help: 'resize images of an images: folder' },
   epochs: { type: 'string', value: 'N', help: 'epochs to train (in total, when resuming)', default: '1' },
   'batch-size': { type: 'string', value: 'N', help: 'examples per step', default: '128' },
-  lr: { type: 'string', value: 'X', help: 'learning rate (gradient-trained models)', default: '0.001' },
+  lr: { type: 'string', value: 'X', help: "learning rate (gradient-trained models; default 0.001, or the model's own: GANs 2e-4, wgan 5e-5, wgangp 1e-4)", default: '0.001' },
   'lr-decay': { type: 'string', value: 'KIND', help: `learning rate over the run: ${LEARNING_RATE_DECAYS.join('|')} (to 0 at the last step; --resume with more --epochs stretches it)`, default: 'constant' },
   warmup: { type: 'string', value: 'STEPS', help: 'linear learning-rate warm-up over the first STEPS steps', default: '0' },
   optimizer: { type: 'string', value: 'KIND', help: `${OPTIMIZER_KINDS.join('|')}`, default: 'adam' },
@@ -106,9 +106,14 @@ function modelConfigFromFlags(modelName: string, v: Record<string, string | bool
   return config;
 }
 
-/** The optimizer flags as settings (only those given: the rest come from defaults and the model's groups). */
-function optimizerFromFlags(v: Record<string, string | boolean | undefined>): NonNullable<RunConfig['train']['optimizer']> {
-  const out: NonNullable<RunConfig['train']['optimizer']> = { kind: choiceFlag('optimizer', v.optimizer, OPTIMIZER_KINDS)! };
+/**
+ * The optimizer flags as settings (only those given: the rest come from defaults and the model's
+ * groups), on top of the model's own training defaults (a GAN's Adam with beta1 0.5) unless
+ * --optimizer names another kind.
+ */
+function optimizerFromFlags(v: Record<string, string | boolean | undefined>, given: Set<string>, defaults?: TrainingDefaults): NonNullable<RunConfig['train']['optimizer']> {
+  const own = defaults && !given.has('optimizer') ? defaults.optimizer : {};
+  const out: NonNullable<RunConfig['train']['optimizer']> = { ...own, kind: own.kind ?? choiceFlag('optimizer', v.optimizer, OPTIMIZER_KINDS)! };
   for (const key of ['beta1', 'beta2', 'momentum', 'rho'] as const) {
     const value = numberFlag(key, v[key], { min: 0, max: 0.999999 });
     if (value !== undefined) out[key] = value;
@@ -144,10 +149,10 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 0;
   }
   const modelName = onePositional('train', positionals, `MODEL (see '${GENLAB} models')`);
-  getEntry(modelName); // an unknown model is refused before anything else
+  const entry = getEntry(modelName); // an unknown model is refused before anything else
   let epochs = numberFlag('epochs', v.epochs, { integer: true, min: 1 })!;
   const batchSize = numberFlag('batch-size', v['batch-size'], { integer: true, min: 1 })!;
-  const learningRate = numberFlag('lr', v.lr, { min: 0 })!;
+  const learningRate = given.has('lr') || !entry.training ? numberFlag('lr', v.lr, { min: 0 })! : entry.training.learningRate;
   const learningRateDecay = choiceFlag('lr-decay', v['lr-decay'], LEARNING_RATE_DECAYS)!;
   const warmupSteps = numberFlag('warmup', v.warmup, { integer: true, min: 0 })!;
   const clipNorm = numberFlag('clip-norm', v['clip-norm'], { min: 1e-12 });
@@ -220,7 +225,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         learningRate,
         learningRateDecay,
         seed,
-        optimizer: optimizerFromFlags(v),
+        optimizer: optimizerFromFlags(v, given, entry.training),
         ...(v.groups !== undefined && { groups: jsonObjectFlag('groups', v.groups) as RunConfig['train']['groups'] }),
         ...(warmupSteps > 0 && { warmupSteps }),
         ...(clipNorm !== undefined && { clipNorm }),

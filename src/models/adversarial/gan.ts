@@ -1,0 +1,385 @@
+/**
+ * Generative adversarial nets (Goodfellow et al. 2014, "Generative Adversarial Nets", NeurIPS):
+ * a generator x = G(z), z ~ N(0, I), and a discriminator D(x) play
+ *
+ *   min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]                          (Eq. 1)
+ *
+ * trained by the paper's Algorithm 1: for each generator step, k discriminator steps, each on a
+ * fresh minibatch of m examples and m noise draws (`k`; the trainer's data stream supplies the
+ * batches through ctx.nextBatch), then one generator step on m new noise draws. Each player is its
+ * own parameter group ('discriminator', 'generator') with its own optimizer state; the trainer
+ * does the updates.
+ *
+ * The players' losses are ./losses.ts' (minimax, non-saturating, LSGAN, WGAN, WGAN-GP, hinge). The
+ * same game, with other defaults, is the registry's `wgan` (weight clipping, Arjovsky et al. 2017),
+ * `wgangp` (gradient penalty, Gulrajani et al. 2017), `sngan` (spectral normalisation, Miyato et
+ * al. 2018) and `dcgan` (the convolutional players of ./dcgan.ts, Radford et al. 2016); the
+ * conditional and information-maximising variants (./cgan.ts, ./acgan.ts, ./infogan.ts) and the
+ * unrolled one (./unrolled.ts) extend it with what they add.
+ *
+ * What is logged per step (metrics.jsonl): both players' losses, D's mean output on real and on
+ * generated data (`dReal`, `dFake`: probabilities for the sigmoid losses, critic values
+ * otherwise), both gradient norms before clipping, and for the sigmoid losses both generator
+ * losses (`generatorMinimax`, `generatorNonSaturating`) whichever one is minimised, so the minimax
+ * loss's saturation shows in the numbers.
+ *
+ * Value scales: on data in [0, 1] G ends in a sigmoid and D reads 2x - 1 (the [-1, 1] range of
+ * Radford et al.'s tanh generators, Sec. 4); on real-valued data both are linear.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { check } from '../../core/errors.js';
+import { Rng, standardNormals } from '../../core/rng.js';
+import { dense, type Dense } from '../../nn/dense.js';
+import { SpectralNorm } from '../../nn/spectralNorm.js';
+import type { AdversarialModel } from '../capabilities.js';
+import type { Batch, GenerativeModel, LossTerms, ParameterGroup, SampleOptions, StepContext, StepMetrics } from '../model.js';
+import { NeuralModel } from '../neuralModel.js';
+import { defaultsOf, defineOptions, type OptionDeclaration } from '../options.js';
+import { discriminatorLoss, GAN_LOSSES, generatorLoss, gradientPenalty, usesSigmoid, type GanLoss } from './losses.js';
+import { ConvDiscriminator, ConvGenerator } from './dcgan.js';
+import { MlpDiscriminator, MlpGenerator, readAsIs, type DiscriminatorNet, type GeneratorNet, type Phase, type WeightReader } from './networks.js';
+
+export const GAN_ARCHITECTURES = ['mlp', 'dcgan'] as const;
+export type GanArchitecture = (typeof GAN_ARCHITECTURES)[number];
+
+export interface GanConfig {
+  /** The players' losses (./losses.ts): 'nonsaturating' (Goodfellow et al. 2014, Sec. 3). */
+  loss: GanLoss;
+  /** Discriminator steps per generator step, each on a fresh minibatch (Algorithm 1's k; 1; WGAN's n_critic 5). */
+  k: number;
+  /** Size of z ~ N(0, I) (64). */
+  latent: number;
+  /** 'mlp' (./networks.ts) or 'dcgan' (./dcgan.ts: transposed / strided convolutions, batch norm). */
+  architecture: GanArchitecture;
+  /** mlp: units of G's ReLU hidden layers ([256, 512]). */
+  generatorHidden: number[];
+  /** mlp: units of D's leaky-ReLU hidden layers ([512, 256]). */
+  discriminatorHidden: number[];
+  /** dcgan: channels of G's feature maps from the smallest (H/4) up ([128, 64]). */
+  generatorChannels: number[];
+  /** dcgan: channels of D's stride-2 convolutions ([64, 128]). */
+  discriminatorChannels: number[];
+  /** Slope of D's leaky ReLU for x < 0 (0.2, Radford et al. 2016). */
+  leak: number;
+  /** dcgan: batch normalisation in G and D (true; D drops it under 'wgangp', as Gulrajani et al. Sec. 4 advise). */
+  batchNorm: boolean;
+  /** WGAN: clip D's weights to [-c, c] after each update (Arjovsky et al. 2017: 0.01); 0: off. */
+  clipWeights: number;
+  /** WGAN-GP: the penalty's weight lambda (Gulrajani et al. 2017: 10); used by loss 'wgangp'. */
+  penaltyWeight: number;
+  /** SN-GAN: divide each of D's weight matrices by its largest singular value (Miyato et al. 2018). */
+  spectralNorm: boolean;
+  /** G's output: 'sigmoid' for data in [0, 1], 'linear' for real values. */
+  output: 'sigmoid' | 'linear';
+  seed: number;
+}
+
+export const GAN_OPTIONS = defineOptions<GanConfig>({
+  loss: { type: 'choice', default: 'nonsaturating', choices: GAN_LOSSES, help: 'the players\' losses (minimax: Eq. 1 as written; nonsaturating: -log D(G(z)) for G)' },
+  k: { type: 'int', default: 1, min: 1, help: 'discriminator steps per generator step, each on a fresh minibatch (Algorithm 1)' },
+  latent: { type: 'int', default: 64, min: 1, help: 'size of the noise z ~ N(0, I)' },
+  architecture: { type: 'choice', default: 'mlp', choices: GAN_ARCHITECTURES, help: 'mlp, or dcgan (transposed / strided convolutions, batch norm; images)' },
+  generatorHidden: { type: 'int-list', default: [256, 512], min: 1, help: "mlp: units of G's ReLU hidden layers" },
+  discriminatorHidden: { type: 'int-list', default: [512, 256], min: 1, help: "mlp: units of D's leaky-ReLU hidden layers" },
+  generatorChannels: { type: 'int-list', default: [128, 64], min: 1, help: "dcgan: channels of G's feature maps, from H/4 up" },
+  discriminatorChannels: { type: 'int-list', default: [64, 128], min: 1, help: "dcgan: channels of D's stride-2 convolutions" },
+  leak: { type: 'number', default: 0.2, min: 0, max: 1, help: "slope of D's leaky ReLU below 0" },
+  batchNorm: { type: 'boolean', default: true, help: 'dcgan: batch norm in G and D (none in D under wgangp)' },
+  clipWeights: { type: 'number', default: 0, min: 0, help: "WGAN: clip D's weights to [-c, c] after each update (0: off)" },
+  penaltyWeight: { type: 'number', default: 10, min: 0, help: 'wgangp: weight lambda of the gradient penalty' },
+  spectralNorm: { type: 'boolean', default: false, help: "SN-GAN: D's weight matrices divided by their spectral norm" },
+  output: { type: 'choice', default: 'sigmoid', choices: ['sigmoid', 'linear'], help: "G's output: sigmoid for [0, 1] data, linear for real values", fromData: 'sigmoid for [0, 1] data, linear for real values' },
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
+});
+
+export const GAN_DEFAULTS: Readonly<GanConfig> = defaultsOf(GAN_OPTIONS);
+
+/** A declaration with other defaults (the registry's wgan, wgangp, sngan, dcgan presets). */
+export function withDefaults<C>(declaration: OptionDeclaration<C>, defaults: Partial<C>): OptionDeclaration<C> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(declaration)) out[name] = name in defaults ? { ...(spec as object), default: (defaults as Record<string, unknown>)[name] } : spec;
+  return defineOptions(out as OptionDeclaration<C>);
+}
+
+/** What a minibatch of the game is conditioned on besides z (nothing, for the plain GAN). */
+export interface Conditions {
+  /** Appended to z as G's input: [n * generatorCondition] (a one-hot class, InfoGAN's codes). */
+  generator?: Float32Array;
+  /** D's condition input: [n * discriminatorCondition] (cGAN's one-hot class). */
+  discriminator?: Float32Array;
+  /** The classes, for losses that need them (ACGAN). */
+  labels?: Int32Array;
+  /** InfoGAN's codes c as drawn. */
+  codes?: Float32Array;
+}
+
+/** What a subclass adds to the game: condition sizes and heads on D's features. */
+export interface GameExtensions {
+  /** Values appended to z (0: none). */
+  generatorCondition: number;
+  /** Values beside D's input (0: none). */
+  discriminatorCondition: number;
+  /** Extra linear heads on D's features, by name and size (ACGAN's classes, InfoGAN's Q). */
+  heads: Record<string, number>;
+}
+
+const NO_EXTENSIONS: GameExtensions = { generatorCondition: 0, discriminatorCondition: 0, heads: {} };
+
+/** D's outputs for one minibatch: the adversarial logit or critic value [B], and the extra heads [B, size]. */
+export interface DiscriminatorOutputs {
+  score: tf.Tensor1D;
+  heads: Record<string, tf.Tensor2D>;
+}
+
+/** Generated samples are drawn this many at a time. */
+const SAMPLE_CHUNK = 500;
+
+export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Config> implements GenerativeModel, AdversarialModel {
+  readonly latentSize: number;
+  readonly discriminatorOutput: 'probability' | 'critic';
+  protected readonly D: number;
+  protected readonly generator: GeneratorNet;
+  protected readonly discriminator: DiscriminatorNet;
+  private readonly scoreHead: Dense;
+  private readonly extraHeads: Record<string, Dense> = {};
+  private readonly spectral = new Map<tf.Variable, SpectralNorm>();
+
+  constructor(
+    readonly name: string,
+    config: Config,
+    readonly inputShape: number[],
+    protected readonly extensions: GameExtensions = NO_EXTENSIONS,
+  ) {
+    super(config);
+    const c = this.config;
+    check(GAN_LOSSES.includes(c.loss), () => `${name}: loss must be one of ${GAN_LOSSES.join(', ')}, got '${c.loss}'`);
+    check(Number.isInteger(c.k) && c.k >= 1, () => `${name}: k must be an integer >= 1, got ${c.k}`);
+    check(Number.isInteger(c.latent) && c.latent >= 1, () => `${name}: latent must be an integer >= 1, got ${c.latent}`);
+    check(GAN_ARCHITECTURES.includes(c.architecture), () => `${name}: architecture must be mlp or dcgan, got '${c.architecture}'`);
+    check(c.clipWeights >= 0 && c.penaltyWeight >= 0, () => `${name}: clipWeights and penaltyWeight must be >= 0`);
+    check(c.architecture !== 'dcgan' || inputShape.length === 3, () => `${name}: the dcgan architecture needs images [H, W, C], got shape [${inputShape}]`);
+    this.D = inputShape.reduce((a, b) => a * b, 1);
+    this.latentSize = c.latent;
+    this.discriminatorOutput = usesSigmoid(c.loss) ? 'probability' : 'critic';
+    const generatorInput = c.latent + extensions.generatorCondition;
+    const dcgan = c.architecture === 'dcgan';
+    this.generator = this.params.inGroup('generator', () =>
+      dcgan
+        ? new ConvGenerator(this.params, generatorInput, inputShape, c.generatorChannels, c.batchNorm)
+        : new MlpGenerator(this.params, generatorInput, c.generatorHidden, this.D),
+    );
+    const { discriminator, scoreHead } = this.params.inGroup('discriminator', () => {
+      const net = dcgan
+        ? new ConvDiscriminator(this.params, inputShape, extensions.discriminatorCondition, c.discriminatorChannels, c.leak, c.batchNorm && c.loss !== 'wgangp')
+        : new MlpDiscriminator(this.params, this.D + extensions.discriminatorCondition, c.discriminatorHidden, c.leak);
+      const head = dense(this.params, 'discriminator/output', net.featureSize, 1);
+      for (const [headName, size] of Object.entries(extensions.heads)) this.extraHeads[headName] = dense(this.params, `discriminator/${headName}`, net.featureSize, size);
+      return { discriminator: net, scoreHead: head };
+    });
+    this.discriminator = discriminator;
+    this.scoreHead = scoreHead;
+    if (c.spectralNorm) {
+      const matrices = [...discriminator.weights, scoreHead.W, ...Object.values(this.extraHeads).map((h) => h.W)];
+      for (const w of matrices) this.spectral.set(w, new SpectralNorm(this.params, w.name, w));
+    }
+  }
+
+  override parameterGroups(): Record<string, ParameterGroup> {
+    const { clipWeights } = this.config;
+    return {
+      discriminator: { variables: this.params.named('discriminator'), ...(clipWeights > 0 && { clipValue: clipWeights }) },
+      generator: { variables: this.params.named('generator') },
+    };
+  }
+
+  /** 1. k discriminator steps on fresh minibatches, 2. one generator step (Algorithm 1). */
+  async trainStep(batch: Batch, ctx: StepContext): Promise<StepMetrics> {
+    const sums: Record<string, number> = {};
+    for (let i = 0; i < this.config.k; i++) {
+      const real = i === 0 ? batch : ctx.nextBatch();
+      const z = this.drawNoise(real.n, ctx.rng);
+      const fake = this.drawConditions(real.n, ctx.rng);
+      const eps = this.config.loss === 'wgangp' ? Float32Array.from({ length: real.n }, () => ctx.rng.uniform()) : undefined;
+      const m = await ctx.update('discriminator', () => this.discriminatorTerms(real, z, fake, eps));
+      for (const [key, value] of Object.entries(m)) sums[key] = (sums[key] ?? 0) + value / this.config.k;
+    }
+    const z = this.drawNoise(batch.n, ctx.rng);
+    const fake = this.drawConditions(batch.n, ctx.rng);
+    const g = await ctx.update('generator', () => this.generatorTerms(z, fake, batch));
+    const { loss: discriminatorLossValue, gradNorm: discriminatorGradNorm, ...dTerms } = sums;
+    const { loss: generatorLossValue, gradNorm: generatorGradNorm, ...gTerms } = g;
+    return {
+      loss: discriminatorLossValue,
+      discriminatorLoss: discriminatorLossValue,
+      generatorLoss: generatorLossValue,
+      discriminatorGradNorm,
+      generatorGradNorm,
+      ...dTerms,
+      ...gTerms,
+    };
+  }
+
+  /** D's loss on a real minibatch and as many generated samples; the extra terms of a subclass added. */
+  protected discriminatorTerms(batch: Batch, z: Float32Array, fake: Conditions, eps?: Float32Array): LossTerms {
+    const n = batch.n;
+    const real = this.dataConditions(batch);
+    const xReal = this.toDiscriminatorScale(tf.tensor2d(batch.x, [n, this.D]));
+    const xFake = this.toDiscriminatorScale(this.generateTensor(z, fake, n, 'batch'));
+    // D's state (batch-norm running statistics, spectral-norm vectors) moves once per update, on the real pass.
+    const outReal = this.discriminate2(xReal, real, 'advance');
+    const outFake = this.discriminate2(xFake, fake, 'batch');
+    const terms: Record<string, tf.Scalar> = {
+      dReal: this.meanOutput(outReal.score),
+      dFake: this.meanOutput(outFake.score),
+    };
+    let loss = discriminatorLoss(this.config.loss, outReal.score, outFake.score);
+    if (this.config.loss === 'wgangp') {
+      const penalty = gradientPenalty((x) => this.discriminate2(x as tf.Tensor2D, real, 'batch').score, xReal, xFake, eps!);
+      terms.penalty = penalty;
+      loss = tf.add(loss, tf.mul(penalty, this.config.penaltyWeight));
+    }
+    if (!usesSigmoid(this.config.loss)) terms.wassersteinEstimate = tf.sub(terms.dReal, terms.dFake) as tf.Scalar;
+    for (const [name, term] of Object.entries(this.extraTerms('discriminator', outFake, fake, outReal, real))) {
+      terms[name] = term;
+      loss = tf.add(loss, term);
+    }
+    return { loss, ...terms };
+  }
+
+  /** G's loss on generated samples (both generator losses logged for the sigmoid losses). */
+  protected generatorTerms(z: Float32Array, fake: Conditions, batch: Batch): LossTerms {
+    const out = this.discriminate2(this.toDiscriminatorScale(this.generateTensor(z, fake, batch.n, 'advance')), fake, 'batch');
+    return this.generatorLossTerms(out, fake);
+  }
+
+  /** The generator's loss terms given D's outputs on its samples. */
+  protected generatorLossTerms(out: DiscriminatorOutputs, fake: Conditions): LossTerms {
+    let loss = generatorLoss(this.config.loss, out.score);
+    const terms: Record<string, tf.Scalar> = {};
+    if (usesSigmoid(this.config.loss)) {
+      terms.generatorMinimax = generatorLoss('minimax', out.score);
+      terms.generatorNonSaturating = generatorLoss('nonsaturating', out.score);
+    }
+    for (const [name, term] of Object.entries(this.extraTerms('generator', out, fake))) {
+      terms[name] = term;
+      loss = tf.add(loss, term);
+    }
+    return { loss, ...terms };
+  }
+
+  // ---- What subclasses change (conditioning and extra heads) ----
+
+  /** Conditions of n generated samples (labels given: those classes). The plain GAN has none. */
+  protected drawConditions(_n: number, _rng: Rng, _labels?: Int32Array): Conditions {
+    return {};
+  }
+
+  /** Classes start, start + 1, ... (mod K) for a conditional model's samples when none are asked for; undefined otherwise. */
+  protected labelsInTurn(_start: number, _n: number): Int32Array | undefined {
+    return undefined;
+  }
+
+  /** Conditions of a real minibatch (cGAN: its labels, one-hot, beside x). */
+  protected dataConditions(_batch: Batch): Conditions {
+    return {};
+  }
+
+  /**
+   * Named terms a subclass adds to a player's loss (already weighted), from D's outputs on the
+   * generated samples (and, for D's update, on the real ones). None for the plain GAN.
+   */
+  protected extraTerms(
+    _player: 'discriminator' | 'generator',
+    _fake: DiscriminatorOutputs,
+    _fakeConditions: Conditions,
+    _real?: DiscriminatorOutputs,
+    _realConditions?: Conditions,
+  ): Record<string, tf.Scalar> {
+    return {};
+  }
+
+  // ---- The players as functions ----
+
+  /** G(z, c) in data units: [n, D]. */
+  protected generateTensor(z: Float32Array, conditions: Conditions, n: number, phase: Phase): tf.Tensor2D {
+    return tf.tidy(() => {
+      let input = tf.tensor2d(z, [n, this.config.latent]);
+      if (this.extensions.generatorCondition > 0) input = tf.concat([input, tf.tensor2d(conditions.generator!, [n, this.extensions.generatorCondition])], 1);
+      const h = this.generator.apply(input, phase);
+      return this.config.output === 'sigmoid' ? tf.sigmoid(h) : h;
+    });
+  }
+
+  /** Data units -> D's input scale (see the header). */
+  protected toDiscriminatorScale(x: tf.Tensor2D): tf.Tensor2D {
+    return this.config.output === 'sigmoid' ? tf.tidy(() => tf.sub(tf.mul(x, 2), 1) as tf.Tensor2D) : x;
+  }
+
+  /** D's outputs for x in D's scale, with the weights `read` gives (spectrally normalised when configured). */
+  protected discriminate2(x: tf.Tensor2D, conditions: Conditions, phase: Phase, read?: WeightReader): DiscriminatorOutputs {
+    return tf.tidy(() => {
+      const n = x.shape[0];
+      const condition = this.extensions.discriminatorCondition > 0 ? tf.tensor2d(conditions.discriminator!, [n, this.extensions.discriminatorCondition]) : null;
+      const reader = read ?? this.reader(phase);
+      const h = this.discriminator.features(x, condition, phase, reader);
+      const score = tf.reshape(tf.add(tf.matMul(h, reader(this.scoreHead.W)), reader(this.scoreHead.b)), [-1]) as tf.Tensor1D; // [B, 1] -> [B]
+      const heads: Record<string, tf.Tensor2D> = {};
+      for (const [name, { W, b }] of Object.entries(this.extraHeads)) heads[name] = tf.add(tf.matMul(h, reader(W)), reader(b)) as tf.Tensor2D;
+      return { score, heads };
+    });
+  }
+
+  /** The weights D uses in this phase: as they are, or divided by their spectral norm (advancing u in D's own update). */
+  protected reader(phase: Phase): WeightReader {
+    if (this.spectral.size === 0) return readAsIs;
+    return (w) => this.spectral.get(w)?.normalize(w, phase === 'advance') ?? w;
+  }
+
+  /** The mean of D's outputs as `discriminate` reports them (probabilities or critic values). */
+  private meanOutput(score: tf.Tensor1D): tf.Scalar {
+    return tf.mean(usesSigmoid(this.config.loss) ? tf.sigmoid(score) : score) as tf.Scalar;
+  }
+
+  /** z ~ N(0, I), [n * latent]; entries beyond +-truncation drawn again (Brock et al. 2019, Sec. 3.1). */
+  protected drawNoise(n: number, rng: Rng, truncation?: number): Float32Array {
+    const z = standardNormals(rng, n * this.config.latent);
+    if (truncation !== undefined) {
+      check(truncation > 0, () => `truncation must be > 0, got ${truncation}`);
+      for (let i = 0; i < z.length; i++) while (Math.abs(z[i]) > truncation) z[i] = rng.normal();
+    }
+    return z;
+  }
+
+  async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
+    const out = new Float32Array(n * this.D);
+    for (let start = 0; start < n; start += SAMPLE_CHUNK) {
+      const m = Math.min(SAMPLE_CHUNK, n - start);
+      const z = this.drawNoise(m, rng, options.truncation);
+      const conditions = this.drawConditions(m, rng, options.labels?.subarray(start, start + m) ?? this.labelsInTurn(start, m));
+      const x = this.generateTensor(z, conditions, m, 'eval');
+      out.set(await x.data(), start * this.D);
+      x.dispose();
+    }
+    return out;
+  }
+
+  async generate(z: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array> {
+    check(z.length === n * this.config.latent, () => `${this.name}.generate: z needs ${n} x ${this.config.latent} values, got ${z.length}`);
+    // Codes and classes not given are drawn from a fixed seed, so repeated calls map z the same way.
+    const x = this.generateTensor(z, this.drawConditions(n, new Rng(0), labels), n, 'eval');
+    const values = (await x.data()) as Float32Array;
+    x.dispose();
+    return values;
+  }
+
+  async discriminate(x: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array> {
+    const conditions = this.dataConditions({ x, n, labels });
+    const out = tf.tidy(() => {
+      const { score } = this.discriminate2(this.toDiscriminatorScale(tf.tensor2d(x, [n, this.D])), conditions, 'eval');
+      return usesSigmoid(this.config.loss) ? tf.sigmoid(score) : score;
+    });
+    const values = (await out.data()) as Float32Array;
+    out.dispose();
+    return values;
+  }
+}
