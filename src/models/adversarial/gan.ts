@@ -179,8 +179,12 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
     this.discriminator = discriminator;
     this.scoreHead = scoreHead;
     if (c.spectralNorm) {
-      const matrices = [...discriminator.weights, scoreHead.W, ...Object.values(this.extraHeads).map((h) => h.W)];
-      for (const w of matrices) this.spectral.set(w, new SpectralNorm(this.params, w.name, w));
+      const heads = ['output', ...Object.keys(extensions.heads)].map((head) => ({ name: `discriminator/${head}/W`, layout: 'dense' as const }));
+      this.params.inGroup('discriminator', () => {
+        for (const { name: weight, layout } of [...discriminator.spectralWeights, ...heads]) {
+          this.spectral.set(this.params.get(weight), new SpectralNorm(this.params, weight, { layout }));
+        }
+      });
     }
   }
 

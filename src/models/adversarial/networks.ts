@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Parameters } from '../../nn/parameters.js';
 import { dense, type Dense } from '../../nn/dense.js';
 import { leakyRelu } from '../../nn/activations.js';
+import type { WeightLayout } from '../../nn/spectralNorm.js';
 
 /**
  * How a network is being run: 'advance' (its own player's update: batch-norm statistics of the
@@ -39,8 +40,8 @@ export interface DiscriminatorNet {
    * -> features [B, featureSize].
    */
   features(x: tf.Tensor2D, condition: tf.Tensor2D | null, phase: Phase, read: WeightReader): tf.Tensor2D;
-  /** Its weight matrices and filters, not biases (the spectral norm keeps one vector for each). */
-  readonly weights: readonly tf.Variable[];
+  /** Its weight matrices and filters by checkpoint name, not biases (the spectral norm keeps one vector for each). */
+  readonly spectralWeights: readonly { name: string; layout: WeightLayout }[];
 }
 
 /** z -> ReLU dense layers -> a linear layer of D units. */
@@ -68,7 +69,7 @@ export class MlpGenerator implements GeneratorNet {
 export class MlpDiscriminator implements DiscriminatorNet {
   private readonly layers: Dense[];
   readonly featureSize: number;
-  readonly weights: readonly tf.Variable[];
+  readonly spectralWeights: readonly { name: string; layout: WeightLayout }[];
 
   constructor(
     params: Parameters,
@@ -79,7 +80,7 @@ export class MlpDiscriminator implements DiscriminatorNet {
     const sizes = [inputSize, ...hidden];
     this.layers = hidden.map((out, l) => dense(params, `discriminator/dense${l}`, sizes[l], out));
     this.featureSize = sizes[sizes.length - 1];
-    this.weights = this.layers.map((layer) => layer.W);
+    this.spectralWeights = hidden.map((_, l) => ({ name: `discriminator/dense${l}/W`, layout: 'dense' as const }));
   }
 
   features(x: tf.Tensor2D, condition: tf.Tensor2D | null, _phase: Phase, read: WeightReader): tf.Tensor2D {
