@@ -59,5 +59,6 @@ export { auroc, averagePrecision, fprAtTpr, anomalyReport, complexityCorrected, 
 export { makeGrid, drawText } from './io/grid.js';
 export { scatterPlot, colorScatterPlot, histogram, PALETTE } from './io/scatter.js';
 export { heatMap, heatMapCell } from './io/heatmap.js';
+export { ganLabFrame, ganLabSnapshot, ganLabGrid, ganLabRange, zGridLines, discriminatorColor, type GanLabInput, type GeneratorMesh, type GanLabFrameOptions, type GanLabSnapshotOptions } from './io/ganLab.js';
 export { histogramPanels, type HistogramPanel, type HistogramSeries } from './io/histograms.js';
 export { encodeWeights, decodeWeights } from './io/weights.js';

@@ -13,3 +13,4 @@ export { openRun, readRunConfig, loadRunData, prepareLikeRun, MetricsLog } from 
 export { loadEvaluationSet, parseEvaluationSpec } from './evalData.js';
 export { pngLengthBits } from './complexity.js';
 export { FileRunStorage } from './storage.js';
+export { writeGif, framesToKeep, MAX_GIF_FRAMES } from './animation.js';

@@ -2,10 +2,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
 import { exampleSize, type Dataset } from '../../data/dataset.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
 import { acceptedKinds, createModel, getEntry, modelsAccepting, type DataInfo, type TrainingDefaults } from '../../models/registry.js';
-import { isConditional } from '../../models/capabilities.js';
+import { isAdversarial, isConditional } from '../../models/capabilities.js';
 import { validateOptions } from '../../models/options.js';
 import { fit } from '../../train/fit.js';
 import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
@@ -17,6 +18,7 @@ import { DATA_SPEC_HELP, loadDataSpec } from '../../node/data/spec.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress, formatTime } from '../../node/progress.js';
 import { checkNewRunFolder, readRunConfig, writeRunConfig, type RunConfig } from '../../node/run.js';
+import { SNAPSHOT_FOLDER, SUMMARY_GIF, forgetSnapshotsAfter, writeSnapshot, writeSnapshotSummary } from '../../node/snapshots.js';
 import { GENLAB, choiceFlag, firstPositional, helpRows, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { configFromModelFlags, modelFlagTable } from '../modelFlags.js';
 import { printJson } from '../common.js';
@@ -58,6 +60,11 @@ export const TRAIN_OPTIONS: OptionTable = {
   'checkpoint-minutes': { type: 'string', value: 'M', help: 'also checkpoint every M minutes within an epoch', default: '10' },
   'checkpoint-steps': { type: 'string', value: 'N', help: 'also checkpoint every N steps' },
   'sample-steps': { type: 'string', value: 'N', help: 'also write a sample grid every N steps' },
+  'snapshot-every': {
+    type: 'string',
+    value: 'N',
+    help: `GAN lab (adversarial models, 1-D or 2-D real data): every N steps a frame of D, G and the points in RUN/${SNAPSHOT_FOLDER}/, and ${SUMMARY_GIF} of them at the end`,
+  },
   json: { type: 'boolean', help: 'print one JSON summary on stdout' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -163,6 +170,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const checkpointMinutes = numberFlag('checkpoint-minutes', v['checkpoint-minutes'], { min: 0 })!;
   const checkpointSteps = numberFlag('checkpoint-steps', v['checkpoint-steps'], { integer: true, min: 1 });
   const sampleSteps = numberFlag('sample-steps', v['sample-steps'], { integer: true, min: 1 });
+  const snapshotEvery = numberFlag('snapshot-every', v['snapshot-every'], { integer: true, min: 1 });
   const json = Boolean(v.json);
   const say = (line: string) => process.stderr.write(line + '\n');
 
@@ -177,7 +185,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       throw new UserError(`run '${runDir}' trains ${config.model.name}, not ${modelName}`);
     }
     // A resumed run keeps its data and training options; only --epochs (the new total) may change.
-    const free = new Set(['epochs', 'resume', 'out', 'backend', 'eval-examples', 'sample-count', 'sample-steps', 'checkpoint-minutes', 'checkpoint-steps', 'json', 'help']);
+    const free = new Set(['epochs', 'resume', 'out', 'backend', 'eval-examples', 'sample-count', 'sample-steps', 'snapshot-every', 'checkpoint-minutes', 'checkpoint-steps', 'json', 'help']);
     const changed = [...given].filter((f) => !free.has(f));
     if (changed.length) {
       throw new UserError(`--resume continues '${runDir}' with its own settings; drop ${changed.map((f) => `--${f}`).join(', ')}`);
@@ -275,6 +283,21 @@ export async function trainCommand(args: string[]): Promise<number> {
     }
     for (const key of GRADIENT_SETTINGS) delete config.train[key];
   }
+  // The GAN lab draws D and G over the plane (or the line) of the data, without class labels.
+  const labDim = dataInfo.kind === 'real' && dataInfo.shape.length === 1 && dataInfo.shape[0] <= 2 ? dataInfo.shape[0] : undefined;
+  if (snapshotEvery !== undefined) {
+    const refusal = !isAdversarial(model)
+      ? `${modelName} is not an adversarial model (no discriminator and generator to draw)`
+      : isConditional(model)
+        ? `${modelName} is conditional, and the lab draws D and G without class labels`
+        : labDim === undefined
+          ? `'${config.data.spec}' is not 1-D or 2-D real points (shape [${dataInfo.shape.join(', ')}], ${dataInfo.kind})`
+          : undefined;
+    if (refusal) {
+      model.dispose();
+      throw new UserError(`--snapshot-every draws the GAN lab of a GAN on 1-D or 2-D real data (e.g. --data toy:ring); ${refusal}`);
+    }
+  }
   const storage = new FileRunStorage(runDir, model, dataInfo, backend, (line) => say(`warning: ${line}`));
   fs.mkdirSync(path.join(runDir, 'samples'), { recursive: true });
   writeRunConfig(runDir, config);
@@ -295,6 +318,11 @@ export async function trainCommand(args: string[]): Promise<number> {
 
   // A scatter plot of 2-D (or histogram of 1-D) points needs many more points than a grid images.
   const pointCloud = dataInfo.kind === 'real' && exampleSize(data.test) <= 2;
+  // GAN lab frames: the first training points fix the view, and one noise stream (never advanced) the z of every frame.
+  const lab =
+    snapshotEvery !== undefined && isAdversarial(model) && labDim !== undefined
+      ? { model, every: snapshotEvery, dim: labDim, real: data.train.x.slice(0, Math.min(data.train.n, 2000) * labDim), noise: new Rng(config.train.seed + 104729) }
+      : undefined;
   let progress: Progress | undefined;
   const started = Date.now();
   const { train } = config;
@@ -323,12 +351,15 @@ export async function trainCommand(args: string[]): Promise<number> {
       {
         onResume: async ({ state, notes }) => {
           for (const note of notes) say(`note: ${note}`);
+          forgetSnapshotsAfter(runDir, state.step); // GAN lab frames of the steps this run redoes (none without a snapshots folder)
           await storage.log({ event: 'resume', backend, step: state.step });
           if (state.epoch < epochs) say(`resuming at epoch ${state.epoch + 1}, step ${state.step}`);
         },
-        onStep: ({ epoch, batch, batchesPerEpoch, metrics }) => {
+        onStep: async ({ epoch, batch, batchesPerEpoch, step, metrics }) => {
           progress ??= new Progress({ label: `epoch ${epoch + 1}/${epochs}`, total: batchesPerEpoch - batch + 1, unit: 'batch' });
           progress.tick(1, `loss ${metrics.loss.toFixed(3)}`);
+          // fit awaits onStep after the step's updates: the players drawn are those of this step.
+          if (lab && step % lab.every === 0) await writeSnapshot(runDir, lab.model, lab.real, lab.dim, step, lab.noise);
         },
         onEpoch: ({ epoch, metrics, evaluation }) => {
           progress?.finish();
@@ -350,6 +381,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     model.dispose();
   }
   const seconds = (Date.now() - started) / 1000;
+  if (lab && !result.alreadyComplete) {
+    // Every frame in the folder, a resumed run's earlier ones included (an interrupted run gets its animation so far).
+    const frames = writeSnapshotSummary(runDir);
+    if (frames > 0) say(`GAN lab: ${frames} frames -> ${path.join(runDir, SNAPSHOT_FOLDER, SUMMARY_GIF)}`);
+  }
   if (result.alreadyComplete) {
     say(`run '${runDir}' is complete (${result.state.epoch} of ${epochs} epochs trained); nothing to do: continue it with a larger --epochs`);
     if (json) printJson({ run: runDir, model: modelName, backend, epochs, steps: result.state.step, seconds: 0, testNll: undefined });
