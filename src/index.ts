@@ -55,6 +55,7 @@ export { knnAccuracy, knnPredict, KNN_DEFAULTS, type KnnOptions, type KnnReport 
 export { bayesClassify, rejectionThreshold, classScorer, classLogLikelihoods, type BayesDecision, type ClassScorer } from './eval/bayes.js';
 export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';
 export { mmd, medianDistance, type MmdOptions, type MmdResult } from './eval/mmd.js';
+export { modeCoverage, gaussianMassWithin, MODE_COVERAGE_DEFAULTS, type ModeCoverage, type ModeCoverageOptions } from './eval/modeCoverage.js';
 export { auroc, averagePrecision, fprAtTpr, anomalyReport, complexityCorrected, negativeLogLikelihoods, type AnomalyReport, type NegLogLikelihoods } from './eval/anomaly.js';
 export { makeGrid, drawText } from './io/grid.js';
 export { scatterPlot, colorScatterPlot, histogram, PALETTE } from './io/scatter.js';
