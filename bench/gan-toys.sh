@@ -28,8 +28,10 @@ sngan|sngan --loss hinge
 unrolled|unrolled
 TABLE
 )
-# The shared training budget: 10,000 toy examples at batch 128, 79 steps an epoch, 50 epochs.
-TRAIN_FLAGS=${TRAIN_FLAGS:-"--epochs 50 --batch-size 128 --eval-examples 0"}
+# The shared budget and players: 10,000 toy examples at batch 128, 79 batches an epoch, 50 epochs
+# (a k-step critic takes k batches per generator step); G 16 -> 128 -> 128 -> 2, D 2 -> 128 -> 128 -> 1
+# (Metz et al.'s toy nets are of this size); a GAN-lab frame every 500 steps.
+TRAIN_FLAGS=${TRAIN_FLAGS:-"--epochs 50 --batch-size 128 --eval-examples 0 --latent 16 --generator-hidden 128,128 --discriminator-hidden 128,128 --snapshot-every 500"}
 # ---------------------------------------------------------------------------------------------
 
 GENLAB=${GENLAB:-node bin/genlab.js}
