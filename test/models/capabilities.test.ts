@@ -35,6 +35,16 @@ const EXPECTED: Record<string, [DensityKind | null, boolean, boolean, boolean, b
   iwae: ['estimate', true, true, false, false],
   aae: [null, false, true, false, false],
   classcond: ['exact', false, false, true, false],
+  // Implicit models: samples only (their own guards, isAdversarial and hasCodes, are tested in adversarial/).
+  gan: [null, false, false, false, false],
+  dcgan: [null, false, false, false, false],
+  wgan: [null, false, false, false, false],
+  wgangp: [null, false, false, false, false],
+  sngan: [null, false, false, false, false],
+  cgan: [null, false, false, true, false],
+  acgan: [null, false, false, true, false],
+  infogan: [null, false, false, false, false],
+  unrolled: [null, false, false, false, false],
 };
 
 function build(name: string): { model: GenerativeModel; data: DataInfo } {

@@ -17,6 +17,8 @@ before(async () => {
 const DATA: Record<string, DataInfo> = {
   binary: { shape: [4, 4, 1], kind: 'binary' },
   real: { shape: [2], kind: 'real' },
+  /** [0, 1] images: the adversarial models' (a sigmoid output, the default; the DCGAN players need [H, W, C]). */
+  continuous: { shape: [4, 4, 1], kind: 'continuous' },
 };
 
 /** Asserts `fn` throws a one-line UserError matching `pattern`. */
@@ -30,8 +32,8 @@ function throwsUserError(fn: () => unknown, pattern: RegExp): void {
 }
 
 test('every model builds from its declared defaults, given explicitly, and uses them when none are given', () => {
-  for (const { name, accepts } of listModels()) {
-    const data = accepts.includes('binary') ? DATA.binary : DATA.real;
+  for (const { name, accepts, family } of listModels()) {
+    const data = accepts.includes('binary') ? DATA.binary : family === 'adversarial' ? DATA.continuous : DATA.real;
     const options = getEntry(name).options as Record<string, OptionSpec>;
     const before = tf.memory().numTensors;
     const explicit = createModel(name, { ...defaultsOf(options) }, data);

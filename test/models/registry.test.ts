@@ -13,11 +13,13 @@ const DATA: Record<string, DataInfo> = {
   binary: { shape: [4, 4, 1], kind: 'binary' },
   continuous: { shape: [3], kind: 'continuous' },
   real: { shape: [2], kind: 'real' },
+  images: { shape: [4, 4, 1], kind: 'continuous' },
 };
 
 test('every registered model builds with its defaults, and again from its own getConfig()', () => {
   for (const info of listModels()) {
-    const data = DATA[info.accepts[0] === 'uint8' ? 'binary' : info.accepts[0]] ?? DATA.binary;
+    // Adversarial models take [0, 1] images (the DCGAN players need [H, W, C]).
+    const data = info.family === 'adversarial' ? DATA.images : (DATA[info.accepts[0] === 'uint8' ? 'binary' : info.accepts[0]] ?? DATA.binary);
     const model = createModel(info.name, {}, data);
     assert.equal(model.name, info.name);
     assert.deepEqual(capabilitiesOf(model), info.capabilities, `${info.name} on ${JSON.stringify(data)}`);

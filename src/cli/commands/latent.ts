@@ -16,7 +16,7 @@ import { fitPca, projectPca } from '../../eval/pca.js';
 import { encodeAll } from '../../eval/probe.js';
 import { makeGrid } from '../../io/grid.js';
 import { colorScatterPlot } from '../../io/scatter.js';
-import { isLatent, type LatentModel } from '../../models/capabilities.js';
+import { hasCodes, isLatent, type LatentModel } from '../../models/capabilities.js';
 import type { GenerativeModel } from '../../models/model.js';
 import { writePng } from '../../node/data/images.js';
 import { initNodeBackend } from '../../node/engine.js';
@@ -175,7 +175,9 @@ export async function interpolateCommand(args: string[]): Promise<number> {
 
 export const TRAVERSE_OPTIONS: OptionTable = {
   dim: { type: 'string', value: 'i|all', help: 'the latent dimension to sweep (from 0), or all: one row per dimension' },
-  range: { type: 'string', value: 'R', help: 'the swept dimension takes values from -R to R', default: '3' },
+  code: { type: 'string', value: 'NAME|all', help: "InfoGAN: the code to vary (category, continuous1, ...), or all: one picture each (FILE-NAME.png)" },
+  rows: { type: 'string', value: 'N', help: 'InfoGAN: rows, each with its own z and other codes', default: '8' },
+  range: { type: 'string', value: 'R', help: 'the swept dimension takes values from -R to R (default 3; InfoGAN codes 2, as Chen et al. Fig. 2)' },
   steps: { type: 'string', value: 'N', help: 'values per sweep', default: '9' },
   at: { type: 'string', value: 'I|FILE|zero', help: 'the other dimensions: the code of test example I, of a .png / one-row .csv file, or zero (the origin)', default: '0' },
   out: { type: 'string', value: 'FILE', help: '.png', default: 'traverse.png' },
@@ -184,10 +186,13 @@ export const TRAVERSE_OPTIONS: OptionTable = {
 
 export async function traverseCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse('traverse', args, TRAVERSE_OPTIONS);
-  if (v.help) return help('Usage: genlab traverse RUN --dim i|all [--range 3] [--steps 9] [--at I|FILE|zero] [--out FILE.png]', TRAVERSE_OPTIONS);
+  if (v.help) {
+    return help('Usage: genlab traverse RUN --dim i|all [--range 3] [--steps 9] [--at I|FILE|zero] [--out FILE.png]\n       genlab traverse RUN --code NAME|all [--rows 8] [--steps 9] [--range 2] [--out FILE.png]   (InfoGAN)', TRAVERSE_OPTIONS);
+  }
   const runDir = onePositional('traverse', positionals, 'RUN folder');
-  if (v.dim === undefined) throw new UserError('genlab traverse needs --dim i (a latent dimension, from 0) or --dim all');
-  const range = numberFlag('range', v.range, { min: 0 })!;
+  if (v.code !== undefined) return traverseCodes(runDir, v);
+  if (v.dim === undefined) throw new UserError('genlab traverse needs --dim i (a latent dimension, from 0) or --dim all; an InfoGAN run takes --code NAME|all');
+  const range = numberFlag('range', v.range ?? '3', { min: 0 })!;
   const steps = numberFlag('steps', v.steps, { integer: true, min: 2, max: 256 })!;
   const out = String(v.out);
   requireExtension('out', out, ['.png']);
@@ -219,6 +224,45 @@ export async function traverseCommand(args: string[]): Promise<number> {
   if (v.json) printJson({ out, dims, steps, range, at, latentSize: L, backend });
   else process.stderr.write(`wrote ${dims.length} traversal(s) of ${steps} steps to ${out}\n`);
   run.model.dispose();
+  return 0;
+}
+
+/**
+ * InfoGAN's traversals (Chen et al. 2016, Fig. 2): one picture per code, `rows` rows, each row one z
+ * and one draw of the other codes, its columns the code's values (every category, or `steps` values
+ * from -R to R).
+ */
+async function traverseCodes(runDir: string, v: Record<string, string | boolean | undefined>): Promise<number> {
+  const rows = numberFlag('rows', v.rows, { integer: true, min: 1, max: 64 })!;
+  const steps = numberFlag('steps', v.steps, { integer: true, min: 2, max: 256 })!;
+  const range = numberFlag('range', v.range ?? '2', { min: 0 })!;
+  const seed = 0;
+  const out = String(v.out);
+  requireExtension('out', out, ['.png']);
+  const backend = await initNodeBackend(v.backend as string | undefined);
+  const run = openRun(runDir, { ema: !v['no-ema'] });
+  const model = run.model;
+  if (!hasCodes(model)) {
+    model.dispose();
+    throw new UserError(`--code needs a model with structured codes (infogan); ${model.name} has none${isLatent(model) ? ': use --dim' : ''}`);
+  }
+  const names = model.codes.map((c) => c.name);
+  const chosen = v.code === 'all' ? model.codes : model.codes.filter((c) => c.name === v.code);
+  if (chosen.length === 0) {
+    model.dispose();
+    throw new UserError(`${model.name} has no code '${String(v.code)}'; its codes: ${names.join(', ')}, or all`);
+  }
+  const written: string[] = [];
+  for (const code of chosen) {
+    const file = chosen.length === 1 && v.code !== 'all' ? out : out.replace(/\.png$/i, `-${code.name}.png`);
+    const columns = code.kind === 'categorical' ? code.size : steps;
+    const cells = await model.traverseCode(code.name, rows, columns, new Rng(seed), range);
+    writeRow(run, file, [cells], rows * columns, columns);
+    written.push(file);
+  }
+  if (v.json) printJson({ out: written, codes: chosen.map((c) => c.name), rows, steps, range, backend });
+  else process.stderr.write(`wrote ${written.length} code traversal(s): ${written.join(', ')}\n`);
+  model.dispose();
   return 0;
 }
 

@@ -10,7 +10,7 @@ import { probeModel } from '../../eval/probe.js';
 import { measureSampleQuality, type SampleQualityReport } from '../../eval/sampleQuality.js';
 import { commandLine, writeEvalRecord } from '../../node/evalRecords.js';
 import { REFERENCE_DATA, loadReferenceClassifier } from '../../node/referenceClassifier.js';
-import { hasBound, hasDensity, isConditional, isLatent, type BoundModel, type DensityKind, type DensityModel } from '../../models/capabilities.js';
+import { hasBound, hasDensity, isAdversarial, isConditional, isLatent, type BoundModel, type DensityKind, type DensityModel } from '../../models/capabilities.js';
 import type { GenerativeModel, SampleOptions } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress } from '../../node/progress.js';
@@ -32,6 +32,7 @@ export const SAMPLE_OPTIONS: OptionTable = {
   out: { type: 'string', value: 'FILE', help: '.png (a grid) or .csv (one sample per row)', default: 'samples.png' },
   seed: { type: 'string', value: 'N', help: 'sampling seed', default: '0' },
   label: { type: 'string', value: 'K', help: 'conditional models: draw every sample from class K (default: classes in turn)' },
+  truncation: { type: 'string', value: 'T', help: 'adversarial models: the truncation trick, z entries beyond +-T drawn again (fidelity for variety)' },
   mean: {
     type: 'boolean',
     help: "latent models: write the decoder's means E[x|z] (Bernoulli: probabilities) instead of draws x ~ p(x|z); default: draws in a CSV of binary data, the model's sampleMode in a PNG",
@@ -41,7 +42,7 @@ export const SAMPLE_OPTIONS: OptionTable = {
 
 export async function sampleCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse('sample', args, SAMPLE_OPTIONS);
-  if (v.help) return help('Usage: genlab sample RUN -n N [--label K] [--mean] --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
+  if (v.help) return help('Usage: genlab sample RUN -n N [--label K] [--mean] [--truncation T] --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
   const runDir = onePositional('sample', positionals, 'RUN folder');
   const n = numberFlag('n', v.n, { integer: true, min: 1, max: 100000 })!;
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
@@ -53,7 +54,12 @@ export async function sampleCommand(args: string[]): Promise<number> {
   const labels = v.label === undefined ? undefined : new Int32Array(n).fill(sampleLabel(run.model, String(v.label)));
   const { shape, kind } = run.checkpoint.manifest.data;
   const mode = sampleMode(run.model, Boolean(v.mean), ext === '.csv' && kind === 'binary');
-  const samples = await run.model.sample(n, new Rng(seed), { ...(labels && { labels }), ...(mode && { mode }) });
+  const truncation = numberFlag('truncation', v.truncation, { min: 1e-3 });
+  if (truncation !== undefined && !isAdversarial(run.model)) {
+    run.model.dispose();
+    throw new UserError(`--truncation needs an adversarial model (a generator of z ~ N(0, I)); ${run.model.name} is not one`);
+  }
+  const samples = await run.model.sample(n, new Rng(seed), { ...(labels && { labels }), ...(mode && { mode }), ...(truncation !== undefined && { truncation }) });
   if (ext === '.png') writeSampleGrid(out, samples, n, shape, kind);
   else writeSamplesCsv(out, samples, n, run.config.data.featureNames);
   if (v.json) printJson({ out, n, shape, kind, backend, ...(labels ? { label: labels[0] } : {}), ...(isLatent(run.model) && { mode: mode ?? run.config.model.config.sampleMode }) });
@@ -78,7 +84,7 @@ function sampleMode(model: GenerativeModel, mean: boolean, valuesPromised: boole
 /** The class asked for by `--label K`, checked against what the model was trained on. */
 function sampleLabel(model: GenerativeModel, value: string): number {
   if (!isConditional(model)) {
-    throw new UserError(`--label needs a conditional model (cvae); ${model.name} is not conditioned on a class`);
+    throw new UserError(`--label needs a conditional model (cvae, cgan, acgan); ${model.name} is not conditioned on a class`);
   }
   return numberFlag('label', value, { integer: true, min: 0, max: model.numClasses - 1 })!;
 }
