@@ -31,7 +31,7 @@ export const SAMPLE_OPTIONS: OptionTable = {
   n: { type: 'string', short: 'n', value: 'N', help: 'number of samples', default: '64' },
   out: { type: 'string', value: 'FILE', help: '.png (a grid) or .csv (one sample per row)', default: 'samples.png' },
   seed: { type: 'string', value: 'N', help: 'sampling seed', default: '0' },
-  label: { type: 'string', value: 'K', help: 'conditional models: draw every sample from class K (default: classes in turn)' },
+  label: { type: 'string', value: 'K', help: 'conditional models: draw every sample from class K (default: a PNG grid has one row per class, a CSV classes in turn)' },
   truncation: { type: 'string', value: 'T', help: 'adversarial models: the truncation trick, z entries beyond +-T drawn again (fidelity for variety)' },
   mean: {
     type: 'boolean',
@@ -51,8 +51,8 @@ export async function sampleCommand(args: string[]): Promise<number> {
   if (ext !== '.png' && ext !== '.csv') throw new UserError(`--out must end in .png or .csv, got '${out}'`);
   const backend = await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir, { ema: !v['no-ema'] });
-  const labels = v.label === undefined ? undefined : new Int32Array(n).fill(sampleLabel(run.model, String(v.label)));
   const { shape, kind } = run.checkpoint.manifest.data;
+  const labels = v.label !== undefined ? new Int32Array(n).fill(sampleLabel(run.model, String(v.label))) : ext === '.png' && shape.length === 3 ? classRows(run.model, n) : undefined;
   const mode = sampleMode(run.model, Boolean(v.mean), ext === '.csv' && kind === 'binary');
   const truncation = numberFlag('truncation', v.truncation, { min: 1e-3 });
   if (truncation !== undefined && !isAdversarial(run.model)) {
@@ -62,8 +62,8 @@ export async function sampleCommand(args: string[]): Promise<number> {
   const samples = await run.model.sample(n, new Rng(seed), { ...(labels && { labels }), ...(mode && { mode }), ...(truncation !== undefined && { truncation }) });
   if (ext === '.png') writeSampleGrid(out, samples, n, shape, kind);
   else writeSamplesCsv(out, samples, n, run.config.data.featureNames);
-  if (v.json) printJson({ out, n, shape, kind, backend, ...(labels ? { label: labels[0] } : {}), ...(isLatent(run.model) && { mode: mode ?? run.config.model.config.sampleMode }) });
-  else process.stderr.write(`wrote ${n} samples${labels ? ` of class ${labels[0]}` : ''} to ${out}\n`);
+  if (v.json) printJson({ out, n, shape, kind, backend, ...(v.label !== undefined && labels ? { label: labels[0] } : {}), ...(isLatent(run.model) && { mode: mode ?? run.config.model.config.sampleMode }) });
+  else process.stderr.write(`wrote ${n} samples${v.label !== undefined && labels ? ` of class ${labels[0]}` : labels ? ', one row per class' : ''} to ${out}\n`);
   run.model.dispose();
   return 0;
 }
@@ -79,6 +79,13 @@ function sampleMode(model: GenerativeModel, mean: boolean, valuesPromised: boole
   }
   if (!isLatent(model)) return undefined;
   return mean ? 'mean' : valuesPromised ? 'sample' : undefined;
+}
+
+/** A conditional model's picture: one row per class (the grid's rows of ceil(sqrt(n)) images), classes in turn; others undefined. */
+function classRows(model: GenerativeModel, n: number): Int32Array | undefined {
+  if (!isConditional(model)) return undefined;
+  const cols = Math.ceil(Math.sqrt(n));
+  return Int32Array.from({ length: n }, (_, i) => Math.floor(i / cols) % model.numClasses);
 }
 
 /** The class asked for by `--label K`, checked against what the model was trained on. */

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The adversarial models on MNIST (grey levels in [0, 1]), measured in the reference classifier's
+# feature space like every other sampling model (bench/quality-mnist.sh). Phase "train" trains each
+# model with the budget below into $OUT/NAME (skipped when the run exists); "eval" measures each:
+# `genlab eval RUN --samples 2000 --no-likelihood` (Frechet distance to the 10,000 test images,
+# IS analogue, precision / recall, class histogram); "pictures" writes the sample grids of
+# docs/RESULTS.md (class rows for the conditional models, code traversals for InfoGAN);
+# "table" prints the comparison (genlab compare --markdown).
+# Usage: bash bench/adversarial-mnist.sh train|eval|pictures|table [NAME...]
+set -euo pipefail
+phase=$1; shift
+SAMPLES=${SAMPLES:-2000}
+GENLAB=${GENLAB:-npx genlab}  # e.g. GENLAB="node bin/genlab.js"
+OUT=${OUT:-runs/adv}
+SMALL_DCGAN="--generator-channels 64,32 --discriminator-channels 32,64"
+# name | model | train flags (every run: batch 64, EMA 0.999 of the weights, 100-sample grids)
+RUNS=$(cat <<TABLE
+dcgan|dcgan|--epochs 5 $SMALL_DCGAN
+gan|gan|--epochs 30
+cgan|cgan|--epochs 30
+wgangp|wgangp|--epochs 30
+sngan|sngan|--epochs 2 --architecture dcgan $SMALL_DCGAN
+acgan|acgan|--epochs 2 $SMALL_DCGAN
+infogan|infogan|--epochs 2 $SMALL_DCGAN
+TABLE
+)
+selected() { [ $# -eq 0 ] && return 0; for n in "$@"; do [ "$n" = "$name" ] && return 0; done; return 1; }
+runs=()
+while IFS='|' read -r name model flags; do
+  out=$OUT/$name
+  runs+=("$out")
+  selected "$@" || continue
+  case $phase in
+    train)
+      [ -f "$out/config.json" ] && { echo "$out exists: skipped"; continue; }
+      start=$(date +%s)
+      # shellcheck disable=SC2086  # the flags are words
+      $GENLAB train "$model" --data mnist $flags --batch-size 64 --ema 0.999 --sample-count 100 --out "$out" > "$out.log" 2>&1
+      echo "$name: trained in $(( $(date +%s) - start )) s"
+      ;;
+    eval)
+      start=$(date +%s)
+      $GENLAB eval "$out" --samples "$SAMPLES" --no-likelihood --json > "$out/eval.json"
+      echo "$name: evaluated in $(( $(date +%s) - start )) s"
+      ;;
+    pictures)
+      mkdir -p "$OUT/pictures"
+      case $model in
+        infogan) $GENLAB traverse "$out" --code all --rows 10 --steps 10 --out "$OUT/pictures/infogan.png" ;;
+      esac
+      # A conditional model's grid has one row per class (0 at the top).
+      $GENLAB sample "$out" -n 100 --out "$OUT/pictures/$name.png"
+      ;;
+  esac
+done <<< "$RUNS"
+if [ "$phase" = table ]; then $GENLAB compare "${runs[@]}" --only quality --markdown; fi
