@@ -49,6 +49,15 @@ export function defineOptions<C>(declaration: OptionDeclaration<C>): OptionDecla
   return Object.freeze(frozen) as OptionDeclaration<C>;
 }
 
+/** The same declaration with other defaults (a registry preset: `wgan` is `gan` with loss 'wgan', k 5, ...). */
+export function withDefaults<C>(declaration: OptionDeclaration<C>, defaults: Partial<C>): OptionDeclaration<C> {
+  const out: Record<string, OptionSpec> = {};
+  for (const [name, spec] of Object.entries<Readonly<OptionSpec>>(declaration)) {
+    out[name] = name in defaults ? { ...spec, default: (defaults as Record<string, unknown>)[name] } : spec;
+  }
+  return defineOptions(out as OptionDeclaration<C>);
+}
+
 /** The default of every option, as the model's frozen `*_DEFAULTS` object. */
 export function defaultsOf<C>(declaration: OptionDeclaration<C>): Readonly<C> {
   const defaults: Record<string, unknown> = {};

@@ -34,7 +34,7 @@ import { SpectralNorm } from '../../nn/spectralNorm.js';
 import type { AdversarialModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, ParameterGroup, SampleOptions, StepContext, StepMetrics } from '../model.js';
 import { NeuralModel } from '../neuralModel.js';
-import { defaultsOf, defineOptions, type OptionDeclaration } from '../options.js';
+import { defaultsOf, defineOptions } from '../options.js';
 import { discriminatorLoss, GAN_LOSSES, generatorLoss, gradientPenalty, usesSigmoid, type GanLoss } from './losses.js';
 import { ConvDiscriminator, ConvGenerator } from './dcgan.js';
 import { MlpDiscriminator, MlpGenerator, readAsIs, type DiscriminatorNet, type GeneratorNet, type Phase, type WeightReader } from './networks.js';
@@ -93,13 +93,6 @@ export const GAN_OPTIONS = defineOptions<GanConfig>({
 });
 
 export const GAN_DEFAULTS: Readonly<GanConfig> = defaultsOf(GAN_OPTIONS);
-
-/** A declaration with other defaults (the registry's wgan, wgangp, sngan, dcgan presets). */
-export function withDefaults<C>(declaration: OptionDeclaration<C>, defaults: Partial<C>): OptionDeclaration<C> {
-  const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(declaration)) out[name] = name in defaults ? { ...(spec as object), default: (defaults as Record<string, unknown>)[name] } : spec;
-  return defineOptions(out as OptionDeclaration<C>);
-}
 
 /** What a minibatch of the game is conditioned on besides z (nothing, for the plain GAN). */
 export interface Conditions {
@@ -230,15 +223,15 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
     const xReal = this.toDiscriminatorScale(tf.tensor2d(batch.x, [n, this.D]));
     const xFake = this.toDiscriminatorScale(this.generateTensor(z, fake, n, 'batch'));
     // D's state (batch-norm running statistics, spectral-norm vectors) moves once per update, on the real pass.
-    const outReal = this.discriminate2(xReal, real, 'advance');
-    const outFake = this.discriminate2(xFake, fake, 'batch');
+    const outReal = this.discriminatorOutputs(xReal, real, 'advance');
+    const outFake = this.discriminatorOutputs(xFake, fake, 'batch');
     const terms: Record<string, tf.Scalar> = {
       dReal: this.meanOutput(outReal.score),
       dFake: this.meanOutput(outFake.score),
     };
     let loss = discriminatorLoss(this.config.loss, outReal.score, outFake.score);
     if (this.config.loss === 'wgangp') {
-      const penalty = gradientPenalty((x) => this.discriminate2(x as tf.Tensor2D, real, 'batch').score, xReal, xFake, eps!);
+      const penalty = gradientPenalty((x) => this.discriminatorOutputs(x as tf.Tensor2D, real, 'batch').score, xReal, xFake, eps!);
       terms.penalty = penalty;
       loss = tf.add(loss, tf.mul(penalty, this.config.penaltyWeight));
     }
@@ -252,7 +245,7 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
 
   /** G's loss on generated samples (both generator losses logged for the sigmoid losses). */
   protected generatorTerms(z: Float32Array, fake: Conditions, batch: Batch): LossTerms {
-    const out = this.discriminate2(this.toDiscriminatorScale(this.generateTensor(z, fake, batch.n, 'advance')), fake, 'batch');
+    const out = this.discriminatorOutputs(this.toDiscriminatorScale(this.generateTensor(z, fake, batch.n, 'advance')), fake, 'batch');
     return this.generatorLossTerms(out, fake);
   }
 
@@ -320,7 +313,7 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
   }
 
   /** D's outputs for x in D's scale, with the weights `read` gives (spectrally normalised when configured). */
-  protected discriminate2(x: tf.Tensor2D, conditions: Conditions, phase: Phase, read?: WeightReader): DiscriminatorOutputs {
+  protected discriminatorOutputs(x: tf.Tensor2D, conditions: Conditions, phase: Phase, read?: WeightReader): DiscriminatorOutputs {
     return tf.tidy(() => {
       const n = x.shape[0];
       const condition = this.extensions.discriminatorCondition > 0 ? tf.tensor2d(conditions.discriminator!, [n, this.extensions.discriminatorCondition]) : null;
@@ -379,7 +372,7 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
   async discriminate(x: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array> {
     const conditions = this.dataConditions({ x, n, labels });
     const out = tf.tidy(() => {
-      const { score } = this.discriminate2(this.toDiscriminatorScale(tf.tensor2d(x, [n, this.D])), conditions, 'eval');
+      const { score } = this.discriminatorOutputs(this.toDiscriminatorScale(tf.tensor2d(x, [n, this.D])), conditions, 'eval');
       return usesSigmoid(this.config.loss) ? tf.sigmoid(score) : score;
     });
     const values = (await out.data()) as Float32Array;

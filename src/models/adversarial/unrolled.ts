@@ -61,11 +61,11 @@ export class UnrolledGan extends Gan<UnrolledConfig> {
     for (let k = 0; k < this.config.unrollSteps; k++) {
       const dLoss = (...values: tf.Tensor[]) => {
         const read = readFrom(values);
-        return discriminatorLoss(this.config.loss, this.discriminate2(xReal, real, 'batch', read).score, this.discriminate2(xFake, fake, 'batch', read).score);
+        return discriminatorLoss(this.config.loss, this.discriminatorOutputs(xReal, real, 'batch', read).score, this.discriminatorOutputs(xFake, fake, 'batch', read).score);
       };
       const grads = tf.grads(dLoss)(weights);
       weights = weights.map((w, i) => tf.sub(w, tf.mul(grads[i], this.config.unrollLearningRate)));
     }
-    return this.generatorLossTerms(this.discriminate2(xFake, fake, 'batch', readFrom(weights)), fake);
+    return this.generatorLossTerms(this.discriminatorOutputs(xFake, fake, 'batch', readFrom(weights)), fake);
   }
 }
