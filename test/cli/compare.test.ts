@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { trainingSeconds } from '../../src/cli/commands/compare.js';
 import { EVALS_FOLDER, writeEvalRecord, type EvalKind } from '../../src/node/evalRecords.js';
-import { cliRunner } from './genlab.js';
+import { inProcessRunner } from './genlab.js';
 
-const { tmp, genlab, json } = cliRunner('genlab-compare-');
+const { tmp, genlab, json } = inProcessRunner('genlab-compare-');
 const measured = path.join(tmp, 'run-measured');
 const bare = path.join(tmp, 'run-bare');
 const other = path.join(tmp, 'run-other');
@@ -32,13 +32,13 @@ function record(runDir: string, kind: string, key: string, result: Record<string
   writeEvalRecord(runDir, { kind: kind as EvalKind, key, command, seconds: 3, result });
 }
 
-before(() => {
+before(async () => {
   const csv = path.join(tmp, 'bits.csv');
   fs.writeFileSync(csv, Array.from({ length: 40 }, (_, i) => `${i & 1},${(i >> 1) & 1},${(i >> 2) & 1}`).join('\n') + '\n');
   const train = (model: string, out: string) => json('train', model, '--data', `csv:${csv}`, '--sample-count', '0', '--eval-examples', '0', '--out', out, '--json');
-  train('markov', measured);
-  train('independent', bare);
-  train('markov', other);
+  await train('markov', measured);
+  await train('independent', bare);
+  await train('markov', other);
   record(measured, 'likelihood', '', RESULTS.likelihood);
   record(measured, 'quality', '', RESULTS.quality);
   record(measured, 'probe', '', RESULTS.probe);
@@ -53,8 +53,8 @@ before(() => {
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('compare --json: a column for every figure any run has, with the training facts of each run', () => {
-  const c = json('compare', measured, bare, other, '--json');
+test('compare --json: a column for every figure any run has, with the training facts of each run', async () => {
+  const c = await json('compare', measured, bare, other, '--json');
   assert.deepEqual(
     c.columns.map((col: any) => [col.id, col.header]),
     [
@@ -110,8 +110,8 @@ test('compare --json: a column for every figure any run has, with the training f
   ]);
 });
 
-test('compare --markdown: a pasteable table with — for missing figures, then the command behind every figure', () => {
-  const r = genlab('compare', measured, bare, '--markdown');
+test('compare --markdown: a pasteable table with — for missing figures, then the command behind every figure', async () => {
+  const r = await genlab('compare', measured, bare, '--markdown');
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
   const header = lines[0].split(' | ');
@@ -134,11 +134,11 @@ test('compare --markdown: a pasteable table with — for missing figures, then t
   assert.match(commands, new RegExp(`- \`${bare}\`: trained by \`genlab train independent [^\`]*\`\\n`));
 });
 
-test('the text table, warnings for damaged and stale records, and a folder that is not a run refused in one line', () => {
+test('the text table, warnings for damaged and stale records, and a folder that is not a run refused in one line', async () => {
   const file = path.join(other, EVALS_FOLDER, 'calibration.json');
   const stale = JSON.parse(fs.readFileSync(file, 'utf8'));
   fs.writeFileSync(file, JSON.stringify({ ...stale, createdAt: '2000-01-01T00:00:00.000Z' }));
-  const r = genlab('compare', other, bare);
+  const r = await genlab('compare', other, bare);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 4);
@@ -148,22 +148,22 @@ test('the text table, warnings for damaged and stale records, and a folder that 
   assert.match(r.stderr, /skipping .*quality-torn\.json/);
   assert.match(r.stderr, /skipping an eval record without a kind or a result/);
   assert.match(r.stderr, /the calibration figures were measured before the newest checkpoint \(step \d+\); rerun: genlab calibration/);
-  assert.equal(json('compare', other, '--json').runs[0].records.find((x: any) => x.kind === 'calibration').stale, true);
+  assert.equal((await json('compare', other, '--json')).runs[0].records.find((x: any) => x.kind === 'calibration').stale, true);
 
   const notRun = path.join(tmp, 'not-a-run');
   fs.mkdirSync(notRun);
   for (const args of [['compare', bare, notRun], ['compare', bare, path.join(tmp, 'missing'), '--json']]) {
-    const bad = genlab(...args);
+    const bad = await genlab(...args);
     assert.equal(bad.code, 2);
     assert.equal(bad.stdout, '');
     assert.match(bad.stderr, /^genlab compare: '.*' is not a genlab run folder \(no config\.json\); pass the --out folder of 'genlab train'\n$/);
   }
-  assert.match(genlab('compare', '--json', '--markdown', bare).stderr, /--json or --markdown, not both/);
-  assert.match(genlab('compare', '--only', 'anomaly,speed', bare).stderr, /--only: unknown kind 'speed'; kinds: likelihood, quality, probe, anomaly, classify/);
+  assert.match((await genlab('compare', '--json', '--markdown', bare)).stderr, /--json or --markdown, not both/);
+  assert.match((await genlab('compare', '--only', 'anomaly,speed', bare)).stderr, /--only: unknown kind 'speed'; kinds: likelihood, quality, probe, anomaly, classify/);
 });
 
-test('compare --only KINDS keeps the columns and the records of those kinds', () => {
-  const c = json('compare', measured, bare, '--only', 'anomaly,classify', '--json');
+test('compare --only KINDS keeps the columns and the records of those kinds', async () => {
+  const c = await json('compare', measured, bare, '--only', 'anomaly,classify', '--json');
   assert.deepEqual([...new Set(c.columns.map((col: any) => col.kind))], ['anomaly', 'classify']);
   assert.deepEqual(c.runs[0].records.map((r: any) => r.kind).sort(), ['anomaly', 'classify']);
 });

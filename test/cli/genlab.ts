@@ -1,4 +1,9 @@
-/** Runs the genlab CLI as a user would (a child process in a scratch folder), for the CLI tests. */
+/**
+ * Runs the genlab CLI for the CLI tests, in a scratch folder: in this process (main(), the function
+ * bin/genlab.js calls), or as a user would, in a child process. A child pays Node, TensorFlow.js
+ * and wasm start-up (1-2 s) for every command, so tests spawn one only where the process itself is
+ * the subject (the bin script, exit codes on signals).
+ */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,6 +23,7 @@ export interface CliRunner {
   json(...args: string[]): any;
 }
 
+/** `genlab ...args` in a child process, as a user runs it. */
 export function cliRunner(prefix: string): CliRunner {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const genlab = (...args: string[]) => {
@@ -46,6 +52,9 @@ export async function genlabInProcess(...args: string[]): Promise<{ code: number
     }) as typeof process.stdout.write;
   process.stdout.write = capture(process.stdout, outWrite, (text) => (stdout += text));
   process.stderr.write = capture(process.stderr, errWrite, (text) => (stderr += text));
+  // The command line as bin/genlab.js sees it: eval records keep it (commandLine()).
+  const { argv } = process;
+  process.argv = [process.execPath, bin, ...args];
   let code: number;
   try {
     code = await main(args);
@@ -55,6 +64,40 @@ export async function genlabInProcess(...args: string[]): Promise<{ code: number
   } finally {
     process.stdout.write = outWrite;
     process.stderr.write = errWrite;
+    process.argv = argv;
   }
   return { code, stdout, stderr };
+}
+
+export interface InProcessRunner {
+  /** The scratch folder the commands run in (their working directory). */
+  tmp: string;
+  /** Exit status, stdout and stderr of `genlab ...args`, run in this process. */
+  genlab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** The parsed stdout of `genlab ...args`, which must succeed (pass --json). */
+  json(...args: string[]): Promise<any>;
+}
+
+/**
+ * cliRunner's commands run in this process: relative paths resolve in the scratch folder, as in a
+ * child started there (the working directory is restored after each command; node:test runs a
+ * file's tests one after another, so no two commands overlap).
+ */
+export function inProcessRunner(prefix: string): InProcessRunner {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const genlab = async (...args: string[]) => {
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      return await genlabInProcess(...args);
+    } finally {
+      process.chdir(cwd);
+    }
+  };
+  const json = async (...args: string[]) => {
+    const r = await genlab(...args);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  return { tmp, genlab, json };
 }

@@ -4,19 +4,19 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { shippedClassifierDir } from '../../src/node/referenceClassifier.js';
-import { cliRunner } from './genlab.js';
+import { inProcessRunner } from './genlab.js';
 
-const { tmp, genlab, json } = cliRunner('genlab-quality-');
+const { tmp, genlab, json } = inProcessRunner('genlab-quality-');
 const run = path.join(tmp, 'run-markov');
 const classifier = shippedClassifierDir('mnist');
 
-before(() => {
-  json('train', 'markov', '--data', 'mnist', '--train-limit', '500', '--eval-examples', '0', '--sample-count', '0', '--out', run, '--json');
+before(async () => {
+  await json('train', 'markov', '--data', 'mnist', '--train-limit', '500', '--eval-examples', '0', '--sample-count', '0', '--out', run, '--json');
 });
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('eval --samples N reports every sample-quality figure in a named feature space, and keeps them for compare', () => {
-  const r = json('eval', run, '--samples', '60', '--limit', '100', '--classifier', classifier, '--json');
+test('eval --samples N reports every sample-quality figure in a named feature space, and keeps them for compare', async () => {
+  const r = await json('eval', run, '--samples', '60', '--limit', '100', '--classifier', classifier, '--json');
   assert.equal(r.kind, 'exact');
   const q = r.quality;
   assert.match(q.featureSpace, /^genlab-mnist@[0-9a-f]{12}$/);
@@ -34,21 +34,21 @@ test('eval --samples N reports every sample-quality figure in a named feature sp
   assert.equal(record.result.frechetDistance, q.frechetDistance);
   assert.match(record.command, /^genlab eval .* --samples 60/);
   // The same seed draws the same samples: the figure is reproducible.
-  const again = json('eval', run, '--samples', '60', '--no-likelihood', '--classifier', classifier, '--json');
+  const again = await json('eval', run, '--samples', '60', '--no-likelihood', '--classifier', classifier, '--json');
   assert.equal(again.kind, 'implicit');
   assert.equal(again.quality.frechetDistance, q.frechetDistance);
 });
 
-test('eval --samples refuses data without a reference classifier, and flags that need it', () => {
+test('eval --samples refuses data without a reference classifier, and flags that need it', async () => {
   const toy = path.join(tmp, 'run-toy');
-  json('train', 'rnade', '--data', 'toy:ring', '--train-limit', '200', '--epochs', '1', '--eval-examples', '0', '--sample-count', '0', '--model-config', '{"hidden":8,"components":2}', '--out', toy, '--json');
-  const r = genlab('eval', toy, '--samples', '50');
+  await json('train', 'rnade', '--data', 'toy:ring', '--train-limit', '200', '--epochs', '1', '--eval-examples', '0', '--sample-count', '0', '--model-config', '{"hidden":8,"components":2}', '--out', toy, '--json');
+  const r = await genlab('eval', toy, '--samples', '50');
   assert.equal(r.code, 2);
   assert.match(r.stderr, /reference classifier of MNIST or Fashion-MNIST; this run's data 'toy:ring' has none/);
-  const lone = genlab('eval', run, '--no-likelihood');
+  const lone = await genlab('eval', run, '--no-likelihood');
   assert.equal(lone.code, 2);
   assert.match(lone.stderr, /--no-likelihood leaves nothing to measure without --samples N/);
-  const mean = genlab('eval', run, '--mean');
+  const mean = await genlab('eval', run, '--mean');
   assert.equal(mean.code, 2);
   assert.match(mean.stderr, /go with --samples N/);
 });
