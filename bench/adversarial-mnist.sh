@@ -5,8 +5,9 @@
 # `genlab eval RUN --samples 2000 --no-likelihood` (Frechet distance to the 10,000 test images,
 # IS analogue, precision / recall, class histogram); "pictures" writes the sample grids of
 # docs/RESULTS.md (class rows for the conditional models, code traversals for InfoGAN);
-# "table" prints the comparison (genlab compare --markdown).
-# Usage: bash bench/adversarial-mnist.sh train|eval|pictures|table [NAME...]
+# "table" prints the comparison (genlab compare --markdown); "saturation" prints the first epoch of
+# the minimax and the non-saturating run side by side, from their metrics.jsonl (every 100 steps).
+# Usage: bash bench/adversarial-mnist.sh train|eval|pictures|table|saturation [NAME...]
 set -euo pipefail
 phase=$1; shift
 SAMPLES=${SAMPLES:-2000}
@@ -17,6 +18,7 @@ SMALL_DCGAN="--generator-channels 64,32 --discriminator-channels 32,64"
 RUNS=$(cat <<TABLE
 dcgan|dcgan|--epochs 5 $SMALL_DCGAN
 gan|gan|--epochs 30
+minimax|gan|--epochs 1 --loss minimax
 cgan|cgan|--epochs 30
 wgangp|wgangp|--epochs 30
 sngan|sngan|--epochs 2 --architecture dcgan $SMALL_DCGAN
@@ -31,6 +33,7 @@ while IFS='|' read -r name model flags; do
   runs+=("$out")
   selected "$@" || continue
   case $phase in
+    table|saturation) ;;
     train)
       [ -f "$out/config.json" ] && { echo "$out exists: skipped"; continue; }
       start=$(date +%s)
@@ -54,3 +57,14 @@ while IFS='|' read -r name model flags; do
   esac
 done <<< "$RUNS"
 if [ "$phase" = table ]; then $GENLAB compare "${runs[@]}" --only quality --markdown; fi
+if [ "$phase" = saturation ]; then
+  node -e '
+    const fs = require("fs");
+    const rows = (run) => fs.readFileSync(run + "/metrics.jsonl", "utf8").trim().split("\n").map(JSON.parse).filter((r) => r.event === "batch" && r.epoch === 1);
+    const [minimax, ns] = [rows(process.argv[1]), rows(process.argv[2])];
+    const f = (v) => v.toFixed(3);
+    console.log("| step | minimax: D(G(z)) | minimax: |grad G| | minimax: log(1 - D(G(z))) | non-saturating: D(G(z)) | non-saturating: |grad G| | non-saturating: -log D(G(z)) |");
+    console.log("|---:|---:|---:|---:|---:|---:|---:|");
+    minimax.forEach((m, i) => { const n = ns[i]; if (n) console.log(`| ${m.step} | ${f(m.dFake)} | ${f(m.generatorGradNorm)} | ${f(m.generatorMinimax)} | ${f(n.dFake)} | ${f(n.generatorGradNorm)} | ${f(n.generatorNonSaturating)} |`); });
+  ' "$OUT/minimax" "$OUT/gan"
+fi

@@ -54,6 +54,22 @@ test('gan on a CSV: the DCGAN optimizer by default, EMA, resume to more epochs, 
   await refused(/--label needs a conditional model/, 'sample', run, '--label', '1', '--out', path.join(tmp, 'x.png'));
 });
 
+test('every adversarial model trains on a CSV (the convolutional ones with MLP players) and samples', async () => {
+  const models: [string, string[]][] = [
+    ['wgangp', []],
+    ['sngan', []],
+    ['unrolled', ['--unroll-steps', '2']],
+    ['acgan', ['--architecture', 'mlp', '--label-column', 'label']],
+    ['infogan', ['--architecture', 'mlp']],
+  ];
+  for (const [model, flags] of models) {
+    const run = path.join(tmp, `csv-${model}`);
+    const trained = await ok('train', model, '--data', `csv:${csv}`, '--epochs', '1', '--batch-size', '16', ...SMALL, ...flags, '--out', run);
+    assert.ok(trained.steps > 0, model);
+    await ok('sample', run, '-n', '5', '--out', path.join(tmp, `csv-${model}.csv`));
+  }
+});
+
 test('cgan on a labelled CSV samples a chosen class; wgan trains with RMSProp by default', async () => {
   const run = path.join(tmp, 'cgan');
   await ok('train', 'cgan', '--data', `csv:${csv}`, '--label-column', 'label', '--epochs', '1', '--batch-size', '32', ...SMALL, '--out', run);
