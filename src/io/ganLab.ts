@@ -35,6 +35,7 @@ import { check } from '../core/errors.js';
 import { Rng, standardNormals } from '../core/rng.js';
 import type { AdversarialModel } from '../models/capabilities.js';
 import { drawText, type GridImage } from './grid.js';
+import { finiteRange } from './scatter.js';
 
 /** Everything one frame shows, as plain arrays (`ganLabSnapshot` computes it from a model). */
 export interface GanLabInput {
@@ -397,17 +398,6 @@ function fillRect(img: GridImage, x: number, y: number, w: number, h: number, rg
   }
 }
 
-function finiteRange(values: Float32Array): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (Number.isFinite(v)) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-  }
-  return lo <= hi ? [lo, hi] : [0, 1];
-}
 
 /** Three significant digits, as the 3 x 5 font can write them (E for the exponent). */
 function formatValue(v: number): string {

@@ -13,7 +13,8 @@ export interface PlotOptions {
   range?: [number, number];
 }
 
-function dataRange(values: Float32Array): [number, number] {
+/** The smallest and largest finite values ([0, 1] when there are none). */
+export function finiteRange(values: Float32Array): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {
@@ -22,6 +23,11 @@ function dataRange(values: Float32Array): [number, number] {
       hi = Math.max(hi, v);
     }
   }
+  return lo <= hi ? [lo, hi] : [0, 1];
+}
+
+function dataRange(values: Float32Array): [number, number] {
+  const [lo, hi] = finiteRange(values);
   if (!(hi > lo)) return [lo - 1, lo + 1];
   const margin = 0.05 * (hi - lo);
   return [lo - margin, hi + margin];
