@@ -16,14 +16,14 @@ OUT=${OUT:-runs/adv}
 SMALL_DCGAN="--generator-channels 64,32 --discriminator-channels 32,64"
 # name | model | train flags (every run: batch 64, EMA 0.999 of the weights, 100-sample grids)
 RUNS=$(cat <<TABLE
-dcgan|dcgan|--epochs 5 $SMALL_DCGAN
-gan|gan|--epochs 30
+dcgan|dcgan|--epochs 8 $SMALL_DCGAN
+gan|gan|--epochs 20
 minimax|gan|--epochs 1 --loss minimax
-cgan|cgan|--epochs 30
-wgangp|wgangp|--epochs 30
-sngan|sngan|--epochs 2 --architecture dcgan $SMALL_DCGAN
-acgan|acgan|--epochs 2 $SMALL_DCGAN
-infogan|infogan|--epochs 2 $SMALL_DCGAN
+cgan|cgan|--epochs 20
+wgangp|wgangp|--epochs 20
+sngan|sngan|--epochs 1 --architecture dcgan $SMALL_DCGAN
+acgan|acgan|--epochs 1 $SMALL_DCGAN
+infogan|infogan|--epochs 1 $SMALL_DCGAN
 TABLE
 )
 selected() { [ $# -eq 0 ] && return 0; for n in "$@"; do [ "$n" = "$name" ] && return 0; done; return 1; }
