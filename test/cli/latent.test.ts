@@ -181,6 +181,6 @@ test('every latent model trains on a CSV from the CLI, then samples, encodes and
   assert.equal(one.label, 2);
   const bad = await genlab('sample', path.join(tmp, 'csv-vae'), '--label', '1', '--out', path.join(tmp, 'x.csv'));
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--label needs a conditional model \(cvae\); vae is not conditioned on a class/);
+  assert.match(bad.stderr, /--label needs a conditional model \(cvae, cgan, acgan\); vae is not conditioned on a class/);
   assert.match((await genlab('sample', path.join(tmp, 'csv-cvae'), '--label', '3', '--out', path.join(tmp, 'x.csv'))).stderr, /--label must be an integer between 0 and 2, got '3'/);
 });
