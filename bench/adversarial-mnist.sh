@@ -17,10 +17,10 @@ SMALL_DCGAN="--generator-channels 64,32 --discriminator-channels 32,64"
 # name | model | train flags (every run: batch 64, EMA 0.999 of the weights, 100-sample grids)
 RUNS=$(cat <<TABLE
 dcgan|dcgan|--epochs 8 $SMALL_DCGAN
-gan|gan|--epochs 20
+gan|gan|--epochs 10
 minimax|gan|--epochs 1 --loss minimax
-cgan|cgan|--epochs 20
-wgangp|wgangp|--epochs 20
+cgan|cgan|--epochs 10
+wgangp|wgangp|--epochs 5
 sngan|sngan|--epochs 1 --architecture dcgan $SMALL_DCGAN
 acgan|acgan|--epochs 1 $SMALL_DCGAN
 infogan|infogan|--epochs 1 $SMALL_DCGAN
