@@ -98,6 +98,26 @@ test('MNIST: ACGAN samples a chosen digit, InfoGAN writes one traversal per code
   await refused(/dcgan architecture needs images/, 'train', 'dcgan', '--data', `csv:${csv}`, '--out', path.join(tmp, 'dcgan-flat'));
 });
 
+test('every other adversarial model trains on MNIST (a few steps), resumes and samples a grid', async () => {
+  const models: [string, string[]][] = [
+    ['gan', SMALL],
+    ['dcgan', TINY_DCGAN],
+    ['cgan', SMALL],
+    ['wgan', SMALL],
+    ['wgangp', SMALL],
+    ['sngan', ['--architecture', 'dcgan', ...TINY_DCGAN]],
+    ['unrolled', [...SMALL, '--unroll-steps', '1']],
+  ];
+  for (const [model, flags] of models) {
+    const run = path.join(tmp, `mnist-${model}`);
+    const common = ['--data', 'mnist', '--train-limit', '64', '--batch-size', '16', '--eval-examples', '0', '--sample-count', '4'];
+    const first = await ok('train', model, ...common, '--epochs', '1', '--ema', '0.9', ...flags, '--out', run);
+    const second = await ok('train', model, '--resume', '--out', run, '--epochs', '2');
+    assert.equal(second.steps, 2 * first.steps, `${model}: resumed`);
+    assert.ok(fs.readdirSync(path.join(run, 'samples')).includes('epoch-002.png'), `${model}: a grid per epoch`);
+  }
+});
+
 test('the 2-D GAN lab: --snapshot-every writes frames and a GIF; a resume adds frames and rebuilds the GIF', async () => {
   const run = path.join(tmp, 'lab');
   const lab = [...SMALL, '--batch-size', '500', '--eval-examples', '0', '--sample-count', '0', '--snapshot-every', '10'];
