@@ -324,6 +324,8 @@ export async function trainCommand(args: string[]): Promise<number> {
       ? { model, every: snapshotEvery, dim: labDim, real: data.train.x.slice(0, Math.min(data.train.n, 2000) * labDim), noise: new Rng(config.train.seed + 104729) }
       : undefined;
   let progress: Progress | undefined;
+  // Batches of the epoch drawn so far: a step may draw several (a GAN's k critic updates).
+  let batchesDone = 0;
   const started = Date.now();
   const { train } = config;
   let result;
@@ -352,18 +354,22 @@ export async function trainCommand(args: string[]): Promise<number> {
         onResume: async ({ state, notes }) => {
           for (const note of notes) say(`note: ${note}`);
           forgetSnapshotsAfter(runDir, state.step); // GAN lab frames of the steps this run redoes (none without a snapshots folder)
+          batchesDone = state.batchInEpoch;
           await storage.log({ event: 'resume', backend, step: state.step });
           if (state.epoch < epochs) say(`resuming at epoch ${state.epoch + 1}, step ${state.step}`);
         },
         onStep: async ({ epoch, batch, batchesPerEpoch, step, metrics }) => {
-          progress ??= new Progress({ label: `epoch ${epoch + 1}/${epochs}`, total: batchesPerEpoch - batch + 1, unit: 'batch' });
-          progress.tick(1, `loss ${metrics.loss.toFixed(3)}`);
+          progress ??= new Progress({ label: `epoch ${epoch + 1}/${epochs}`, total: batchesPerEpoch - batchesDone, unit: 'batch' });
+          const drawn = Math.min(batch, batchesPerEpoch); // the last step may wrap around into the next permutation
+          progress.tick(drawn - batchesDone, `loss ${metrics.loss.toFixed(3)}`);
+          batchesDone = drawn;
           // fit awaits onStep after the step's updates: the players drawn are those of this step.
           if (lab && step % lab.every === 0) await writeSnapshot(runDir, lab.model, lab.real, lab.dim, step, lab.noise);
         },
         onEpoch: ({ epoch, metrics, evaluation }) => {
           progress?.finish();
           progress = undefined;
+          batchesDone = 0;
           const n = evaluation?.testExamples;
           say(
             `epoch ${epoch}/${epochs}: train loss ${metrics.loss?.toFixed(4)}` +
