@@ -65,7 +65,7 @@ if [ "$phase" = saturation ]; then
     const rows = (run) => fs.readFileSync(run + "/metrics.jsonl", "utf8").trim().split("\n").map(JSON.parse).filter((r) => r.event === "batch" && r.epoch === 1);
     const [minimax, ns] = [rows(process.argv[1]), rows(process.argv[2])];
     const f = (v) => v.toFixed(3);
-    console.log("| step | minimax: D(G(z)) | minimax: |grad G| | minimax: log(1 - D(G(z))) | non-saturating: D(G(z)) | non-saturating: |grad G| | non-saturating: -log D(G(z)) |");
+    console.log("| step | minimax: D(G(z)) | minimax: G grad norm | minimax: log(1 - D(G(z))) | non-saturating: D(G(z)) | non-saturating: G grad norm | non-saturating: -log D(G(z)) |");
     console.log("|---:|---:|---:|---:|---:|---:|---:|");
     minimax.forEach((m, i) => { const n = ns[i]; if (n) console.log(`| ${m.step} | ${f(m.dFake)} | ${f(m.generatorGradNorm)} | ${f(m.generatorMinimax)} | ${f(n.dFake)} | ${f(n.generatorGradNorm)} | ${f(n.generatorNonSaturating)} |`); });
   ' "$OUT/minimax" "$OUT/gan"
