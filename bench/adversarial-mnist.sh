@@ -20,6 +20,7 @@ dcgan|dcgan|--epochs 8 $SMALL_DCGAN
 gan|gan|--epochs 10
 minimax|gan|--epochs 1 --loss minimax
 cgan|cgan|--epochs 10
+cgan-dcgan|cgan|--epochs 1 --architecture dcgan $SMALL_DCGAN
 wgangp|wgangp|--epochs 5
 sngan|sngan|--epochs 1 --architecture dcgan $SMALL_DCGAN
 acgan|acgan|--epochs 1 $SMALL_DCGAN
