@@ -16,7 +16,7 @@ OUT=${OUT:-runs/adv}
 SMALL_DCGAN="--generator-channels 64,32 --discriminator-channels 32,64"
 # name | model | train flags (every run: batch 64, an EMA 0.999 of the weights kept, 100-sample grids)
 RUNS=$(cat <<TABLE
-dcgan|dcgan|--epochs 8 $SMALL_DCGAN
+dcgan|dcgan|--epochs 12 $SMALL_DCGAN
 gan|gan|--epochs 10
 minimax|gan|--epochs 1 --loss minimax
 cgan|cgan|--epochs 10
