@@ -124,6 +124,16 @@ export interface DiscriminatorOutputs {
   heads: Record<string, tf.Tensor2D>;
 }
 
+/** A player's loss terms with a subclass's extra terms logged and added to the loss. */
+function withExtraTerms(loss: tf.Scalar, terms: Record<string, tf.Scalar>, extra: Record<string, tf.Scalar>): LossTerms {
+  let total = loss;
+  for (const [name, term] of Object.entries(extra)) {
+    terms[name] = term;
+    total = tf.add(total, term);
+  }
+  return { ...terms, loss: total };
+}
+
 /** Generated samples are drawn this many at a time. */
 const SAMPLE_CHUNK = 500;
 
@@ -236,11 +246,7 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
       loss = tf.add(loss, tf.mul(penalty, this.config.penaltyWeight));
     }
     if (!usesSigmoid(this.config.loss)) terms.wassersteinEstimate = tf.sub(terms.dReal, terms.dFake) as tf.Scalar;
-    for (const [name, term] of Object.entries(this.extraTerms('discriminator', outFake, fake, outReal, real))) {
-      terms[name] = term;
-      loss = tf.add(loss, term);
-    }
-    return { loss, ...terms };
+    return withExtraTerms(loss, terms, this.extraTerms('discriminator', outFake, fake, outReal, real));
   }
 
   /** G's loss on generated samples (both generator losses logged for the sigmoid losses). */
@@ -251,17 +257,13 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
 
   /** The generator's loss terms given D's outputs on its samples. */
   protected generatorLossTerms(out: DiscriminatorOutputs, fake: Conditions): LossTerms {
-    let loss = generatorLoss(this.config.loss, out.score);
+    const loss = generatorLoss(this.config.loss, out.score);
     const terms: Record<string, tf.Scalar> = {};
     if (usesSigmoid(this.config.loss)) {
       terms.generatorMinimax = generatorLoss('minimax', out.score);
       terms.generatorNonSaturating = generatorLoss('nonsaturating', out.score);
     }
-    for (const [name, term] of Object.entries(this.extraTerms('generator', out, fake))) {
-      terms[name] = term;
-      loss = tf.add(loss, term);
-    }
-    return { loss, ...terms };
+    return withExtraTerms(loss, terms, this.extraTerms('generator', out, fake));
   }
 
   // ---- What subclasses change (conditioning and extra heads) ----
