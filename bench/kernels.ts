@@ -1,13 +1,14 @@
 /**
  * Stock vs replacement wasm kernels (src/core/kernels), timed in one run so the ratios are
- * comparable on a noisy shared machine. Run: `npx tsc -p tsconfig.json && node dist/bench/kernels.js`
+ * comparable on a noisy shared machine. Run: `npm run bench:kernels`
  * (well under 2 minutes). GFLOP/s counts the nominal 2*m*k*n (matmul) or 2*N*Ho*Wo*Co*fh*fw*Ci
  * (conv) work, the same for every variant, so GFLOP/s ratios are speed ratios. The slicing rows
- * count the bytes of their outputs instead (GB/s), likewise the same for stock and replacement.
+ * count the bytes of their outputs instead (GB/s), likewise the same for stock and replacement,
+ * and the reduction rows the bytes they read.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../src/core/engine.js';
-import { registerWasmKernels, unregisterWasmKernels } from '../src/core/kernels/index.js';
+import { conv2dBackpropFilterVia, filterGradientPath, registerWasmKernels, unregisterWasmKernels } from '../src/core/kernels/index.js';
 
 /** Median milliseconds per call of `fn`, after `warmup` calls, over `reps` timed calls. */
 function time(fn: () => tf.Tensor, reps: number, warmup = 2): number {
@@ -177,8 +178,49 @@ async function main(): Promise<void> {
   const stripDiff = relDiff(stripStock, stripNew);
   tf.dispose([seq, stripStock, stripNew]);
 
+  // 4. The filter gradient's three paths on the layers of our conv models (the kernel picks one by
+  // shape: filterGradientPath), and 5. Sum / Mean over [N, H, W] (batch norm, conv bias gradients).
+  const pathRows: Row[] = [];
+  const layers: [string, [number, number, number, number], number, number, number][] = [
+    // name, x shape, filter size, out channels, stride
+    ['grey input 4x4/2 -> 64', [64, 28, 28, 1], 4, 64, 2],
+    ['4x4/2 64 -> 128', [64, 14, 14, 64], 4, 128, 2],
+    ['grey input 7x7/1 -> 32', [64, 28, 28, 1], 7, 32, 1],
+    ['3x3/1 16 -> 16', [64, 28, 28, 16], 3, 16, 1],
+    ['1x1/1 32 -> 16', [64, 28, 28, 32], 1, 16, 1],
+  ];
+  for (const [name, shape, f, co, stride] of layers) {
+    const xl = tf.randomNormal(shape);
+    const info = tf.backend_util.computeConv2DInfo(shape, [f, f, shape[3], co], stride, 1, 'same');
+    const dyl = tf.randomNormal(info.outShape);
+    const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC', filterShape: [f, f, shape[3], co] } as unknown as tf.NamedAttrMap;
+    const flops = 2 * info.outShape.slice(0, 3).reduce((p, d) => p * d, 1) * co * f * f * shape[3];
+    const paths = stride === 1 ? (['conv', 'patches', 'taps'] as const) : (['conv', 'patches'] as const);
+    for (const path of paths) {
+      const run = () => tf.engine().makeTensorFromTensorInfo(conv2dBackpropFilterVia[path]({ inputs: { x: xl, dy: dyl }, backend: tf.engine().backend, attrs }) as tf.TensorInfo);
+      const chosen = filterGradientPath(info) === path ? ' *' : '';
+      pathRows.push({ name: `filter grad ${name}: ${path}${chosen}`, ms: time(run, 5), flops, vs: path === 'conv' ? [] : [`filter grad ${name}: conv${filterGradientPath(info) === 'conv' ? ' *' : ''}`] });
+    }
+    tf.dispose([xl, dyl]);
+  }
+  for (const shape of [[64, 14, 14, 64], [64, 28, 28, 32]]) {
+    const xr = tf.randomNormal(shape);
+    const bytes = xr.size * 4;
+    const sum = () => tf.sum(xr, [0, 1, 2]);
+    const mean = () => tf.mean(xr, [0, 1, 2]);
+    unregisterWasmKernels();
+    pathRows.push({ name: `sum over N,H,W of [${shape}] (stock)`, ms: time(sum, 10), flops: bytes });
+    pathRows.push({ name: `mean over N,H,W of [${shape}] (stock)`, ms: time(mean, 10), flops: bytes });
+    registerWasmKernels();
+    pathRows.push({ name: `sum over N,H,W of [${shape}] (replacement)`, ms: time(sum, 10), flops: bytes, vs: [`sum over N,H,W of [${shape}] (stock)`] });
+    pathRows.push({ name: `mean over N,H,W of [${shape}] (replacement)`, ms: time(mean, 10), flops: bytes, vs: [`mean over N,H,W of [${shape}] (stock)`] });
+    xr.dispose();
+  }
+
   report(rows);
   report(sliceRows, 'GB/s');
+  console.log('\nfilter gradient paths (GFLOP/s; * = the path the kernel takes) and leading-axes reductions (GB/s read):');
+  report(pathRows);
   console.log(`slicing: max |diff| / max |ref| vs stock ${stripDiff.toExponential(1)}`);
   console.log(
     `max |diff| / max |ref|: matMul vs stock ${mmDiff.toExponential(1)}, input grad vs stock ` +

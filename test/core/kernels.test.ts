@@ -9,7 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 // The engine module registers the backends and every gradient, as the library does.
 import '../../src/core/engine.js';
 import {
+  conv2dBackpropFilterVia,
+  filterGradientPath,
   isWasmKernelReplaced,
+  leadingAxes,
   planSlice,
   registerWasmKernels,
   unregisterWasmKernels,
@@ -76,6 +79,8 @@ test('register / unregister: idempotent, restores the stock kernels', () => {
     'SplitV',
     'Unpack',
     'StridedSlice',
+    'Sum',
+    'Mean',
   ];
   for (const name of names) assert.ok(isWasmKernelReplaced(name), name);
   const ours = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
@@ -172,6 +177,38 @@ test('conv2d gradients (tf.grads of a conv2d loss): x and filter', async () => {
       return tf.grads(loss)([tf.tensor(xv, c.x), tf.tensor(wv, c.filter)]);
     });
   }
+});
+
+test('Conv2DBackpropFilter: each path (patch matrix, per tap, conv) against the cpu kernel', async () => {
+  const cases: ConvCase[] = [
+    ...CONV_CASES,
+    { x: [2, 6, 7, 8], filter: [3, 3, 8, 5], strides: 1, pad: 'same' },
+    { x: [3, 5, 5, 6], filter: [1, 1, 6, 4], strides: 1, pad: 'valid' },
+    { x: [2, 8, 8, 9], filter: [4, 4, 9, 3], strides: 2, pad: 'same' },
+  ];
+  for (const c of cases) {
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+    const [xv, dyv] = [randomValues(c.x), randomValues(info.outShape)];
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
+    const [expected] = await on('cpu', () =>
+      tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.tensor(xv, c.x), dy: tf.tensor(dyv, info.outShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+    );
+    const unitStride = info.strideHeight === 1 && info.strideWidth === 1;
+    const paths: ('patches' | 'conv' | 'taps')[] = unitStride ? ['patches', 'conv', 'taps'] : ['patches', 'conv'];
+    for (const path of paths) {
+      const [actual] = await on('wasm', () => {
+        const [x, dy] = [tf.tensor(xv, c.x), tf.tensor(dyv, info.outShape)];
+        const out = conv2dBackpropFilterVia[path]({ inputs: { x, dy }, backend: tf.engine().backend, attrs: attrs as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
+        return tf.engine().makeTensorFromTensorInfo(out);
+      });
+      assertClose(actual, expected, `filter gradient via ${path}, ${label(c)}`);
+    }
+  }
+  // Which path the registered kernel takes.
+  const pathOf = (x: Shape4, filter: Shape4, strides: number) => filterGradientPath(tf.backend_util.computeConv2DInfo(x, filter, strides, 1, 'same'));
+  assert.equal(pathOf([64, 28, 28, 1], [4, 4, 1, 64], 2), 'patches', 'a first layer on grey images');
+  assert.equal(pathOf([64, 28, 28, 32], [1, 1, 32, 16], 1), 'taps', 'a pointwise conv');
+  assert.equal(pathOf([64, 14, 14, 64], [4, 4, 64, 128], 2), 'conv', 'a wide strided conv');
 });
 
 test('conv2dTranspose (Conv2DBackpropInput) directly', async () => {
@@ -293,6 +330,67 @@ test('numTensors and backend data ids stay flat over repeated training steps on 
   assert.equal(tf.engine().backend.numDataIds(), dataIds, 'backend data leaked');
   optimizer.dispose();
   tf.dispose([...params, x, r]);
+});
+
+// ---- Sum and Mean over leading axes (one product with a row of ones) ----
+
+test('leadingAxes: which axis lists are a prefix of the axes', () => {
+  assert.equal(leadingAxes([0, 1, 2], 4), 3);
+  assert.equal(leadingAxes([2, 0, 1], 4), 3);
+  assert.equal(leadingAxes([-4, -3], 4), 2);
+  assert.equal(leadingAxes(0, 3), 1);
+  assert.equal(leadingAxes([1, 2], 4), 0, 'not starting at 0');
+  assert.equal(leadingAxes([0, 2], 4), 0, 'a gap');
+  assert.equal(leadingAxes([0, 1, 2, 3], 4), 4, 'everything');
+});
+
+test('sum and mean over leading, middle, trailing and all axes, keepDims, against cpu', async () => {
+  const cases: [number[], number | number[]][] = [
+    [[64, 7, 7, 16], [0, 1, 2]],
+    [[5, 3, 3, 9], [2, 1, 0]],
+    [[6, 11], 0],
+    [[6, 11], [-2]],
+    [[2, 3, 4, 5, 6], [0, 1]],
+    [[2, 3, 4, 5, 6], [0, 1, 2, 3]],
+    [[9, 2, 3], [0]], // keeps 6 values: the product path
+    [[9, 1, 3], [0]], // keeps 3 values: the stock kernel
+    [[4, 6, 5], [1]], // a middle axis: stock
+    [[4, 6, 5], [1, 2]], // trailing axes: stock
+    [[4, 6, 5], [0, 1, 2]], // everything: stock
+    [[1, 8, 8], [0]], // one row: stock
+  ];
+  for (const [shape, axis] of cases) {
+    const v = randomValues(shape);
+    for (const keepDims of [false, true]) {
+      await assertSameOnWasm(`sum ${shape} over ${axis} keepDims=${keepDims}`, () => tf.sum(tf.tensor(v, shape), axis, keepDims));
+      await assertSameOnWasm(`mean ${shape} over ${axis} keepDims=${keepDims}`, () => tf.mean(tf.tensor(v, shape), axis, keepDims));
+    }
+  }
+  // Shapes of the results, which the product path builds itself.
+  await tf.setBackend('wasm');
+  assert.deepEqual(tf.tidy(() => tf.sum(tf.ones([4, 3, 2, 5]), [0, 1], true).shape), [1, 1, 2, 5]);
+  assert.deepEqual(tf.tidy(() => tf.mean(tf.ones([4, 3, 2, 5]), [1, 0]).shape), [2, 5]);
+});
+
+test('int32 sums over leading axes stay exact (the stock kernel)', async () => {
+  const shape = [7, 4, 3];
+  const v = Int32Array.from({ length: 84 }, (_, i) => (i * 7919) % 1000003);
+  await assertExactOnWasm(['int32 sum'], [() => tf.sum(tf.tensor(v, shape, 'int32'), [0, 1])]);
+});
+
+test('batch-norm statistics and a conv bias: gradients through the reductions match cpu', async () => {
+  const shape = [8, 5, 5, 6];
+  const [xv, bv] = [randomValues(shape), randomValues([6])];
+  await assertSameOnWasm('batch norm and bias gradients', () => {
+    const x = tf.tensor(xv, shape);
+    const bias = tf.tensor(bv, [6]);
+    const f = (input: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(input, [0, 1, 2]);
+      const normalised = tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-5)));
+      return tf.sum(tf.mul(tf.square(tf.add(normalised, b)), tf.range(0, shape.reduce((p, d) => p * d, 1)).reshape(shape).div(1000)));
+    };
+    return tf.grads(f)([x, bias]);
+  });
 });
 
 // ---- Slice, SplitV, Unpack, StridedSlice: heap-to-heap copies, compared with cpu EXACTLY ----

@@ -8,6 +8,8 @@
  *   Conv2DBackpropInput        ~2.4 GFLOP/s stock; now one forward conv over s x s phases
  *   Slice, SplitV, Unpack,     stock Slice copies its whole source out of the heap per call (and
  *   StridedSlice (stride 1)    the others call it per output); now only the kept runs are copied
+ *   Sum, Mean (leading axes)   stock transposes first: 10-25x slower than reducing the last axis;
+ *                              now one product with a row of ones (batch norm, conv bias gradients)
  *
  * Not covered: DepthwiseConv2dNativeBackpropFilter / ...BackpropInput are also unregistered on
  * wasm (tfjs 4.22), so a depthwise-separable net cannot train there.
@@ -20,21 +22,25 @@ import {
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   getKernel,
+  Mean,
   registerKernel,
   Slice,
   SplitV,
   StridedSlice,
+  Sum,
   unregisterKernel,
   Unpack,
 } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { transposeFirstMatMul } from './matmul.js';
+import { leadingMeanKernel, leadingSumKernel } from './reduce.js';
 import { sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
 
-export { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
+export { conv2dBackpropFilter, conv2dBackpropFilterVia, filterGradientPath } from './conv2dBackpropFilter.js';
 export { conv2dBackpropInput } from './conv2dBackpropInput.js';
 export { transposeFirstMatMul } from './matmul.js';
+export { leadingAxes, leadingMeanKernel, leadingSumKernel } from './reduce.js';
 export { planSlice, sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
 
 interface Replacement {
@@ -54,6 +60,8 @@ const REPLACEMENTS: readonly Replacement[] = [
   { kernelName: SplitV, make: (o) => o && splitVKernel(o.kernelFunc) },
   { kernelName: Unpack, make: (o) => o && unpackKernel(o.kernelFunc) },
   { kernelName: StridedSlice, make: (o) => o && stridedSliceKernel(o.kernelFunc) },
+  { kernelName: Sum, make: (o) => o && leadingSumKernel(o.kernelFunc) },
+  { kernelName: Mean, make: (o) => o && leadingMeanKernel(o.kernelFunc) },
 ];
 
 /**
