@@ -12,7 +12,7 @@ export const EXPORT_FORMATS = ['safetensors'] as const;
 
 export const EXPORT_OPTIONS: OptionTable = {
   format: { type: 'string', value: 'NAME', help: `the file format: ${EXPORT_FORMATS.join(', ')}` },
-  out: { type: 'string', value: 'FILE', help: 'the file to write, FILE.safetensors (replaced if it exists, as sample --out is) (default RUN/model.safetensors)' },
+  out: { type: 'string', value: 'FILE', help: 'the file to write, FILE.safetensors; an existing one is replaced, as by sample --out (default RUN/model.safetensors)' },
   ...EMA_OPTION,
   json: { type: 'boolean', help: 'print one JSON document on stdout' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -27,9 +27,9 @@ checkpoint names ('encoder/dense0/W', 'decoder/output/b', 'decoder/logStd', ...)
 metadata: model, config (JSON), data (shape, kind), step, epoch, ema, genlab_version, layout.
 
 The arrays keep TensorFlow's layouts. In PyTorch:
-  dense 'W' [in, out]                      nn.Linear.weight = W.T ([out, in]); 'b' as it is
-  conv 'filter' [fh, fw, in, out]          nn.Conv2d.weight = filter.permute(3, 2, 0, 1)
-  transposed conv 'filter' [fh, fw, out, in]  nn.ConvTranspose2d.weight = filter.permute(3, 2, 0, 1)
+  dense 'W' [in, out]                          nn.Linear.weight = W.T ([out, in]); 'b' as it is
+  conv 'filter' [fh, fw, in, out]              nn.Conv2d.weight = filter.permute(3, 2, 0, 1)
+  transposed conv 'filter' [fh, fw, out, in]   nn.ConvTranspose2d.weight = filter.permute(3, 2, 0, 1)
 Images are NHWC: a dense layer after a flattened feature map reads (h, w, c), PyTorch's flatten (c, h, w).
 bench/reference/vae_safetensors_check.py loads a vae export into PyTorch and checks its ELBO terms.
 `;
