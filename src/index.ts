@@ -63,3 +63,4 @@ export { heatMap, heatMapCell } from './io/heatmap.js';
 export { ganLabFrame, ganLabSnapshot, ganLabGrid, ganLabRange, zGridLines, discriminatorColor, type GanLabInput, type GeneratorMesh, type GanLabFrameOptions, type GanLabSnapshotOptions } from './io/ganLab.js';
 export { histogramPanels, type HistogramPanel, type HistogramSeries } from './io/histograms.js';
 export { encodeWeights, decodeWeights } from './io/weights.js';
+export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';

@@ -12,6 +12,7 @@ import { compareCommand } from './commands/compare.js';
 import { completeCommand } from './commands/complete.js';
 import { anomalyCommand } from './commands/anomaly.js';
 import { classifyCommand } from './commands/classify.js';
+import { exportCommand } from './commands/export.js';
 import { encodeCommand, interpolateCommand, latentMapCommand, reconstructCommand, traverseCommand } from './commands/latent.js';
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summary: string }> = {
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; summa
   classifier: { run: classifierCommand, summary: 'train or test the reference classifier whose features measure sample quality' },
   probe: { run: probeCommand, summary: 'linear probe and k-NN accuracy on the codes of latent models (and on raw pixels)' },
   compare: { run: compareCommand, summary: 'one table of every measured figure of several runs (--markdown for docs/RESULTS.md)' },
+  export: { run: exportCommand, summary: "write a run's weights as a safetensors file, for PyTorch and other frameworks" },
   info: { run: infoCommand, summary: 'what a run folder holds' },
   models: { run: modelsCommand, summary: 'list the models with their family and capabilities' },
   params: { run: paramsCommand, summary: 'count the free parameters of a joint distribution' },
