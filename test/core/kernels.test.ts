@@ -207,6 +207,7 @@ test('Conv2DBackpropFilter: each path (patch matrix, per tap, conv) against the 
   // Which path the registered kernel takes.
   const pathOf = (x: Shape4, filter: Shape4, strides: number) => filterGradientPath(tf.backend_util.computeConv2DInfo(x, filter, strides, 1, 'same'));
   assert.equal(pathOf([64, 28, 28, 1], [4, 4, 1, 64], 2), 'patches', 'a first layer on grey images');
+  assert.equal(pathOf([64, 28, 28, 16], [3, 3, 16, 16], 1), 'conv', 'a 3x3 conv of 16 channels');
   assert.equal(pathOf([64, 28, 28, 32], [1, 1, 32, 16], 1), 'taps', 'a pointwise conv');
   assert.equal(pathOf([64, 14, 14, 64], [4, 4, 64, 128], 2), 'conv', 'a wide strided conv');
 });

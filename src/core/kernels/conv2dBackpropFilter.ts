@@ -13,7 +13,7 @@
  * fh x fw taps, transposed to [fh, fw, Ci, Co]. Checked against the cpu backend's autodiff.
  *
  * That conv has N input channels and a filter as large as the output image, a shape XNNPACK
- * handles poorly when Ci is small (a first layer on grey images: ~1 GFLOP/s). There the patch
+ * handles poorly when Ci is small (a first layer on grey images: ~1.5 GFLOP/s). There the patch
  * matrix is cheap to build instead (im2col, Chellapilla et al. 2006): P^T [fh*fw*Ci, N*Ho*Wo]
  * from x in one pass, then dW = P^T dy as ONE plain matrix product [fh*fw*Ci, Co], the fast path.
  *
@@ -56,7 +56,7 @@ export function filterGradientPath(info: backend_util.Conv2DInfo): FilterGradien
   if (info.inChannels <= PATCH_MAX_IN_CHANNELS && patchValues <= PATCH_MAX_VALUES) return 'patches';
   return 'conv';
 }
-const PATCH_MAX_IN_CHANNELS = 4;
+const PATCH_MAX_IN_CHANNELS = 8;
 /** 64 Mi floats (256 MiB): beyond that the patch matrix would strain the wasm heap. */
 const PATCH_MAX_VALUES = 64 * 2 ** 20;
 

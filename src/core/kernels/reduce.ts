@@ -1,27 +1,36 @@
 /**
- * Sum and Mean over LEADING axes for the tfjs wasm backend, as one matrix product.
+ * Sum and Mean over LEADING axes for the tfjs wasm backend, as one pass over the heap.
  *
  * The stock wasm Sum / Mean move the reduced axes last with a full Transpose before reducing, so
  * reducing a channels-last activation over [N, H, W] (batch norm's statistics; every conv bias
- * gradient, which is dy summed over its broadcast axes) costs 10-25x reducing the last axis: 5.4
- * ms against 0.35 ms on [64, 14, 14, 64] (bench/kernels.ts). Viewing x as a matrix [outer, inner]
- * (a free reshape), the reduction is the row vector ones(1, outer) times it; XNNPACK's plain
- * matmul reads x once, in order. For the mean the vector holds 1 / outer instead of ones.
+ * gradient, which is dy summed over its broadcast axes) costs ~10-25x reducing the last axis (5-30
+ * ms on [64, 28, 28, 32], bench/kernels.ts). Viewing x as a matrix [outer, inner] (no copy), the
+ * reduction adds its rows into one accumulator row, reading x once, in order. (A product with a
+ * row of ones looks as fast in a loop over one tensor, but XNNPACK caches its packed operand by
+ * tensor, and in training every gradient is a new tensor: there it was as slow as the stock.)
+ * The accumulator is float64, so the result is at least as accurate as the stock kernel's.
  *
  * Only float32 reductions over a prefix of the axes that keep at least MIN_KEPT values go this
  * way; everything else (the last axes, middle axes, int32, a full reduction) stays with the stock
  * kernel, which handles those well.
  */
-import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { BatchMatMul, Fill, getKernel, Reshape, util } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { util } from '@tensorflow/tfjs-core';
 
-/** Below this many kept values the stock kernel is as fast (a product with one column is a dot). */
+/** Below this many kept values the stock kernel is as fast. */
 const MIN_KEPT = 4;
 
-function runWasm(name: string, backend: KernelBackend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
-  const kernel = getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`the wasm backend has no '${name}' kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
+/** The parts of tfjs-backend-wasm's BackendWasm used here (public in its .d.ts). */
+interface WasmBackend extends KernelBackend {
+  wasm: { HEAPF32: Float32Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+}
+
+function heapOffset(backend: WasmBackend, t: TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data) throw new Error('reduction on wasm: a tensor without wasm data (disposed, or from another backend)');
+  return data.memoryOffset / 4;
 }
 
 /**
@@ -33,7 +42,7 @@ export function leadingAxes(axis: number | number[], rank: number): number {
   return axes.every((a, i) => a === i) ? axes.length : 0;
 }
 
-/** Wraps the stock Sum or Mean kernel (`scaleByCount`: Mean) with the matrix-product path. */
+/** Wraps the stock Sum or Mean kernel (`scaleByCount`: Mean) with the row-accumulating path. */
 function leadingReduction(original: KernelFunc, scaleByCount: boolean): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args;
@@ -44,20 +53,24 @@ function leadingReduction(original: KernelFunc, scaleByCount: boolean): KernelFu
     const outer = x.shape.slice(0, k).reduce((a, b) => a * b, 1);
     const inner = x.shape.slice(k).reduce((a, b) => a * b, 1);
     if (x.dtype !== 'float32' || k === 0 || k === rank || inner < MIN_KEPT || outer < 2) return original(args);
-    const kernelBackend = backend as KernelBackend;
-    const temps: TensorInfo[] = [];
-    try {
-      const matrix = runWasm(Reshape, kernelBackend, { x }, { shape: [1, outer, inner] });
-      temps.push(matrix);
-      const weights = runWasm(Fill, kernelBackend, {}, { shape: [1, 1, outer], value: scaleByCount ? 1 / outer : 1, dtype: 'float32' });
-      temps.push(weights);
-      const product = runWasm(BatchMatMul, kernelBackend, { a: weights, b: matrix }, { transposeA: false, transposeB: false });
-      temps.push(product);
-      const outShape = keepDims ? [...Array(k).fill(1), ...x.shape.slice(k)] : x.shape.slice(k);
-      return runWasm(Reshape, kernelBackend, { x: product }, { shape: outShape });
-    } finally {
-      for (const t of temps) kernelBackend.disposeData(t.dataId);
+    const wasmBackend = backend as WasmBackend;
+    const out = wasmBackend.makeOutput(keepDims ? [...Array(k).fill(1), ...x.shape.slice(k)] : x.shape.slice(k), 'float32');
+    // The heap's buffer changes when malloc grows it: take the view after makeOutput.
+    const heap = wasmBackend.wasm.HEAPF32;
+    const src = heapOffset(wasmBackend, x);
+    const dst = heapOffset(wasmBackend, out);
+    const total = new Float64Array(inner);
+    // Four rows per sweep of the accumulator: a quarter of its loads and stores.
+    let row = 0;
+    for (let at = src; row + 4 <= outer; row += 4, at += 4 * inner) {
+      for (let j = 0, a = at; j < inner; j++, a++) total[j] += heap[a] + heap[a + inner] + heap[a + 2 * inner] + heap[a + 3 * inner];
     }
+    for (let at = src + row * inner; row < outer; row++, at += inner) {
+      for (let j = 0; j < inner; j++) total[j] += heap[at + j];
+    }
+    const scale = scaleByCount ? 1 / outer : 1;
+    for (let j = 0; j < inner; j++) heap[dst + j] = total[j] * scale;
+    return out;
   };
 }
 
