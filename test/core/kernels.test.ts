@@ -81,6 +81,7 @@ test('register / unregister: idempotent, restores the stock kernels', () => {
     'StridedSlice',
     'Sum',
     'Mean',
+    'Identity',
   ];
   for (const name of names) assert.ok(isWasmKernelReplaced(name), name);
   const ours = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
@@ -331,6 +332,35 @@ test('numTensors and backend data ids stay flat over repeated training steps on 
   assert.equal(tf.engine().backend.numDataIds(), dataIds, 'backend data leaked');
   optimizer.dispose();
   tf.dispose([...params, x, r]);
+});
+
+test('clone on wasm shares the buffer: no new backend data, values kept after either is disposed', async () => {
+  await tf.setBackend('wasm');
+  for (const dtype of ['float32', 'int32', 'bool'] as const) {
+    const x = tf.tensor([1, 0, 3, 4], [2, 2], dtype);
+    const before = tf.engine().backend.numDataIds();
+    const y = tf.clone(x);
+    assert.equal(tf.engine().backend.numDataIds(), before, `${dtype}: the clone allocated`);
+    x.dispose();
+    const expected = [1, 0, 3, 4].map((v) => (dtype === 'bool' ? Number(v !== 0) : v));
+    assert.deepEqual(Array.from(y.dataSync() as ArrayLike<number>), expected);
+    const z = tf.clone(y);
+    z.dispose();
+    assert.deepEqual(y.shape, [2, 2]);
+    assert.equal(y.dtype, dtype);
+    assert.deepEqual(Array.from(y.dataSync() as ArrayLike<number>), expected, `${dtype}: disposing a clone freed the original`);
+    y.dispose();
+  }
+  // A variable assigned after a clone of its value: the clone keeps the old values.
+  const v = tf.variable(tf.tensor([1, 2, 3]));
+  const snapshot = tf.clone(v);
+  v.assign(tf.tensor([7, 8, 9]));
+  assert.deepEqual(Array.from(snapshot.dataSync()), [1, 2, 3]);
+  assert.deepEqual(Array.from(v.dataSync()), [7, 8, 9]);
+  tf.dispose([v, snapshot]);
+  const strings = tf.clone(tf.tensor(['a', 'b']));
+  assert.deepEqual(strings.dataSync(), ['a', 'b']);
+  strings.dispose();
 });
 
 // ---- Sum and Mean over leading axes (one product with a row of ones) ----

@@ -8,6 +8,8 @@
  *   Conv2DBackpropInput        ~2.4 GFLOP/s stock; now one forward conv over s x s phases
  *   Slice, SplitV, Unpack,     stock Slice copies its whole source out of the heap per call (and
  *   StridedSlice (stride 1)    the others call it per output); now only the kept runs are copied
+ *   Identity                   stock copies the buffer (the engine clones every tensor a gradient
+ *                              saves); now shared with a reference count, as on cpu
  *   Sum, Mean (leading axes)   stock transposes first: 10-25x slower than reducing the last axis;
  *                              now one product with a row of ones (batch norm, conv bias gradients)
  *
@@ -22,6 +24,7 @@ import {
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   getKernel,
+  Identity,
   Mean,
   registerKernel,
   Slice,
@@ -33,12 +36,14 @@ import {
 } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { sharedIdentityKernel } from './identity.js';
 import { transposeFirstMatMul } from './matmul.js';
 import { leadingMeanKernel, leadingSumKernel } from './reduce.js';
 import { sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
 
 export { conv2dBackpropFilter, conv2dBackpropFilterVia, filterGradientPath } from './conv2dBackpropFilter.js';
 export { conv2dBackpropInput } from './conv2dBackpropInput.js';
+export { sharedIdentityKernel } from './identity.js';
 export { transposeFirstMatMul } from './matmul.js';
 export { leadingAxes, leadingMeanKernel, leadingSumKernel } from './reduce.js';
 export { planSlice, sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
@@ -60,6 +65,7 @@ const REPLACEMENTS: readonly Replacement[] = [
   { kernelName: SplitV, make: (o) => o && splitVKernel(o.kernelFunc) },
   { kernelName: Unpack, make: (o) => o && unpackKernel(o.kernelFunc) },
   { kernelName: StridedSlice, make: (o) => o && stridedSliceKernel(o.kernelFunc) },
+  { kernelName: Identity, make: (o) => o && sharedIdentityKernel(o.kernelFunc) },
   { kernelName: Sum, make: (o) => o && leadingSumKernel(o.kernelFunc) },
   { kernelName: Mean, make: (o) => o && leadingMeanKernel(o.kernelFunc) },
 ];
