@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../core/errors.js';
+import { fusedOptimizerUpdate, slotsOf } from '../core/kernels/index.js';
 import type { NamedArray } from '../models/model.js';
 
 export type OptimizerKind = 'adam' | 'sgd' | 'rmsprop';
@@ -61,12 +62,8 @@ export function optimizerSettings(...layers: (Partial<OptimizerSettings> | undef
   return s;
 }
 
-/** The slots each rule keeps per variable. */
-const SLOTS: Record<OptimizerKind, (s: OptimizerSettings) => string[]> = {
-  adam: () => ['m', 'v'],
-  sgd: (s) => (s.momentum > 0 ? ['momentum'] : []),
-  rmsprop: (s) => (s.momentum > 0 ? ['v', 'momentum'] : ['v']),
-};
+/** The slots each rule keeps per variable (also the fused kernel's input order). */
+const slotNames = (s: OptimizerSettings) => slotsOf({ rule: s.kind, momentum: s.momentum });
 
 /** One optimizer over named variables; `learningRate` is the current (scheduled) step size. */
 export class Optimizer {
@@ -87,6 +84,14 @@ export class Optimizer {
     tf.tidy(() => {
       for (const [name, g] of grads) {
         const w = variables.get(name)!;
+        // One pass per variable where the backend has the fused kernel (wasm); tf ops elsewhere.
+        const slots = slotNames(s).map((slot) => this.slot(name, slot, w));
+        const fused = fusedOptimizerUpdate(w, g, slots, { ...s, rule: s.kind, learningRate: lr, iteration: t });
+        if (fused) {
+          w.assign(fused[0]);
+          slots.forEach((slot, k) => slot.assign(fused[k + 1]));
+          continue;
+        }
         switch (s.kind) {
           case 'adam': {
             const m = this.slot(name, 'm', w);
@@ -150,7 +155,7 @@ export class Optimizer {
       const cut = key.lastIndexOf('/');
       const variable = key.slice(0, cut);
       const w = variables.get(variable);
-      if (!w || !SLOTS[this.settings.kind](this.settings).includes(key.slice(cut + 1))) {
+      if (!w || !slotNames(this.settings).includes(key.slice(cut + 1))) {
         unused.push(a.name);
         continue;
       }
@@ -159,7 +164,7 @@ export class Optimizer {
       this.slots.set(key, tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(a.data), w.shape), false)));
       restored.add(variable);
     }
-    const fresh = mine.length === 0 ? [] : [...variables.keys()].filter((v) => !restored.has(v) && SLOTS[this.settings.kind](this.settings).length > 0);
+    const fresh = mine.length === 0 ? [] : [...variables.keys()].filter((v) => !restored.has(v) && slotNames(this.settings).length > 0);
     return { unused, fresh };
   }
 

@@ -82,6 +82,7 @@ test('register / unregister: idempotent, restores the stock kernels', () => {
     'Sum',
     'Mean',
     'Identity',
+    'GenlabOptimizerUpdate',
   ];
   for (const name of names) assert.ok(isWasmKernelReplaced(name), name);
   const ours = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
