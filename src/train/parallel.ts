@@ -9,8 +9,8 @@
  *
  * the all-reduce of synchronous SGD (Goyal et al. 2017, "Accurate, Large Minibatch SGD", Sec. 4;
  * PyTorch's DistributedDataParallel). Parameters stay resident in every replica and only gradients
- * move: each replica writes its weighted gradient into its slot of a SharedArrayBuffer; replica r
- * sums slice r of the parameter range over the slots, always in the order 0..R-1; then every
+ * move: each replica writes its gradient into its slot of a SharedArrayBuffer; replica r sums
+ * slice r of the parameter range over the slots, weighted, always in the order 0..R-1; then every
  * replica reads the whole sum and takes the same optimizer step itself. Identical inputs to
  * identical code keep the parameters identical everywhere, bit for bit, with nothing broadcast.
  * Clipping by global norm, and `gradNorm`, see the summed gradient; the other reported terms are
@@ -210,13 +210,21 @@ export function parameterHash(variables: Iterable<tf.Variable>): number {
   return h;
 }
 
+/** target[i] (= or +=) w source[i] for i in [lo, hi): a small function of its own, which the JIT compiles well. */
+function addScaled(target: Float32Array, source: Float32Array, w: number, lo: number, hi: number, first: boolean): void {
+  if (first) for (let i = lo; i < hi; i++) target[i] = w * source[i];
+  else for (let i = lo; i < hi; i++) target[i] += w * source[i];
+}
+
 /** A group's variables in a fixed order (the group's), with their place in its gradient slots. */
 interface GroupLayout {
   variables: { name: string; shape: number[]; offset: number; size: number }[];
   size: number;
-  /** One slot per replica, then the sum. */
+  /** One slot per replica (its unweighted gradient), and their weighted sum. */
   slots: Float32Array[];
   sum: Float32Array;
+  /** This replica's copy of the last sum, which the update's gradient tensors are made from. */
+  received: Float32Array;
 }
 
 /** One replica's end of the shared memory: the barrier, the gradient all-reduce, failure and stop. */
@@ -247,24 +255,20 @@ export class ReplicaLink implements GradientExchange {
       // A worker whose model came out differently (another config) must not mix its gradients in.
       if (shared?.byteLength !== (R + 1) * offset * 4) throw new Error(`replica ${rank}: parameter group '${name}' does not match replica 0's`);
       const slots = Array.from({ length: R + 1 }, (_, q) => new Float32Array(shared, q * offset * 4, offset));
-      this.groups.set(name, { variables, size: offset, slots: slots.slice(0, R), sum: slots[R] });
+      this.groups.set(name, { variables, size: offset, slots: slots.slice(0, R), sum: slots[R], received: new Float32Array(offset) });
     }
   }
 
   allReduce(group: string, grads: ReadonlyMap<string, tf.Tensor>, terms: Readonly<Record<string, tf.Scalar>>): { grads: Map<string, tf.Tensor>; terms: Record<string, number> } {
     const layout = this.groups.get(group)!;
     const R = this.replicas;
-    // 1. This replica's weighted gradient into its slot (zeros for variables off the loss's path,
-    //    which no replica updates), and its terms into its row.
+    // 1. This replica's gradient into its slot (zeros for variables off the loss's path, which no
+    //    replica updates), its weight and terms into its row.
     const mine = layout.slots[this.rank];
     for (const v of layout.variables) {
       const g = grads.get(v.name);
-      if (!g) {
-        mine.fill(0, v.offset, v.offset + v.size);
-        continue;
-      }
-      const values = g.dataSync();
-      for (let i = 0; i < v.size; i++) mine[v.offset + i] = this.weight * values[i];
+      if (g) mine.set(g.dataSync(), v.offset);
+      else mine.fill(0, v.offset, v.offset + v.size);
     }
     const names = Object.keys(terms);
     check(names.length <= MAX_TERMS, () => `data-parallel training reports at most ${MAX_TERMS} loss terms per update, got ${names.length}`);
@@ -273,27 +277,27 @@ export class ReplicaLink implements GradientExchange {
     names.forEach((name, i) => (this.terms[row(this.rank) + 1 + i] = terms[name].dataSync()[0]));
     this.barrier();
 
-    // 2. The terms' weighted mean, read before the next barrier (after it a replica may write its next update's).
+    // 2. The weights, and the terms' weighted means, read now: after the next barrier a replica
+    //    may write its next update's.
+    const weights = Array.from({ length: R }, (_, q) => this.terms[row(q)]);
     const averaged: Record<string, number> = {};
     names.forEach((name, i) => {
       let sum = 0;
-      for (let q = 0; q < R; q++) sum += this.terms[row(q)] * this.terms[row(q) + 1 + i];
+      for (let q = 0; q < R; q++) sum += weights[q] * this.terms[row(q) + 1 + i];
       averaged[name] = sum;
     });
-    // 3. This replica's slice of the sum, over the slots in the fixed order 0..R-1.
+    // 3. This replica's slice of the weighted sum, over the slots in the fixed order 0..R-1.
     const lo = Math.floor((layout.size * this.rank) / R);
     const hi = Math.floor((layout.size * (this.rank + 1)) / R);
-    const { slots, sum } = layout;
-    for (let i = lo; i < hi; i++) {
-      let s = slots[0][i];
-      for (let q = 1; q < R; q++) s += slots[q][i];
-      sum[i] = s;
-    }
+    for (let q = 0; q < R; q++) addScaled(layout.sum, layout.slots[q], weights[q], lo, hi, q === 0);
     this.barrier();
 
-    // 4. The whole sum, the same in every replica (copied: a backend may keep the array it is given).
+    // 4. The whole sum, the same in every replica, copied out of shared memory (a backend may keep
+    //    the array a tensor is made from; this copy is overwritten only by the next update, after
+    //    this update's tensors are gone).
+    layout.received.set(layout.sum);
     const out = new Map<string, tf.Tensor>();
-    for (const v of layout.variables) if (grads.has(v.name)) out.set(v.name, tf.tensor(sum.slice(v.offset, v.offset + v.size), v.shape));
+    for (const v of layout.variables) if (grads.has(v.name)) out.set(v.name, tf.tensor(layout.received.subarray(v.offset, v.offset + v.size), v.shape));
     return { grads: out, terms: averaged };
   }
 
