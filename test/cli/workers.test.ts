@@ -36,7 +36,7 @@ test('--workers 2 trains a VAE, records the count, and a resumed run ends bit fo
   const limit = ['--train-limit', '257'];
   const first = await genlab('train', ...VAE, ...limit, '--workers', '2', '--epochs', '1', '--out', 'resumed', '--json');
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stderr, /on 2 worker threads/);
+  assert.match(first.stderr, /backend wasm on 2 threads \(data-parallel\)/);
   const config = JSON.parse(fs.readFileSync(path.join(tmp, 'resumed', 'config.json'), 'utf8'));
   assert.equal(config.train.workers, 2);
   const resumed = await json('train', 'vae', '--resume', '--out', 'resumed', '--epochs', '2', '--json');

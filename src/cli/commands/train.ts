@@ -327,7 +327,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   say(
     `genlab train ${modelName} on ${config.data.spec} (${data.train.n} train / ${data.test.n} test, ` +
       `binarize ${config.data.binarize}${config.data.excludeClass === undefined ? '' : `, class ${config.data.excludeClass} excluded from train`}) backend ${backend}` +
-      `${replicas > 1 ? ` on ${replicas} worker threads` : ''} -> ${runDir}`,
+      `${replicas > 1 ? ` on ${replicas} threads (data-parallel)` : ''} -> ${runDir}`,
   );
   if (!v.resume) await storage.log({ event: 'start', backend, step: 0 });
 
