@@ -48,6 +48,24 @@ export { Ema, usingShadow, withShadow } from './train/ema.js';
 export { decayFactor, learningRateFactor, LEARNING_RATE_DECAYS, type LearningRateDecay } from './train/schedule.js';
 export { Trainer, type Trainable, type TrainerOptions, type StepPosition } from './train/trainer.js';
 export { fit, initialTrainState, TrainingDiverged, type FitOptions, type FitCallbacks, type FitResult, type TrainState, type StepInfo, type EpochInfo } from './train/fit.js';
+export {
+  DataParallel,
+  ReplicaLink,
+  ReplicasStopped,
+  createReplicaBuffers,
+  parameterHash,
+  replicaRng,
+  serveReplica,
+  shardBatch,
+  startDataParallel,
+  stopReplicas,
+  type GradientExchange,
+  type ReplicaBuffers,
+  type ReplicaInit,
+  type ReplicaLauncher,
+  type ReplicaReport,
+  type Shard,
+} from './train/parallel.js';
 export { MemoryStorage, type RunStorage, type TrainingCheckpoint, type MetricsRecord } from './train/storage.js';
 export { logProbAll, summariseNll, bitsPerDim, evaluateSplit, type NllReport, type SplitLikelihood } from './eval/likelihood.js';
 export { LinearProbe, linearProbe, probeModel, encodeAll, encodeLabelled, PROBE_DEFAULTS, type ProbeConfig, type ProbeReport, type LabelledCodes } from './eval/probe.js';

@@ -13,4 +13,5 @@ export { openRun, readRunConfig, loadRunData, prepareLikeRun, MetricsLog } from 
 export { loadEvaluationSet, parseEvaluationSpec } from './evalData.js';
 export { pngLengthBits } from './complexity.js';
 export { FileRunStorage } from './storage.js';
+export { workerReplicas } from './replicas.js';
 export { writeGif, framesToKeep, MAX_GIF_FRAMES } from './animation.js';

@@ -55,6 +55,8 @@ export interface RunConfig {
     warmupSteps?: number;
     clipNorm?: number;
     ema?: number;
+    /** Data-parallel replicas (threads) the run trains on; absent: one. */
+    workers?: number;
   };
 }
 

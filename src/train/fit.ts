@@ -10,6 +10,10 @@
  * done. `noiseRng` feeds everything else (dynamic binarization, model noise) and is saved as it
  * stands. A run stopped and resumed from any checkpoint ends with the same weights, bit for bit, as
  * one that was never stopped.
+ *
+ * With `replicas`, each step is taken by data-parallel replicas (./parallel.ts) on shards of the
+ * batch; this thread stays replica 0, so everything above holds unchanged (worker noise is a
+ * function of the seed and the step, so resumed runs stay exact).
  */
 import { check, UserError } from '../core/errors.js';
 import { Rng, type RngState } from '../core/rng.js';
@@ -19,6 +23,7 @@ import { hasBound, hasDensity, type DensityKind } from '../models/capabilities.j
 import type { Batch, GenerativeModel, StepMetrics } from '../models/model.js';
 import { usingShadow } from './ema.js';
 import type { OptimizerSettings } from './optimizers.js';
+import { startDataParallel, type DataParallel, type ReplicaLauncher } from './parallel.js';
 import { learningRateFactor, type LearningRateDecay } from './schedule.js';
 import type { RunStorage } from './storage.js';
 import { Trainer } from './trainer.js';
@@ -54,6 +59,12 @@ export interface FitOptions {
   logEverySteps?: number;
   /** Where checkpoints, metrics and samples go; a run with a checkpoint there resumes from it. */
   storage?: RunStorage;
+  /**
+   * Data-parallel replicas (./parallel.ts; in Node `workerReplicas` of genlab/node): every batch is
+   * split across them. This thread is replica 0 and keeps the model, checkpoints, EMA and samples.
+   * Absent, or one replica: this thread alone.
+   */
+  replicas?: ReplicaLauncher;
 }
 
 /** Everything about the loop's position needed to continue a run exactly where it stopped. */
@@ -150,6 +161,7 @@ export async function fit(model: GenerativeModel, data: Dataset, options: FitOpt
     clipNorm: options.clipNorm,
     ema: options.ema,
   });
+  let parallel: DataParallel | undefined;
   try {
     // 1. A new run, or the newest checkpoint in storage.
     let state: TrainState;
@@ -167,9 +179,12 @@ export async function fit(model: GenerativeModel, data: Dataset, options: FitOpt
       state = initialTrainState(options.seed);
       model.beginTraining?.(data, new Rng(options.seed));
     }
-    const loop = new Loop(model, data, options, callbacks, trainer, state);
+    // 2. The worker replicas start as copies of the model as it now stands (resumed or begun).
+    if (options.replicas && options.replicas.replicas > 1) parallel = await startDataParallel(options.replicas, trainer, model, { batchSize, seed: options.seed });
+    const loop = new Loop(model, data, options, callbacks, trainer, parallel ?? trainer, state);
     return await loop.run();
   } finally {
+    await parallel?.dispose();
     trainer.dispose();
   }
 }
@@ -192,6 +207,8 @@ class Loop {
     private readonly options: FitOptions,
     private readonly callbacks: FitCallbacks,
     private readonly trainer: Trainer,
+    /** What takes the steps: the trainer, or the data-parallel replicas around it. */
+    private readonly stepper: Pick<Trainer, 'step' | 'scaleLearningRates'>,
     private readonly state: TrainState,
   ) {
     this.D = exampleSize(data);
@@ -215,8 +232,8 @@ class Loop {
         // 1. One step at the schedule's step size (a function of the step, so a resumed run continues it).
         const batch = draw();
         const factor = learningRateFactor({ decay: options.learningRateDecay, warmupSteps: options.warmupSteps }, state.step, this.totalSteps);
-        this.trainer.scaleLearningRates(factor);
-        const metrics = await this.trainer.step(batch, { rng: this.noiseRng, step: state.step, epoch: state.epoch, nextBatch: draw });
+        this.stepper.scaleLearningRates(factor);
+        const metrics = await this.stepper.step(batch, { rng: this.noiseRng, step: state.step, epoch: state.epoch, nextBatch: draw });
         if (!Number.isFinite(metrics.loss)) this.diverged(`the loss is ${metrics.loss} at step ${state.step + 1}`);
 
         // 2. Book-keeping; from here the state is safe to checkpoint.

@@ -8,13 +8,15 @@
  * - counting models (tabular) run `trainStep` without updates.
  *
  * The epoch loop, schedules, evaluation and checkpoints are in ./fit.ts; tests and small scripts
- * can drive a Trainer step by step.
+ * can drive a Trainer step by step. Data-parallel replicas (./parallel.ts) each run a Trainer and
+ * give it a GradientExchange that sums every update's gradients over them before the step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import type { Batch, GenerativeModel, LossTerms, NamedArray, ParameterGroup, StepContext, StepMetrics } from '../models/model.js';
 import { Ema } from './ema.js';
+import type { GradientExchange } from './parallel.js';
 import { clipByGlobalNorm, Optimizer, optimizerSettings, type OptimizerSettings } from './optimizers.js';
 
 /** What the trainer needs of a model: its groups and its loss or step (a reference classifier qualifies too). */
@@ -47,10 +49,12 @@ export class Trainer {
   /** Per group: its variables as a list (for the gradient tape) and their checkpoint names by tfjs name. */
   private readonly tape: Record<string, { variables: tf.Variable[]; names: Map<string, string> }> = {};
   private readonly clipNorm: number;
+  private exchange?: GradientExchange;
 
   constructor(
     readonly model: Trainable,
-    options: TrainerOptions = {},
+    /** As given: data-parallel replicas build their trainers from them. */
+    readonly options: TrainerOptions = {},
   ) {
     check(Boolean(model.loss) !== Boolean(model.trainStep), () => `${model.name}: a model defines exactly one of loss() and trainStep()`);
     this.groups = model.parameterGroups?.() ?? {};
@@ -79,6 +83,11 @@ export class Trainer {
     const out = new Map<string, tf.Variable>();
     for (const group of Object.values(this.groups)) for (const [name, v] of group.variables) out.set(name, v);
     return out;
+  }
+
+  /** From now on every update sums its gradients over data-parallel replicas through `exchange` (undefined: alone again). */
+  shareGradients(exchange: GradientExchange | undefined): void {
+    this.exchange = exchange;
   }
 
   /** Sets every optimizer's step size to its base rate times `factor` (schedules, warm-up). */
@@ -114,6 +123,7 @@ export class Trainer {
     check(group !== undefined, () => `${this.model.name}: no parameter group '${groupName}' (has ${Object.keys(this.groups).join(', ')})`);
     const { variables, names } = this.tape[groupName];
     const kept: Record<string, tf.Scalar> = {};
+    let shared: Record<string, number> | undefined;
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
         const terms = lossFn();
@@ -121,15 +131,17 @@ export class Trainer {
         return terms.loss;
       }, variables);
       kept.loss = tf.keep(value);
-      const named = new Map<string, tf.Tensor>();
+      let named = new Map<string, tf.Tensor>();
       for (const [tfName, g] of Object.entries(grads)) named.set(names.get(tfName)!, g);
+      // Replicas: the whole batch's gradient and the terms' batch means, the same in every replica.
+      if (this.exchange) ({ grads: named, terms: shared } = this.exchange.allReduce(groupName, named, kept));
       kept.gradNorm = tf.keep(clipByGlobalNorm(named, this.clipNorm));
       this.optimizers[groupName].apply(group.variables, named);
       if (group.clipValue !== undefined) for (const v of variables) v.assign(tf.clipByValue(v, -group.clipValue, group.clipValue));
     });
     const metrics: Record<string, number> = {};
     for (const [k, t] of Object.entries(kept)) {
-      metrics[k] = (await t.data())[0];
+      metrics[k] = shared?.[k] ?? (await t.data())[0];
       t.dispose();
     }
     return metrics as StepMetrics;

@@ -9,6 +9,7 @@ import { acceptedKinds, createModel, getEntry, modelsAccepting, type DataInfo, t
 import { isAdversarial, isConditional } from '../../models/capabilities.js';
 import { validateOptions } from '../../models/options.js';
 import { fit } from '../../train/fit.js';
+import { workerReplicas } from '../../node/replicas.js';
 import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
 import { OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, optimizerSettings } from '../../train/optimizers.js';
 import { loadLatestCheckpoint } from '../../node/checkpoint.js';
@@ -52,6 +53,12 @@ export const TRAIN_OPTIONS: OptionTable = {
   ema: { type: 'string', value: 'DECAY', help: 'keep an EMA of the weights (e.g. 0.999); sample / eval use it unless --no-ema' },
   seed: { type: 'string', value: 'N', help: 'seed for data order, initialisation and noise', default: '1' },
   backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
+  workers: {
+    type: 'string',
+    value: 'N',
+    help: 'train on N threads, each a replica of the model on 1/N of every batch, gradients summed (gradient-trained models; a resumed run may change it)',
+    default: '1',
+  },
   out: { type: 'string', value: 'DIR', help: 'run folder (default runs/MODEL-DATA-TIME)' },
   resume: { type: 'boolean', help: 'continue the run in --out from its last checkpoint' },
   'model-config': { type: 'string', value: 'JSON', help: 'any model option as JSON, e.g. \'{"hidden": [500, 500]}\'' },
@@ -76,7 +83,7 @@ export const TRAIN_USAGE = 'Usage: genlab train MODEL --data SPEC [options]';
  * groups: the tabular models) takes no steps, so it refuses them and its run records none.
  */
 const GRADIENT_FLAGS = ['lr', 'lr-decay', 'warmup', 'optimizer', 'beta1', 'beta2', 'momentum', 'nesterov', 'rho', 'groups', 'clip-norm', 'ema'];
-const GRADIENT_SETTINGS = ['learningRate', 'learningRateDecay', 'optimizer', 'groups', 'warmupSteps', 'clipNorm', 'ema'] as const;
+const GRADIENT_SETTINGS = ['learningRate', 'learningRateDecay', 'optimizer', 'groups', 'warmupSteps', 'clipNorm', 'ema', 'workers'] as const;
 
 /** Classes of a labelled data set (its class names, else the largest label + 1). */
 function numClasses(d: Dataset): number | undefined {
@@ -165,6 +172,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const clipNorm = numberFlag('clip-norm', v['clip-norm'], { min: 1e-12 });
   const ema = numberFlag('ema', v.ema, { min: 1e-6, max: 0.999999 });
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
+  const workers = numberFlag('workers', v.workers, { integer: true, min: 1, max: 256 })!;
   const evalExamples = numberFlag('eval-examples', v['eval-examples'], { integer: true, min: 0 })!;
   const sampleCount = numberFlag('sample-count', v['sample-count'], { integer: true, min: 0, max: 1024 })!;
   const checkpointMinutes = numberFlag('checkpoint-minutes', v['checkpoint-minutes'], { min: 0 })!;
@@ -185,7 +193,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       throw new UserError(`run '${runDir}' trains ${config.model.name}, not ${modelName}`);
     }
     // A resumed run keeps its data and training options; only --epochs (the new total) may change.
-    const free = new Set(['epochs', 'resume', 'out', 'backend', 'eval-examples', 'sample-count', 'sample-steps', 'snapshot-every', 'checkpoint-minutes', 'checkpoint-steps', 'json', 'help']);
+    const free = new Set(['epochs', 'resume', 'out', 'backend', 'workers', 'eval-examples', 'sample-count', 'sample-steps', 'snapshot-every', 'checkpoint-minutes', 'checkpoint-steps', 'json', 'help']);
     const changed = [...given].filter((f) => !free.has(f));
     if (changed.length) {
       throw new UserError(`--resume continues '${runDir}' with its own settings; drop ${changed.map((f) => `--${f}`).join(', ')}`);
@@ -195,6 +203,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (!loadLatestCheckpoint(runDir, { warn: () => {} })) throw new UserError(`run '${runDir}' has no checkpoint to resume from`);
     if (given.has('epochs')) config.train.epochs = epochs;
     epochs = config.train.epochs;
+    // The thread count is the machine's business, not the run's: a resumed run may change it.
+    if (given.has('workers')) config.train.workers = workers;
   } else {
     if (!v.data) throw new UserError(`genlab train needs --data ${DATA_SPEC_HELP}`);
     const dataSeed = numberFlag('data-seed', v['data-seed'], { integer: true, min: 0 })!;
@@ -238,6 +248,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         ...(warmupSteps > 0 && { warmupSteps }),
         ...(clipNorm !== undefined && { clipNorm }),
         ...(ema !== undefined && { ema }),
+        workers,
       },
     };
   }
@@ -274,6 +285,18 @@ export async function trainCommand(args: string[]): Promise<number> {
     model.dispose();
     throw new UserError(`${modelName} is conditional and trains on class labels, but '${config.data.spec}' has none${config.data.spec.startsWith('csv:') ? ' (name the CSV column with --label-column NAME)' : ''}`);
   }
+  const replicas = config.train.workers ?? 1;
+  if (replicas > 1) {
+    const refusal = !model.parameterGroups
+      ? `${modelName} is fit by counting, not by gradient steps, and --workers splits gradient steps: drop --workers`
+      : config.train.batchSize < replicas
+        ? `--workers ${replicas} splits every batch across ${replicas} threads: it needs --batch-size ${replicas} or more (got ${config.train.batchSize})`
+        : undefined;
+    if (refusal) {
+      model.dispose();
+      throw new UserError(refusal);
+    }
+  }
   if (!model.parameterGroups && !v.resume) {
     // Fit by counting: no learning rate, optimizer, schedule or EMA ever applies.
     const refused = GRADIENT_FLAGS.filter((f) => given.has(f));
@@ -303,7 +326,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   writeRunConfig(runDir, config);
   say(
     `genlab train ${modelName} on ${config.data.spec} (${data.train.n} train / ${data.test.n} test, ` +
-      `binarize ${config.data.binarize}${config.data.excludeClass === undefined ? '' : `, class ${config.data.excludeClass} excluded from train`}) backend ${backend} -> ${runDir}`,
+      `binarize ${config.data.binarize}${config.data.excludeClass === undefined ? '' : `, class ${config.data.excludeClass} excluded from train`}) backend ${backend}` +
+      `${replicas > 1 ? ` on ${replicas} threads (data-parallel)` : ''} -> ${runDir}`,
   );
   if (!v.resume) await storage.log({ event: 'start', backend, step: 0 });
 
@@ -349,6 +373,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         samples: { count: pointCloud && sampleCount > 0 ? Math.max(sampleCount, 2000) : sampleCount, seed: train.seed + 7919, everySteps: sampleSteps },
         checkpoint: { everySteps: checkpointSteps, everyMinutes: checkpointMinutes },
         storage,
+        replicas: replicas > 1 ? workerReplicas(replicas, { data: dataInfo, backend }) : undefined,
       },
       {
         onResume: async ({ state, notes }) => {
