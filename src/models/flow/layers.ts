@@ -213,8 +213,8 @@ export class ActNorm implements FlowLayer {
     tf.tidy(() => {
       const { mean, variance } = tf.moments(x, 0);
       this.mean0.assign(mean);
-      // The 1e-6 keeps a constant dimension (a border pixel of MNIST) finite.
-      this.logSd0.assign(tf.mul(tf.log(tf.add(variance, 1e-6)), 0.5));
+      // log(sd + 1e-6), as Glow: a constant dimension stays finite.
+      this.logSd0.assign(tf.log(tf.add(tf.sqrt(variance), 1e-6)));
       this.initialized.assign(tf.scalar(1));
     });
     this.known = true;
@@ -260,7 +260,7 @@ export const LOGIT_ALPHA = 0.05;
 /**
  * y = logit(p), p = alpha + (1 - 2 alpha) x (RealNVP Sec. 4.1). dp/dx = 1 - 2 alpha and
  * dlogit/dp = 1 / (p (1 - p)), and log p + log(1 - p) = -softplus(-y) - softplus(y), so
- * log-det = sum_d [log(1 - 2 alpha) - softplus(y_d) - softplus(-y_d)].
+ * log-det = sum_d [log(1 - 2 alpha) + softplus(y_d) + softplus(-y_d)].
  */
 export class LogitTransform implements FlowLayer {
   constructor(private readonly alpha = LOGIT_ALPHA) {}
@@ -269,7 +269,7 @@ export class LogitTransform implements FlowLayer {
     return tf.tidy(() => {
       const p = tf.add(tf.mul(x, 1 - 2 * this.alpha), this.alpha);
       const y = tf.sub(tf.log(p), tf.log1p(tf.neg(p))) as tf.Tensor2D;
-      const perDim = tf.sub(Math.log(1 - 2 * this.alpha), tf.add(tf.softplus(y), tf.softplus(tf.neg(y))));
+      const perDim = tf.add(tf.add(tf.softplus(y), tf.softplus(tf.neg(y))), Math.log(1 - 2 * this.alpha));
       return { y, logDet: tf.sum(perDim, 1) as tf.Tensor1D };
     });
   }
