@@ -32,6 +32,9 @@ import { ACGAN_OPTIONS, Acgan } from './adversarial/acgan.js';
 import { CGAN_OPTIONS, Cgan } from './adversarial/cgan.js';
 import { INFOGAN_OPTIONS, Infogan } from './adversarial/infogan.js';
 import { UNROLLED_OPTIONS, UnrolledGan } from './adversarial/unrolled.js';
+import { MAF_OPTIONS, Maf } from './flow/maf.js';
+import { NICE_OPTIONS, Nice } from './flow/nice.js';
+import { REALNVP_OPTIONS, RealNvp } from './flow/realnvp.js';
 import type { OptimizerSettings } from '../train/optimizers.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
@@ -267,6 +270,40 @@ const BASE_ENTRIES: RegistryEntry[] = [
   },
 ];
 
+/**
+ * Normalizing flows: exact densities of real values. [0, 1] intensities are 8-bit levels in practice,
+ * so there they are dequantized and pass the logit transform first; real values (toys, CSV) go in as they are.
+ */
+const FLOW = { family: 'flow', accepts: ['continuous', 'real'] } as const;
+function flowDataDefaults(data: DataInfo): { dequantize: boolean; logit: boolean } {
+  const intensities = data.kind === 'continuous';
+  return { dequantize: intensities, logit: intensities };
+}
+
+const FLOW_ENTRIES: RegistryEntry[] = [
+  {
+    name: 'nice',
+    ...FLOW,
+    options: NICE_OPTIONS,
+    description: 'NICE (Dinh et al. 2015): additive couplings (volume preserving) and a diagonal scaling, logistic base; exact density and codes',
+    create: (config, data) => new Nice({ ...flowDataDefaults(data), ...config }, data.shape),
+  },
+  {
+    name: 'realnvp',
+    ...FLOW,
+    options: REALNVP_OPTIONS,
+    description: 'RealNVP (Dinh et al. 2017): affine couplings with alternating masks (MLP networks), actnorm; exact density, one-pass sampling',
+    create: (config, data) => new RealNvp({ ...flowDataDefaults(data), ...config }, data.shape),
+  },
+  {
+    name: 'maf',
+    ...FLOW,
+    options: MAF_OPTIONS,
+    description: 'MAF (Papamakarios et al. 2017): stacked MADE Gaussians, orderings reversed between them; density in one pass, sampling in D',
+    create: (config, data) => new Maf({ ...flowDataDefaults(data), ...config }, data.shape),
+  },
+];
+
 /** Models built from other models: their options name a base among the entries above. */
 function classCondEntry(bases: readonly RegistryEntry[]): RegistryEntry {
   const options = classCondOptions(bases.map((e) => e.name));
@@ -293,7 +330,7 @@ function classCondEntry(bases: readonly RegistryEntry[]): RegistryEntry {
   };
 }
 
-const ENTRIES: RegistryEntry[] = [...BASE_ENTRIES, ...ADVERSARIAL_ENTRIES, classCondEntry(BASE_ENTRIES)];
+const ENTRIES: RegistryEntry[] = [...BASE_ENTRIES, ...FLOW_ENTRIES, ...ADVERSARIAL_ENTRIES, classCondEntry([...BASE_ENTRIES, ...FLOW_ENTRIES])];
 
 /**
  * Every model with its options (type, default, help) and its capabilities. Those are read off an instance built

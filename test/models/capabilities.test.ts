@@ -34,6 +34,10 @@ const EXPECTED: Record<string, [DensityKind | null, boolean, boolean, boolean, b
   cvae: ['estimate', true, true, true, false],
   iwae: ['estimate', true, true, false, false],
   aae: [null, false, true, false, false],
+  // Flows: exact densities and exact codes z = f(x).
+  nice: ['exact', false, true, false, false],
+  realnvp: ['exact', false, true, false, false],
+  maf: ['exact', false, true, false, false],
   classcond: ['exact', false, false, true, false],
   // Implicit models: samples only (their own guards, isAdversarial and hasCodes, are tested in adversarial/).
   gan: [null, false, false, false, false],
@@ -48,9 +52,10 @@ const EXPECTED: Record<string, [DensityKind | null, boolean, boolean, boolean, b
 };
 
 function build(name: string): { model: GenerativeModel; data: DataInfo } {
-  const data = name === 'rnade' ? REAL : BINARY;
+  const flow = name === 'nice' || name === 'realnvp' || name === 'maf';
+  const data = name === 'rnade' || flow ? REAL : BINARY;
   // Small nets: the defaults are MNIST-sized.
-  const config = name === 'vae' || name === 'betavae' || name === 'cvae' || name === 'iwae' ? { hidden: [8], latent: 2, evalSamples: 7 } : {};
+  const config = name === 'vae' || name === 'betavae' || name === 'cvae' || name === 'iwae' ? { hidden: [8], latent: 2, evalSamples: 7 } : flow ? { hidden: [8] } : {};
   return { model: createModel(name, config, data), data };
 }
 
