@@ -11,8 +11,11 @@
  * over PyTorch's best of 1 and 2 threads (< 1: genlab is faster). Sampling: one timed draw of
  * `sampleCount` examples after one warm-up draw, per side.
  *
+ * genlab runs twice per round: on one thread, and data-parallel on WORKERS worker threads
+ * (`genlab train --workers`, src/train/parallel.ts), the same batch cut into shards.
+ *
  * Writes bench/results.json and bench/results.md (the table docs/RESULTS.md quotes).
- * Usage: npm run bench [-- --only NAME,NAME] [-- --rounds 3] [-- --no-torch]
+ * Usage: npm run bench [-- --only NAME,NAME] [-- --rounds 3] [-- --no-torch] [-- --no-workers]
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +26,8 @@ import { initBackend } from '../src/core/engine.js';
 import { Rng } from '../src/core/rng.js';
 import type { Batch, GenerativeModel } from '../src/models/model.js';
 import { createModel, getEntry, type DataInfo } from '../src/models/registry.js';
+import { workerReplicas } from '../src/node/replicas.js';
+import { startDataParallel, type DataParallel } from '../src/train/parallel.js';
 import { Trainer } from '../src/train/trainer.js';
 
 interface BenchModel {
@@ -63,11 +68,19 @@ interface Row {
   batch: number;
   params: number;
   genlab: Timing;
+  /** genlab with WORKERS data-parallel replicas (`--workers`), same batch. */
+  genlabWorkers?: Timing;
+  /** One worker's step time over WORKERS workers'. */
+  speedup?: number;
   /** PyTorch by thread count; absent without torch. */
   torch?: Record<string, Timing>;
-  /** genlab's step time over PyTorch's best of 1 and 2 threads. */
+  /** genlab's step time over PyTorch's best of 1 and 2 threads; and with WORKERS workers. */
   ratio?: number;
+  ratioWorkers?: number;
 }
+
+/** The data-parallel row: one replica per core of our 2-core machines. */
+const WORKERS = 2;
 
 const PYTHON = process.env.GENLAB_TORCH_PYTHON ?? '/usr/bin/python3';
 const TORCH_SCRIPT = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'bench', 'reference', 'models_torch.py');
@@ -91,11 +104,17 @@ class GenlabSide {
   private readonly trainer: Trainer;
   private readonly rng = new Rng(0);
   private step = 0;
+  private parallel?: DataParallel;
 
   constructor(readonly spec: BenchModel) {
     this.model = createModel(spec.model, spec.config, spec.data);
     const training = getEntry(spec.model).training;
     this.trainer = new Trainer(this.model, training ? { optimizer: { ...training.optimizer, learningRate: training.learningRate } } : {});
+  }
+
+  /** From now on each step runs on `workers` data-parallel replicas (worker threads). */
+  async startWorkers(workers: number): Promise<void> {
+    this.parallel = await startDataParallel(workerReplicas(workers, { data: this.spec.data, backend: 'wasm' }), this.trainer, this.model, { batchSize: this.spec.batch, seed: 0 });
   }
 
   get params(): number {
@@ -109,7 +128,7 @@ class GenlabSide {
     for (let i = 0; i < count; i++) {
       const batch = randomBatch(this.spec, this.rng);
       const t0 = performance.now();
-      await this.trainer.step(batch, { rng: this.rng, step: this.step++, nextBatch: () => randomBatch(this.spec, this.rng) });
+      await (this.parallel ?? this.trainer).step(batch, { rng: this.rng, step: this.step++, nextBatch: () => randomBatch(this.spec, this.rng) });
       times.push(performance.now() - t0);
     }
     return times;
@@ -122,7 +141,8 @@ class GenlabSide {
     return performance.now() - t0;
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
+    await this.parallel?.dispose();
     this.model.dispose();
   }
 }
@@ -149,7 +169,7 @@ function torchVersion(): string | undefined {
   return out.status === 0 ? out.stdout.trim() : undefined;
 }
 
-function parseArgs(argv: string[]): { only?: string[]; rounds: number; torch: boolean; out: string } {
+function parseArgs(argv: string[]): { only?: string[]; rounds: number; torch: boolean; workers: boolean; out: string } {
   const value = (flag: string) => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -158,6 +178,7 @@ function parseArgs(argv: string[]): { only?: string[]; rounds: number; torch: bo
     only: value('--only')?.split(','),
     rounds: Number(value('--rounds') ?? 3),
     torch: !argv.includes('--no-torch'),
+    workers: !argv.includes('--no-workers'),
     out: value('--out') ?? 'bench',
   };
 }
@@ -169,15 +190,16 @@ function markdown(rows: Row[], header: string): string {
   const lines = [
     header,
     '',
-    '| model | batch | params | genlab step ms | PyTorch 1 thread | PyTorch 2 threads | ratio | genlab train ex/s | genlab sample ex/s | PyTorch sample ex/s (best) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    `| model | batch | params | genlab step ms | genlab ${WORKERS} workers | speed-up | PyTorch 1 thread | PyTorch 2 threads | ratio | ratio, ${WORKERS} workers | genlab train ex/s | genlab sample ex/s | PyTorch sample ex/s (best) |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const spec = BENCH_MODELS.find((m) => m.name === r.name)!;
     const torchSample = r.torch ? Math.min(...Object.values(r.torch).map((t) => t.sampleMs ?? Infinity)) : undefined;
     lines.push(
-      `| ${r.name} | ${r.batch} | ${r.params.toLocaleString('en')} | ${fmt(r.genlab.stepMs)} | ${fmt(r.torch?.['1']?.stepMs)} | ${fmt(r.torch?.['2']?.stepMs)} | ` +
-        `${r.ratio === undefined ? '-' : r.ratio.toFixed(2)} | ${perSecond(r.batch, r.genlab.stepMs)} | ${perSecond(spec.sampleCount, r.genlab.sampleMs)} | ` +
+      `| ${r.name} | ${r.batch} | ${r.params.toLocaleString('en')} | ${fmt(r.genlab.stepMs)} | ${fmt(r.genlabWorkers?.stepMs)} | ${r.speedup?.toFixed(2) ?? '-'} | ` +
+        `${fmt(r.torch?.['1']?.stepMs)} | ${fmt(r.torch?.['2']?.stepMs)} | ${r.ratio?.toFixed(2) ?? '-'} | ${r.ratioWorkers?.toFixed(2) ?? '-'} | ` +
+        `${perSecond(r.batch, Math.min(r.genlab.stepMs, r.genlabWorkers?.stepMs ?? Infinity))} | ${perSecond(spec.sampleCount, r.genlab.sampleMs)} | ` +
         `${perSecond(spec.sampleCount, torchSample === Infinity ? undefined : torchSample)} |`,
     );
   }
@@ -191,42 +213,55 @@ async function main(): Promise<void> {
   const torch = options.torch && fs.existsSync(TORCH_SCRIPT) ? torchVersion() : undefined;
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'threaded' : 'one thread';
-  console.log(`genlab bench: tfjs ${tf.version_core}, backend ${backend} (${threads}), workers 1; PyTorch ${torch ?? 'not found (only genlab is timed)'}; ${machine}`);
+  console.log(`genlab bench: tfjs ${tf.version_core}, backend ${backend} (${threads}), workers 1 and ${options.workers ? WORKERS : '-'}; PyTorch ${torch ?? 'not found (only genlab is timed)'}; ${machine}`);
   const rows: Row[] = [];
   for (const spec of BENCH_MODELS.filter((m) => !options.only || options.only.includes(m.name))) {
     const side = new GenlabSide(spec);
+    const parallel = options.workers ? new GenlabSide(spec) : undefined;
+    await parallel?.startWorkers(WORKERS);
     await side.trainSteps(2);
+    await parallel?.trainSteps(2);
     const genlabRounds: number[] = [];
+    const parallelRounds: number[] = [];
     const torchRounds: Record<string, TorchLine[]> = { 1: [], 2: [] };
     for (let round = 0; round < options.rounds; round++) {
       genlabRounds.push(median(await side.trainSteps(spec.steps)));
+      if (parallel) parallelRounds.push(median(await parallel.trainSteps(spec.steps)));
       if (torch) for (const t of [1, 2]) torchRounds[t].push(torchRun(spec, t, round === 0));
     }
+    await parallel?.dispose();
     const tensorsBefore = tf.memory().numTensors;
     const sampleMs = await side.sampleMs();
     if (tf.memory().numTensors !== tensorsBefore) console.warn(`${spec.name}: sampling left ${tf.memory().numTensors - tensorsBefore} tensors`);
     const row: Row = { name: spec.name, batch: spec.batch, params: side.params, genlab: { stepMs: Math.min(...genlabRounds), sampleMs } };
-    side.dispose();
+    await side.dispose();
+    if (parallel) {
+      row.genlabWorkers = { stepMs: Math.min(...parallelRounds) };
+      row.speedup = row.genlab.stepMs / row.genlabWorkers.stepMs;
+    }
     if (torch) {
       row.torch = {};
       for (const t of ['1', '2']) {
         row.torch[t] = { stepMs: Math.min(...torchRounds[t].map((l) => l.step_ms)), sampleMs: torchRounds[t][0].sample_ms };
         if (torchRounds[t][0].params !== row.params) console.warn(`${spec.name}: PyTorch has ${torchRounds[t][0].params} parameters, genlab ${row.params}`);
       }
-      row.ratio = row.genlab.stepMs / Math.min(row.torch['1'].stepMs, row.torch['2'].stepMs);
+      const best = Math.min(row.torch['1'].stepMs, row.torch['2'].stepMs);
+      row.ratio = row.genlab.stepMs / best;
+      if (row.genlabWorkers) row.ratioWorkers = row.genlabWorkers.stepMs / best;
     }
     rows.push(row);
     console.log(`${spec.name.padEnd(10)} genlab ${fmt(row.genlab.stepMs).padStart(7)} ms/step` +
+      (row.genlabWorkers ? ` (${WORKERS} workers ${fmt(row.genlabWorkers.stepMs)}, x${row.speedup!.toFixed(2)})` : '') +
       (row.torch ? `   PyTorch ${fmt(row.torch['1'].stepMs)} (1 thread) ${fmt(row.torch['2'].stepMs)} (2)   ratio ${row.ratio!.toFixed(2)}` : '') +
       `   sample ${spec.sampleCount}: ${fmt(sampleMs)} ms`);
   }
   const wallSeconds = (performance.now() - started) / 1000;
   const when = new Date().toISOString();
   const header =
-    `Measured ${when.slice(0, 10)} by \`npm run bench\` in ${(wallSeconds / 60).toFixed(1)} min: tfjs ${tf.version_core} ${backend} (${threads}), genlab workers 1; ` +
+    `Measured ${when.slice(0, 10)} by \`npm run bench\` in ${(wallSeconds / 60).toFixed(1)} min: tfjs ${tf.version_core} ${backend} (${threads}) per worker, genlab on 1 and ${WORKERS} workers (--workers); ` +
     `PyTorch ${torch ?? 'absent'}; ${machine}. Step: best of ${options.rounds} interleaved rounds' median; ratio = genlab / PyTorch's best of 1 and 2 threads.`;
   fs.mkdirSync(options.out, { recursive: true });
-  fs.writeFileSync(path.join(options.out, 'results.json'), JSON.stringify({ when, backend, tfjs: tf.version_core, workers: 1, torch, machine, rounds: options.rounds, wallSeconds, rows }, null, 1) + '\n');
+  fs.writeFileSync(path.join(options.out, 'results.json'), JSON.stringify({ when, backend, tfjs: tf.version_core, workers: options.workers ? [1, WORKERS] : [1], torch, machine, rounds: options.rounds, wallSeconds, rows }, null, 1) + '\n');
   fs.writeFileSync(path.join(options.out, 'results.md'), markdown(rows, header));
   console.log(`\n${markdown(rows, header)}\nwrote ${options.out}/results.json and ${options.out}/results.md (${wallSeconds.toFixed(0)} s)`);
 }
