@@ -226,7 +226,9 @@ export class Invertible1x1Conv {
   weight(): tf.Tensor2D {
     return tf.tidy(() => {
       const L = tf.add(tf.mul(this.lower, this.lowerMask), this.eye) as tf.Tensor2D;
-      const U = tf.add(tf.mul(this.upper, this.upperMask), tf.diag(tf.mul(this.signS, tf.exp(this.logS)))) as tf.Tensor2D;
+      // diag(sign(s) exp(logS)) as I times a row (tf.diag has no gradient in tfjs 4.22).
+      const diagonal = tf.mul(this.eye, tf.reshape(tf.mul(this.signS, tf.exp(this.logS)), [1, this.channels]));
+      const U = tf.add(tf.mul(this.upper, this.upperMask), diagonal) as tf.Tensor2D;
       return tf.matMul(this.permutation as tf.Tensor2D, tf.matMul(L, U));
     });
   }
