@@ -33,6 +33,7 @@ import { CGAN_OPTIONS, Cgan } from './adversarial/cgan.js';
 import { INFOGAN_OPTIONS, Infogan } from './adversarial/infogan.js';
 import { UNROLLED_OPTIONS, UnrolledGan } from './adversarial/unrolled.js';
 import { GLOW_OPTIONS, Glow } from './flow/glow.js';
+import { IAF_OPTIONS, Iaf } from './flow/iaf.js';
 import { MAF_OPTIONS, Maf } from './flow/maf.js';
 import { NICE_OPTIONS, Nice } from './flow/nice.js';
 import { REALNVP_OPTIONS, RealNvp } from './flow/realnvp.js';
@@ -309,6 +310,13 @@ const FLOW_ENTRIES: RegistryEntry[] = [
     options: GLOW_OPTIONS,
     description: 'Glow (Kingma & Dhariwal 2018): steps of actnorm, invertible 1x1 conv (LU), affine coupling; multi-scale on images; sample --temperature',
     create: (config, data) => new Glow({ ...flowDataDefaults(data), ...config }, data.shape),
+  },
+  {
+    name: 'iaf',
+    ...FLOW,
+    options: IAF_OPTIONS,
+    description: "IAF (Kingma et al. 2016) as a density model: MAF's MADE layers run backwards; sampling in one pass, density in D (toys; slow on images)",
+    create: (config, data) => new Iaf({ ...flowDataDefaults(data), ...config }, data.shape),
   },
 ];
 

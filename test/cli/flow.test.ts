@@ -93,7 +93,7 @@ test('glow through the CLI: on toy:moons (vector steps) and on 8 x 8 PNGs (multi
 
 test('genlab models lists the flows with exact densities and codes', async () => {
   const models = (await json('models', '--json')) as { name: string; family: string; capabilities: { density: string; latent: boolean } }[];
-  for (const name of ['nice', 'realnvp', 'maf', 'glow']) {
+  for (const name of ['nice', 'realnvp', 'maf', 'glow', 'iaf']) {
     const m = models.find((e) => e.name === name);
     assert.deepEqual([m?.family, m?.capabilities.density, m?.capabilities.latent], ['flow', 'exact', true], name);
   }

@@ -365,6 +365,31 @@ export class MadeAffine implements FlowLayer {
   }
 }
 
+/**
+ * A layer run backwards: forward is the inner layer's inverse, inverse its forward, and
+ * log |det d f^-1(x) / dx| = -log |det df(y) / dy| at y = f^-1(x). Inverting MAF's layer gives IAF's
+ * (Kingma et al. 2016; Papamakarios et al. 2017, Sec. 3.3): the MADE then conditions on the latent
+ * side, so sampling takes one pass and the density D.
+ */
+export class Inverted implements FlowLayer {
+  constructor(private readonly inner: FlowLayer) {}
+
+  forward(x: tf.Tensor2D) {
+    return tf.tidy(() => {
+      const y = this.inner.inverse(x);
+      return { y, logDet: tf.neg(this.inner.forward(y).logDet) as tf.Tensor1D };
+    });
+  }
+
+  inverse(y: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.inner.forward(y).y);
+  }
+
+  dispose(): void {
+    this.inner.dispose?.();
+  }
+}
+
 /** A chain of layers applied in order: log-dets add. */
 export function forwardChain<T extends tf.Tensor>(layers: readonly Bijector<T>[], x: T): { y: T; logDet: tf.Tensor1D } {
   return tf.tidy(() => {
