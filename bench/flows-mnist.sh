@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains normalizing flows (nice, realnvp, maf) on 8-bit MNIST and reports test bits/dim. Flows take
+# Trains normalizing flows (nice, realnvp, maf; also glow, realnvp with --model-config {"architecture":"conv"}) on 8-bit MNIST and reports test bits/dim. Flows take
 # the [0, 1] intensities with uniform dequantization and the logit transform (the registry's choice
 # for such data), so `genlab eval` scores x + u/256 minus D log 256: an upper bound on the NLL of the
 # 8-bit images, in bits/dim as the later flow papers report MNIST. These MLP flows are far smaller

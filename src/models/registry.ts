@@ -32,6 +32,8 @@ import { ACGAN_OPTIONS, Acgan } from './adversarial/acgan.js';
 import { CGAN_OPTIONS, Cgan } from './adversarial/cgan.js';
 import { INFOGAN_OPTIONS, Infogan } from './adversarial/infogan.js';
 import { UNROLLED_OPTIONS, UnrolledGan } from './adversarial/unrolled.js';
+import { GLOW_OPTIONS, Glow } from './flow/glow.js';
+import { IAF_OPTIONS, Iaf } from './flow/iaf.js';
 import { MAF_OPTIONS, Maf } from './flow/maf.js';
 import { NICE_OPTIONS, Nice } from './flow/nice.js';
 import { REALNVP_OPTIONS, RealNvp } from './flow/realnvp.js';
@@ -292,7 +294,7 @@ const FLOW_ENTRIES: RegistryEntry[] = [
     name: 'realnvp',
     ...FLOW,
     options: REALNVP_OPTIONS,
-    description: 'RealNVP (Dinh et al. 2017): affine couplings with alternating masks (MLP networks), actnorm; exact density, one-pass sampling',
+    description: 'RealNVP (Dinh et al. 2017): affine couplings with alternating masks, actnorm; MLP networks, or --architecture conv: the multi-scale conv flow on images',
     create: (config, data) => new RealNvp({ ...flowDataDefaults(data), ...config }, data.shape),
   },
   {
@@ -301,6 +303,20 @@ const FLOW_ENTRIES: RegistryEntry[] = [
     options: MAF_OPTIONS,
     description: 'MAF (Papamakarios et al. 2017): stacked MADE Gaussians, orderings reversed between them; density in one pass, sampling in D',
     create: (config, data) => new Maf({ ...flowDataDefaults(data), ...config }, data.shape),
+  },
+  {
+    name: 'glow',
+    ...FLOW,
+    options: GLOW_OPTIONS,
+    description: 'Glow (Kingma & Dhariwal 2018): steps of actnorm, invertible 1x1 conv (LU), affine coupling; multi-scale on images; sample --temperature',
+    create: (config, data) => new Glow({ ...flowDataDefaults(data), ...config }, data.shape),
+  },
+  {
+    name: 'iaf',
+    ...FLOW,
+    options: IAF_OPTIONS,
+    description: "IAF (Kingma et al. 2016) as a density model: MAF's MADE layers run backwards; sampling in one pass, density in D (toys; slow on images)",
+    create: (config, data) => new Iaf({ ...flowDataDefaults(data), ...config }, data.shape),
   },
 ];
 

@@ -38,6 +38,8 @@ const EXPECTED: Record<string, [DensityKind | null, boolean, boolean, boolean, b
   nice: ['exact', false, true, false, false],
   realnvp: ['exact', false, true, false, false],
   maf: ['exact', false, true, false, false],
+  glow: ['exact', false, true, false, false],
+  iaf: ['exact', false, true, false, false],
   classcond: ['exact', false, false, true, false],
   // Implicit models: samples only (their own guards, isAdversarial and hasCodes, are tested in adversarial/).
   gan: [null, false, false, false, false],
@@ -52,7 +54,7 @@ const EXPECTED: Record<string, [DensityKind | null, boolean, boolean, boolean, b
 };
 
 function build(name: string): { model: GenerativeModel; data: DataInfo } {
-  const flow = name === 'nice' || name === 'realnvp' || name === 'maf';
+  const flow = name === 'nice' || name === 'realnvp' || name === 'maf' || name === 'glow' || name === 'iaf';
   const data = name === 'rnade' || flow ? REAL : BINARY;
   // Small nets: the defaults are MNIST-sized.
   const config = name === 'vae' || name === 'betavae' || name === 'cvae' || name === 'iwae' ? { hidden: [8], latent: 2, evalSamples: 7 } : flow ? { hidden: [8] } : {};

@@ -33,6 +33,7 @@ export const SAMPLE_OPTIONS: OptionTable = {
   seed: { type: 'string', value: 'N', help: 'sampling seed', default: '0' },
   label: { type: 'string', value: 'K', help: 'conditional models: draw every sample from class K (default: a PNG grid has one row per class, a CSV classes in turn)' },
   truncation: { type: 'string', value: 'T', help: 'adversarial models: the truncation trick, z entries beyond +-T drawn again (fidelity for variety)' },
+  temperature: { type: 'string', value: 'T', help: "flows: the base density's scale times T (Glow Sec. 5); latent models: z ~ N(0, T^2 I); autoregressive: softmax temperature (default 1)" },
   mean: {
     type: 'boolean',
     help: "latent models: write the decoder's means E[x|z] (Bernoulli: probabilities) instead of draws x ~ p(x|z); default: draws in a CSV of binary data, the model's sampleMode in a PNG",
@@ -42,7 +43,7 @@ export const SAMPLE_OPTIONS: OptionTable = {
 
 export async function sampleCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse('sample', args, SAMPLE_OPTIONS);
-  if (v.help) return help('Usage: genlab sample RUN -n N [--label K] [--mean] [--truncation T] --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
+  if (v.help) return help('Usage: genlab sample RUN -n N [--label K] [--mean] [--truncation T] [--temperature T] --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
   const runDir = onePositional('sample', positionals, 'RUN folder');
   const n = numberFlag('n', v.n, { integer: true, min: 1, max: 100000 })!;
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
@@ -59,7 +60,13 @@ export async function sampleCommand(args: string[]): Promise<number> {
     run.model.dispose();
     throw new UserError(`--truncation needs an adversarial model (a generator of z ~ N(0, I)); ${run.model.name} is not one`);
   }
-  const samples = await run.model.sample(n, new Rng(seed), { ...(labels && { labels }), ...(mode && { mode }), ...(truncation !== undefined && { truncation }) });
+  const temperature = numberFlag('temperature', v.temperature, { min: 0 });
+  const samples = await run.model.sample(n, new Rng(seed), {
+    ...(labels && { labels }),
+    ...(mode && { mode }),
+    ...(truncation !== undefined && { truncation }),
+    ...(temperature !== undefined && { temperature }),
+  });
   if (ext === '.png') writeSampleGrid(out, samples, n, shape, kind);
   else writeSamplesCsv(out, samples, n, run.config.data.featureNames);
   if (v.json) printJson({ out, n, shape, kind, backend, ...(v.label !== undefined && labels ? { label: labels[0] } : {}), ...(isLatent(run.model) && { mode: mode ?? run.config.model.config.sampleMode }) });

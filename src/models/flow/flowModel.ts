@@ -22,9 +22,9 @@ import { dequantize, LEVELS, quantize } from '../../data/dequantize.js';
 import { perExampleInChunks } from '../../nn/chunks.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { DensityModel, LatentModel } from '../capabilities.js';
-import type { Batch, GenerativeModel, LossTerms, NamedArray, TrainContext } from '../model.js';
+import type { Batch, GenerativeModel, LossTerms, NamedArray, SampleOptions, TrainContext } from '../model.js';
 import type { OptionSpec } from '../options.js';
-import { forwardChain, inverseChain, type FlowLayer } from './layers.js';
+import { forwardChain, initializeChain, inverseChain, type FlowLayer } from './layers.js';
 
 /** The base density p_Z: a standard Gaussian, or NICE's standard logistic (Sec. 3.4), per dimension. */
 export type FlowPrior = 'gaussian' | 'logistic';
@@ -103,14 +103,7 @@ export abstract class FlowModel<Config extends FlowDataConfig> extends NeuralMod
 
   /** Data-dependent initialisation (ActNorm) on the first batch trained on: each such layer sees its own inputs. */
   private initializeIfNeeded(x: tf.Tensor2D): void {
-    if (!this.layers.some((l) => l.needsInit?.())) return;
-    tf.tidy(() => {
-      let h = x;
-      for (const layer of this.layers) {
-        if (layer.needsInit?.()) layer.initialize!(h);
-        h = layer.forward(h).y;
-      }
-    });
+    if (this.layers.some((l) => l.needsInit?.())) initializeChain(this.layers, x).dispose();
   }
 
   loss(batch: Batch, ctx: TrainContext): LossTerms {
@@ -134,21 +127,27 @@ export abstract class FlowModel<Config extends FlowDataConfig> extends NeuralMod
     });
   }
 
-  /** z ~ p_Z, [n * D], from the Rng (standard normals, or logistic draws log u - log(1 - u)). */
-  private drawPrior(n: number, rng: Rng): Float32Array {
+  /**
+   * z ~ p_Z, [n * D], from the Rng (standard normals, or logistic draws log u - log(1 - u)), times
+   * the temperature T: Glow's reduced-temperature sampling (Kingma & Dhariwal 2018, Sec. 5) draws
+   * from p_Z with its scale multiplied by T < 1, trading variety for cleaner samples.
+   */
+  private drawPrior(n: number, rng: Rng, temperature: number): Float32Array {
     const z = new Float32Array(n * this.D);
     for (let i = 0; i < z.length; i++) {
-      if (this.prior === 'gaussian') z[i] = rng.normal();
+      if (this.prior === 'gaussian') z[i] = temperature * rng.normal();
       else {
         const u = Math.min(Math.max(rng.uniform(), 1e-7), 1 - 1e-7);
-        z[i] = Math.log(u) - Math.log1p(-u);
+        z[i] = temperature * (Math.log(u) - Math.log1p(-u));
       }
     }
     return z;
   }
 
-  async sample(n: number, rng: Rng): Promise<Float32Array> {
-    return this.decode(this.drawPrior(n, rng), n);
+  async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
+    const T = options.temperature ?? 1;
+    check(Number.isFinite(T) && T >= 0, () => `${this.name}: temperature must be a number >= 0, got ${T}`);
+    return this.decode(this.drawPrior(n, rng, T), n);
   }
 
   /**

@@ -27,24 +27,35 @@ import { Mlp } from '../../nn/dense.js';
 import type { Parameters } from '../../nn/parameters.js';
 import { buildMaskSet, MADE_DEFAULTS } from '../autoregressive/made.js';
 
-export interface FlowLayer {
-  /** y = f(x) and log |det df/dx| per example: [B, D] -> { [B, D], [B] }. */
-  forward(x: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D };
-  /** x = f^-1(y): [B, D] -> [B, D]. */
-  inverse(y: tf.Tensor2D): tf.Tensor2D;
+/**
+ * An invertible layer on tensors of type T: vectors [B, D] (`FlowLayer`) or images [B, H, W, C]
+ * (`ImageFlowLayer`, ./imageLayers.ts). A layer that works on both (actnorm, the invertible 1x1
+ * convolution) acts on the last axis and counts every other non-batch position.
+ */
+export interface Bijector<T extends tf.Tensor> {
+  /** y = f(x) and log |det df/dx| per example: { same shape as x, [B] }. */
+  forward(x: T): { y: T; logDet: tf.Tensor1D };
+  /** x = f^-1(y). */
+  inverse(y: T): T;
   /** Layers with data-dependent initialisation (ActNorm): whether it is still to run. */
   needsInit?(): boolean;
-  /** Sets the initial values from a batch of this layer's inputs [B, D]. */
-  initialize?(x: tf.Tensor2D): void;
+  /** Sets the initial values from a batch of this layer's inputs. */
+  initialize?(x: T): void;
   /** Forgets cached answers of `needsInit` (after the model's weights were replaced). */
   reset?(): void;
   /** Constant tensors (masks) the layer owns; its variables belong to the model's Parameters. */
   dispose?(): void;
 }
 
+/** A layer on vectors [B, D]. */
+export type FlowLayer = Bijector<tf.Tensor2D>;
+
+/** Vectors [B, D] or images [B, H, W, C]: what a layer acting on the last axis accepts. */
+export type VectorOrImage = tf.Tensor2D | tf.Tensor4D;
+
 /** The soft clamp c tanh(s / c): identity near 0, bounded by c (c <= 0: no clamp). */
-function softClamp(s: tf.Tensor2D, c: number): tf.Tensor2D {
-  return c > 0 ? (tf.mul(tf.tanh(tf.div(s, c)), c) as tf.Tensor2D) : s;
+export function softClamp<T extends tf.Tensor>(s: T, c: number): T {
+  return c > 0 ? (tf.mul(tf.tanh(tf.div(s, c)), c) as T) : s;
 }
 
 /** [B] zeros: the log-det of a volume-preserving layer. */
@@ -180,14 +191,15 @@ export class AffineCoupling implements FlowLayer {
 }
 
 /**
- * Glow's actnorm (Table 1): y = (x - mu0) exp(-logSd0) exp(logScale) + bias per dimension,
- * log-det = sum(logScale - logSd0). mu0 and logSd0 are the data-dependent initialisation: the mean
- * and log standard deviation of the first batch, so that batch leaves with zero mean and unit
- * variance. They are checkpointed state (with the flag saying they were set), not weights: the
- * trainable logScale and bias start at 0, so an EMA shadow made before the first batch already holds
- * the initial weights, and optimizers never move the initialisation.
+ * Glow's actnorm (Table 1): y = (x - mu0) exp(-logSd0) exp(logScale) + bias per channel (the last
+ * axis: every dimension of a vector, every channel of an image), log-det = (H W) sum(logScale -
+ * logSd0), H W = 1 for vectors. mu0 and logSd0 are the data-dependent initialisation: the mean and
+ * log standard deviation of the first batch (over examples and positions), so that batch leaves
+ * with zero mean and unit variance. They are checkpointed state (with the flag saying they were
+ * set), not weights: the trainable logScale and bias start at 0, so an EMA shadow made before the
+ * first batch already holds the initial weights, and optimizers never move the initialisation.
  */
-export class ActNorm implements FlowLayer {
+export class ActNorm {
   private readonly logScale: tf.Variable;
   private readonly bias: tf.Variable;
   private readonly mean0: tf.Variable;
@@ -196,11 +208,11 @@ export class ActNorm implements FlowLayer {
   /** `initialized` once read as 1 (it never returns to 0 but through setWeights, see reset()). */
   private known = false;
 
-  constructor(params: Parameters, name: string, D: number) {
-    this.logScale = params.add(`${name}/logScale`, [D], { type: 'zeros' });
-    this.bias = params.add(`${name}/bias`, [D], { type: 'zeros' });
-    this.mean0 = params.addState(`${name}/mean0`, [D], { type: 'zeros' });
-    this.logSd0 = params.addState(`${name}/logSd0`, [D], { type: 'zeros' });
+  constructor(params: Parameters, name: string, channels: number) {
+    this.logScale = params.add(`${name}/logScale`, [channels], { type: 'zeros' });
+    this.bias = params.add(`${name}/bias`, [channels], { type: 'zeros' });
+    this.mean0 = params.addState(`${name}/mean0`, [channels], { type: 'zeros' });
+    this.logSd0 = params.addState(`${name}/logSd0`, [channels], { type: 'zeros' });
     this.initialized = params.addState(`${name}/initialized`, [], { type: 'zeros' });
   }
 
@@ -209,9 +221,9 @@ export class ActNorm implements FlowLayer {
     return !this.known;
   }
 
-  initialize(x: tf.Tensor2D): void {
+  initialize(x: VectorOrImage): void {
     tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, 0);
+      const { mean, variance } = tf.moments(x, x.shape.slice(0, -1).map((_, axis) => axis));
       this.mean0.assign(mean);
       // log(sd + 1e-6), as Glow: a constant dimension stays finite.
       this.logSd0.assign(tf.log(tf.add(tf.sqrt(variance), 1e-6)));
@@ -228,18 +240,19 @@ export class ActNorm implements FlowLayer {
     return tf.sub(this.logScale, this.logSd0) as tf.Tensor1D;
   }
 
-  forward(x: tf.Tensor2D) {
+  forward<T extends VectorOrImage>(x: T): { y: T; logDet: tf.Tensor1D } {
     return tf.tidy(() => {
       const logScale = this.logScaleTotal();
+      const positions = x.size / (x.shape[0] * this.logScale.size); // H W for images, 1 for vectors
       return {
-        y: tf.add(tf.mul(tf.sub(x, this.mean0), tf.exp(logScale)), this.bias) as tf.Tensor2D,
-        logDet: tf.mul(tf.ones([x.shape[0]]), tf.sum(logScale)) as tf.Tensor1D,
+        y: tf.add(tf.mul(tf.sub(x, this.mean0), tf.exp(logScale)), this.bias) as T,
+        logDet: tf.mul(tf.ones([x.shape[0]]), tf.mul(tf.sum(logScale), positions)) as tf.Tensor1D,
       };
     });
   }
 
-  inverse(y: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.add(tf.mul(tf.sub(y, this.bias), tf.exp(tf.neg(this.logScaleTotal()))), this.mean0) as tf.Tensor2D);
+  inverse<T extends VectorOrImage>(y: T): T {
+    return tf.tidy(() => tf.add(tf.mul(tf.sub(y, this.bias), tf.exp(tf.neg(this.logScaleTotal()))), this.mean0) as T);
   }
 }
 
@@ -352,8 +365,33 @@ export class MadeAffine implements FlowLayer {
   }
 }
 
+/**
+ * A layer run backwards: forward is the inner layer's inverse, inverse its forward, and
+ * log |det d f^-1(x) / dx| = -log |det df(y) / dy| at y = f^-1(x). Inverting MAF's layer gives IAF's
+ * (Kingma et al. 2016; Papamakarios et al. 2017, Sec. 3.3): the MADE then conditions on the latent
+ * side, so sampling takes one pass and the density D.
+ */
+export class Inverted implements FlowLayer {
+  constructor(private readonly inner: FlowLayer) {}
+
+  forward(x: tf.Tensor2D) {
+    return tf.tidy(() => {
+      const y = this.inner.inverse(x);
+      return { y, logDet: tf.neg(this.inner.forward(y).logDet) as tf.Tensor1D };
+    });
+  }
+
+  inverse(y: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.inner.forward(y).y);
+  }
+
+  dispose(): void {
+    this.inner.dispose?.();
+  }
+}
+
 /** A chain of layers applied in order: log-dets add. */
-export function forwardChain(layers: readonly FlowLayer[], x: tf.Tensor2D): { y: tf.Tensor2D; logDet: tf.Tensor1D } {
+export function forwardChain<T extends tf.Tensor>(layers: readonly Bijector<T>[], x: T): { y: T; logDet: tf.Tensor1D } {
   return tf.tidy(() => {
     let y = x;
     let logDet: tf.Tensor1D = tf.zeros([x.shape[0]]);
@@ -362,15 +400,31 @@ export function forwardChain(layers: readonly FlowLayer[], x: tf.Tensor2D): { y:
       y = out.y;
       logDet = tf.add(logDet, out.logDet) as tf.Tensor1D;
     }
-    return { y: y === x ? tf.clone(x) : y, logDet };
+    return { y: y === x ? (tf.clone(x) as T) : y, logDet };
   });
 }
 
 /** The chain inverted: layers in reverse order, each inverted. */
-export function inverseChain(layers: readonly FlowLayer[], z: tf.Tensor2D): tf.Tensor2D {
+export function inverseChain<T extends tf.Tensor>(layers: readonly Bijector<T>[], z: T): T {
   return tf.tidy(() => {
     let x = z;
     for (let l = layers.length - 1; l >= 0; l--) x = layers[l].inverse(x);
-    return x === z ? tf.clone(z) : x;
+    return x === z ? (tf.clone(z) as T) : x;
+  });
+}
+
+/**
+ * Data-dependent initialisation along a chain: each layer that still needs it (ActNorm) is
+ * initialised on its own inputs, the outputs of the layers before it as they now are. Returns the
+ * chain's output (for a caller that is itself a layer of a longer chain).
+ */
+export function initializeChain<T extends tf.Tensor>(layers: readonly Bijector<T>[], x: T): T {
+  return tf.tidy(() => {
+    let h = x;
+    for (const layer of layers) {
+      if (layer.needsInit?.()) layer.initialize!(h);
+      h = layer.forward(h).y;
+    }
+    return h === x ? (tf.clone(x) as T) : h;
   });
 }

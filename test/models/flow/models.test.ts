@@ -6,6 +6,8 @@ import { Rng } from '../../../src/core/rng.js';
 import { moons } from '../../../src/data/toy.js';
 import { capabilitiesOf } from '../../../src/models/capabilities.js';
 import type { FlowModel, FlowDataConfig } from '../../../src/models/flow/flowModel.js';
+import { Glow } from '../../../src/models/flow/glow.js';
+import { Iaf } from '../../../src/models/flow/iaf.js';
 import { Maf } from '../../../src/models/flow/maf.js';
 import { Nice } from '../../../src/models/flow/nice.js';
 import { RealNvp } from '../../../src/models/flow/realnvp.js';
@@ -24,6 +26,8 @@ const FLOWS: [string, () => Flow][] = [
   ['nice gaussian', () => new Nice({ couplings: 3, hidden: [24], prior: 'gaussian', seed: 2 }, [2])],
   ['realnvp', () => new RealNvp({ couplings: 4, hidden: [24, 24], seed: 1 }, [2])],
   ['maf', () => new Maf({ layers: 3, hidden: [24, 24], seed: 1 }, [2])],
+  ['iaf', () => new Iaf({ layers: 3, hidden: [24, 24], seed: 1 }, [2])],
+  ['glow (vectors: actnorm, LU dense, affine coupling)', () => new Glow({ levels: 1, steps: 4, hidden: [24, 24], seed: 1 }, [2])],
 ];
 
 /** `steps` Adam steps on 256 moons in batches of 64; returns the held-out NLL before and after, and the leak check's counts. */
@@ -128,7 +132,7 @@ test('8-bit intensities: dequantized training with bits/dim = (nll + D log 256) 
 });
 
 test('registry: flows follow the data (real: as given; [0, 1]: dequantized, logit) and say they have exact densities and codes', () => {
-  for (const name of ['nice', 'realnvp', 'maf']) {
+  for (const name of ['nice', 'realnvp', 'maf', 'glow', 'iaf']) {
     const real = createModel(name, {}, { shape: [2], kind: 'real' }) as Flow;
     assert.deepEqual([real.config.dequantize, real.config.logit], [false, false]);
     assert.deepEqual(capabilitiesOf(real), { density: 'exact', latent: true, conditional: false, completion: false });
