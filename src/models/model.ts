@@ -92,7 +92,7 @@ export interface SampleOptions {
   truncation?: number;
   /**
    * Diffusion models: sample with DDIM (Song et al. 2021) over this many evenly spaced timesteps
-   * instead of DDPM's ancestral chain over all T. Absent: the model's `sampleSteps` option.
+   * instead of DDPM's ancestral chain over all T. Absent: the model's `samplerSteps` option.
    */
   steps?: number;
   /** Diffusion models, DDIM: the stochasticity eta (0: deterministic given x_T; 1: DDPM-like). Default 0. */

@@ -33,7 +33,7 @@ export const SAMPLE_OPTIONS: OptionTable = {
   seed: { type: 'string', value: 'N', help: 'sampling seed', default: '0' },
   label: { type: 'string', value: 'K', help: 'conditional models: draw every sample from class K (default: a PNG grid has one row per class, a CSV classes in turn)' },
   truncation: { type: 'string', value: 'T', help: 'adversarial models: the truncation trick, z entries beyond +-T drawn again (fidelity for variety)' },
-  steps: { type: 'string', value: 'S', help: 'diffusion models: DDIM (Song et al. 2021) over S evenly spaced timesteps (default: the model\'s sampleSteps; 0 there: DDPM ancestral over all T)' },
+  steps: { type: 'string', value: 'S', help: 'diffusion models: DDIM (Song et al. 2021) over S evenly spaced timesteps (default: the model\'s samplerSteps; 0 there: DDPM ancestral over all T)' },
   eta: { type: 'string', value: 'E', help: 'diffusion models, DDIM: stochasticity eta, 0 deterministic given x_T, 1 DDPM-like (default 0)' },
   guidance: { type: 'string', value: 'W', help: 'class-conditional diffusion models: classifier-free guidance weight w, eps = (1 + w) eps(x, y) - w eps(x, null)' },
   mean: {
@@ -100,8 +100,8 @@ function diffusionOptions(model: GenerativeModel, v: Record<string, unknown>): P
     model.dispose();
     throw new UserError(`--guidance needs a class-conditional model (trained with --class-conditional); ${model.name} in this run is unconditional`);
   }
-  // Without --steps: the run's sampleSteps (DDIM) if set; --eta alone means DDIM over all T.
-  const configured = (model.getConfig() as { sampleSteps?: number }).sampleSteps;
+  // Without --steps: the run's samplerSteps (DDIM) if set; --eta alone means DDIM over all T.
+  const configured = (model.getConfig() as { samplerSteps?: number }).samplerSteps;
   if (steps === undefined && configured) steps = configured;
   if (steps === undefined && eta !== undefined) steps = model.timesteps;
   return { ...(steps !== undefined && { steps }), ...(eta !== undefined && { eta }), ...(guidance !== undefined && { guidance }) };

@@ -51,7 +51,7 @@ export interface DdpmConfig {
   /** U-Net: channels per level as multiples of `channels`; one entry per level. Default [1, 2]. */
   channelMults: number[];
   /** U-Net: groups of each group norm. Default 8. */
-  groups: number;
+  normGroups: number;
   /** U-Net: a self-attention block at the lowest resolution. Default true. */
   attention: boolean;
   /** Condition on the class label (classifier-free guidance at sampling). Default false. */
@@ -65,7 +65,7 @@ export interface DdpmConfig {
   /** Strata K of the bound's T - 1 denoising terms, one timestep drawn per stratum (>= T - 1: all terms). Default 50. */
   boundStrata: number;
   /** Sampler when none is asked: 0 = DDPM ancestral over all T steps; S = DDIM with S steps (eta 0). Default 0. */
-  sampleSteps: number;
+  samplerSteps: number;
   /** Seed of the initial weights. */
   seed: number;
 }
@@ -78,7 +78,7 @@ export const DDPM_OPTIONS = defineOptions<DdpmConfig>({
   embedding: { type: 'int', default: 64, min: 2, help: 'size of the sinusoidal timestep embedding (even)' },
   channels: { type: 'int', default: 32, min: 1, help: 'U-Net: channels at the first level' },
   channelMults: { type: 'int-list', default: [1, 2], min: 1, help: 'U-Net: channels per level as multiples of --channels (one entry per level)' },
-  groups: { type: 'int', default: 8, min: 1, help: 'U-Net: groups of each group norm' },
+  normGroups: { type: 'int', default: 8, min: 1, help: 'U-Net: groups of each group norm' },
   attention: { type: 'boolean', default: true, help: 'U-Net: one self-attention block at the lowest resolution' },
   classConditional: { type: 'boolean', default: false, help: 'condition on the class label, for classifier-free guidance (genlab sample --label K --guidance W)' },
   numClasses: { type: 'int', default: 10, min: 2, help: 'classes K of the label', fromData: 'the classes of the labels' },
@@ -90,7 +90,7 @@ export const DDPM_OPTIONS = defineOptions<DdpmConfig>({
     fromData: 'on for [0, 1] intensities, off for real values',
   },
   boundStrata: { type: 'int', default: 50, min: 1, help: "the bound's T - 1 denoising terms: one timestep drawn per stratum of K, weighted by its size (>= T - 1: every term)" },
-  sampleSteps: { type: 'int', default: 0, min: 0, help: 'sampler by default: 0 = DDPM ancestral over all T steps, S = DDIM with S steps' },
+  samplerSteps: { type: 'int', default: 0, min: 0, help: 'sampler by default: 0 = DDPM ancestral over all T steps, S = DDIM with S steps' },
   seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
 });
 
@@ -126,7 +126,7 @@ export class Ddpm extends NeuralModel<DdpmConfig> implements GenerativeModel, De
     check(Number.isInteger(c.timesteps) && c.timesteps >= 2, () => `ddpm: timesteps must be an integer >= 2, got ${c.timesteps}`);
     check(c.embedding % 2 === 0, () => `ddpm: embedding must be even (sines and cosines), got ${c.embedding}`);
     check(c.pUncond >= 0 && c.pUncond <= 1, () => `ddpm: pUncond must lie in [0, 1], got ${c.pUncond}`);
-    check(c.sampleSteps <= c.timesteps, () => `ddpm: sampleSteps ${c.sampleSteps} exceeds timesteps ${c.timesteps}`);
+    check(c.samplerSteps <= c.timesteps, () => `ddpm: samplerSteps ${c.samplerSteps} exceeds timesteps ${c.timesteps}`);
     this.D = inputShape.reduce((a, b) => a * b, 1);
     this.timesteps = c.timesteps;
     this.schedule = NoiseSchedule.create(c.schedule, c.timesteps);
@@ -140,7 +140,7 @@ export class Ddpm extends NeuralModel<DdpmConfig> implements GenerativeModel, De
     check(kind === 'mlp' || image, () => `ddpm: the U-Net needs [H, W, C] images, got shape [${inputShape.join(', ')}]`);
     this.network =
       kind === 'unet'
-        ? new Unet(this.params, inputShape, { channels: c.channels, channelMults: c.channelMults, groups: c.groups, attention: c.attention, embeddingDim: c.embedding, classes })
+        ? new Unet(this.params, inputShape, { channels: c.channels, channelMults: c.channelMults, groups: c.normGroups, attention: c.attention, embeddingDim: c.embedding, classes })
         : new MlpDenoiser(this.params, this.D, c.hidden, c.embedding, classes);
   }
 
@@ -190,7 +190,7 @@ export class Ddpm extends NeuralModel<DdpmConfig> implements GenerativeModel, De
 
   /**
    * n samples: DDPM ancestral over all T steps, or DDIM with `options.steps` (else the config's
-   * `sampleSteps`) and `options.eta`; conditional models draw `options.labels` (default: classes in
+   * `samplerSteps`) and `options.eta`; conditional models draw `options.labels` (default: classes in
    * turn) with guidance weight `options.guidance`.
    */
   async sample(n: number, rng: Rng, options: SampleOptions = {}): Promise<Float32Array> {
@@ -199,7 +199,7 @@ export class Ddpm extends NeuralModel<DdpmConfig> implements GenerativeModel, De
     check(options.guidance === undefined || (Number.isFinite(options.guidance) && options.guidance >= 0), () => `ddpm: guidance must be >= 0, got ${options.guidance}`);
     const labels = K === undefined ? undefined : (options.labels ?? Int32Array.from({ length: n }, (_, i) => i % K));
     check(labels === undefined || (labels.length === n && labels.every((y) => Number.isInteger(y) && y >= 0 && y < K!)), () => `ddpm: sample needs ${n} labels in 0..${K! - 1}`);
-    const steps = options.steps ?? (this.config.sampleSteps > 0 ? this.config.sampleSteps : undefined);
+    const steps = options.steps ?? (this.config.samplerSteps > 0 ? this.config.samplerSteps : undefined);
     const out = new Float32Array(n * this.D);
     for (let start = 0; start < n; start += ROWS_PER_PASS) {
       const m = Math.min(ROWS_PER_PASS, n - start);
