@@ -39,7 +39,7 @@ const EXPECTED: Record<string, [DensityKind | null, boolean, boolean, boolean, b
   realnvp: ['exact', false, true, false, false],
   maf: ['exact', false, true, false, false],
   // Diffusion: the variational bound (Ho et al. 2020, Eq. 5) is its density, with named terms.
-  ddpm: ['bound', true, false, false, false],
+  ddpm: ['bound', true, false, false, true],
   classcond: ['exact', false, false, true, false],
   // Implicit models: samples only (their own guards, isAdversarial and hasCodes, are tested in adversarial/).
   gan: [null, false, false, false, false],
@@ -63,7 +63,7 @@ function build(name: string): { model: GenerativeModel; data: DataInfo } {
       : flow
         ? { hidden: [8] }
         : name === 'ddpm'
-          ? { hidden: [8], timesteps: 20, boundStrata: 5 }
+          ? { hidden: [8], timesteps: 20, boundStrata: 5, resamples: 2 }
           : {};
   return { model: createModel(name, config, data), data };
 }

@@ -26,12 +26,12 @@ import { check } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import { oneHotLabels } from '../../nn/oneHot.js';
 import { NeuralModel } from '../neuralModel.js';
-import type { BoundModel, BoundTerms, BoundTermKind, DensityModel, StepSamplingModel } from '../capabilities.js';
+import type { BoundModel, BoundTerms, BoundTermKind, CompletionModel, DensityModel, StepSamplingModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, SampleOptions, TrainContext } from '../model.js';
 import { defaultsOf, defineOptions } from '../options.js';
 import { diffusionBound } from './bound.js';
 import { MlpDenoiser, type Denoiser } from './networks.js';
-import { ddimSample, ddpmSample, guidedEpsilon, normalTensor, type EpsilonFn } from './samplers.js';
+import { ddimSample, ddpmSample, guidedEpsilon, normalTensor, repaintSample, type EpsilonFn } from './samplers.js';
 import { NoiseSchedule, type BetaSchedule } from './schedule.js';
 import { Unet } from './unet.js';
 
@@ -64,6 +64,8 @@ export interface DdpmConfig {
   intensities: boolean;
   /** Strata K of the bound's T - 1 denoising terms, one timestep drawn per stratum (>= T - 1: all terms). Default 50. */
   boundStrata: number;
+  /** Completion (RePaint, Lugmayr et al. 2022): reverse steps per timestep, U (1: plain replacement of the known part). Default 5. */
+  resamples: number;
   /** Sampler when none is asked: 0 = DDPM ancestral over all T steps; S = DDIM with S steps (eta 0). Default 0. */
   samplerSteps: number;
   /** Seed of the initial weights. */
@@ -90,6 +92,7 @@ export const DDPM_OPTIONS = defineOptions<DdpmConfig>({
     fromData: 'on for [0, 1] intensities, off for real values',
   },
   boundStrata: { type: 'int', default: 50, min: 1, help: "the bound's T - 1 denoising terms: one timestep drawn per stratum of K, weighted by its size (>= T - 1: every term)" },
+  resamples: { type: 'int', default: 5, min: 1, max: 100, help: 'genlab complete (RePaint): reverse steps per timestep U, each but the last diffused back (1: plain replacement)' },
   samplerSteps: { type: 'int', default: 0, min: 0, help: 'sampler by default: 0 = DDPM ancestral over all T steps, S = DDIM with S steps' },
   seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
 });
@@ -106,7 +109,7 @@ export const DIFFUSION_TERMS: Readonly<Record<'decoder' | 'denoising' | 'prior',
 /** Examples per network pass when sampling and bounding (bounded memory). */
 const ROWS_PER_PASS = 256;
 
-export class Ddpm extends NeuralModel<DdpmConfig> implements GenerativeModel, DensityModel, BoundModel, StepSamplingModel {
+export class Ddpm extends NeuralModel<DdpmConfig> implements GenerativeModel, DensityModel, BoundModel, CompletionModel, StepSamplingModel {
   readonly name = 'ddpm';
   readonly densityKind = 'bound';
   readonly termKinds = DIFFUSION_TERMS;
@@ -213,6 +216,29 @@ export class Ddpm extends NeuralModel<DdpmConfig> implements GenerativeModel, De
           ? await ddpmSample(eps, this.schedule, xT, rng, samplerOptions)
           : await ddimSample(eps, this.schedule, xT, rng, steps ?? this.timesteps, options.eta ?? 0, samplerOptions);
       out.set(this.toDataSpace(x0), start * this.D);
+    }
+    return out;
+  }
+
+  /**
+   * RePaint (Lugmayr et al. 2022, Algorithm 1; ./samplers.ts): the missing entries drawn by the DDPM
+   * chain while the observed ones follow the forward process from their values, U = `resamples`
+   * reverse steps per timestep. Costs T U network passes. Observed values are returned unchanged.
+   */
+  async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
+    check(missing.length === this.D, () => `ddpm: the mask has ${missing.length} entries, the data ${this.D}`);
+    const labels = this.batchLabels(batch);
+    const known = missing.map((m) => (m ? 0 : 1));
+    const out = Float32Array.from(batch.x);
+    const x = this.toModelSpace(batch.x);
+    for (let start = 0; start < batch.n; start += ROWS_PER_PASS) {
+      const m = Math.min(ROWS_PER_PASS, batch.n - start);
+      const x0 = tf.tensor2d(x.subarray(start * this.D, (start + m) * this.D), [m, this.D]);
+      const filled = this.toDataSpace(
+        await repaintSample(this.epsilon(labels?.subarray(start, start + m)), this.schedule, x0, known, normalTensor(rng, m, this.D), rng, this.config.resamples, this.config.intensities ? { clip: [-1, 1] } : {}),
+      );
+      x0.dispose();
+      for (let i = 0; i < m * this.D; i++) if (missing[i % this.D]) out[start * this.D + i] = filled[i];
     }
     return out;
   }

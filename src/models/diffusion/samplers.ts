@@ -140,3 +140,57 @@ export async function ddimSample(
 export function guidedEpsilon(conditional: EpsilonFn, unconditional: EpsilonFn, w: number): EpsilonFn {
   return (x, t) => tf.sub(tf.mul(conditional(x, t), 1 + w), tf.mul(unconditional(x, t), w));
 }
+
+/**
+ * RePaint inpainting (Lugmayr et al. 2022, "RePaint: Inpainting using Denoising Diffusion
+ * Probabilistic Models", Algorithm 1) with an unconditional network: at each step of the DDPM
+ * chain the known entries come from the forward process, x_{t-1}^known ~ q(x_{t-1} | x_0) (Eq. 8),
+ * the unknown ones from the reverse step, x_{t-1}^unknown ~ p(x_{t-1} | x_t) (Eq. 9), and the two
+ * are joined by the mask (Eq. 10). U > 1 resamples: x_{t-1} is diffused back to x_t ~ q(x_t | x_{t-1})
+ * and the step is repeated, U times in all (jump length 1), which lets the generated part
+ * harmonise with the known part. x0 [n, D] in the model's space, `known` [D] (1 = observed),
+ * x_T consumed. Returns x_0, [n * D], whose observed entries equal x0's.
+ */
+export async function repaintSample(
+  eps: EpsilonFn,
+  schedule: NoiseSchedule,
+  x0: tf.Tensor2D,
+  known: Uint8Array,
+  xT: tf.Tensor2D,
+  rng: Rng,
+  resamples: number,
+  options: Pick<SamplerOptions, 'clip'> = {},
+): Promise<Float32Array> {
+  check(Number.isInteger(resamples) && resamples >= 1, () => `RePaint resamples must be an integer >= 1, got ${resamples}`);
+  const [n, D] = xT.shape;
+  const mask = tf.tensor2d(Float32Array.from(known), [1, D]);
+  const keep = (x: tf.Tensor2D, next: tf.Tensor2D) => {
+    x.dispose();
+    return next;
+  };
+  let x = xT;
+  for (let i = schedule.T - 1; i >= 0; i--) {
+    const t = new Int32Array(n).fill(i);
+    for (let u = 0; u < resamples; u++) {
+      // 1. The known entries at t - 1 from the forward process (x_0 itself at the end, Eq. 8).
+      // 2. The unknown ones by the DDPM step (Eq. 9), joined by the mask (Eq. 10).
+      x = keep(
+        x,
+        tf.tidy(() => {
+          const knownPrev = i > 0 ? schedule.qSample(x0, new Int32Array(n).fill(i - 1), normalTensor(rng, n, D)) : x0;
+          const mean = schedule.posteriorMean(predictStart(schedule, x, t, eps(x, t), options.clip), x, t);
+          const unknownPrev = i > 0 ? tf.add(mean, tf.mul(normalTensor(rng, n, D), Math.sqrt(schedule.betas[i]))) : mean;
+          return tf.add(tf.mul(knownPrev, mask), tf.mul(unknownPrev, tf.sub(1, mask))) as tf.Tensor2D;
+        }),
+      );
+      // 3. Resampling: back to t by q(x_t | x_{t-1}) = N(sqrt(1 - beta_t) x_{t-1}, beta_t I), and again.
+      if (u + 1 < resamples && i > 0) {
+        x = keep(x, tf.tidy(() => tf.add(tf.mul(x, Math.sqrt(schedule.alphas[i])), tf.mul(normalTensor(rng, n, D), Math.sqrt(schedule.betas[i]))) as tf.Tensor2D));
+      }
+    }
+  }
+  mask.dispose();
+  const out = (await x.data()) as Float32Array;
+  x.dispose();
+  return out;
+}

@@ -41,7 +41,7 @@ test('ddpm on moons (MLP): training lowers L_simple and raises the bound, withou
 test('ddpm on 8-bit images (U-Net): a training step without leaks, samples on the 256 levels, a finite bound with three terms', async () => {
   const model = createModel('ddpm', { timesteps: 20, channels: 8, normGroups: 4, embedding: 16, boundStrata: 4 }, { shape: [8, 8, 1], kind: 'continuous' }) as Ddpm;
   assert.ok(hasBound(model) && samplesInSteps(model) && model.timesteps === 20);
-  assert.deepEqual(capabilitiesOf(model), { density: 'bound', latent: false, conditional: false, completion: false });
+  assert.deepEqual(capabilitiesOf(model), { density: 'bound', latent: false, conditional: false, completion: true });
   const rng = new Rng(3);
   const x = Float32Array.from({ length: 4 * 64 }, () => rng.int(256) / 255);
   const trainer = new Trainer(model, { optimizer: { learningRate: 1e-3 } });
