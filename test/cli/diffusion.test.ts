@@ -2,6 +2,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Rng } from '../../src/core/rng.js';
+import { writePng } from '../../src/node/data/images.js';
 import { inProcessRunner } from './genlab.js';
 
 const { tmp, genlab, json } = inProcessRunner('genlab-diffusion-');
@@ -48,4 +50,29 @@ test('the sampling flags of diffusion models are refused where they do not apply
   const notDiffusion = await genlab('sample', flow, '--steps', '5', '--out', path.join(tmp, 'x.csv'));
   assert.notEqual(notDiffusion.code, 0);
   assert.match(notDiffusion.stderr, /needs a diffusion model/);
+});
+
+test('ddpm on 8-bit images: the U-Net, the bound in bits/dim of the levels, DDIM samples as PNG, RePaint completions', async () => {
+  const dir = path.join(tmp, 'images');
+  fs.mkdirSync(dir);
+  const rng = new Rng(4);
+  for (let i = 0; i < 16; i++) {
+    const data = Uint8Array.from({ length: 64 }, (_, p) => Math.max(0, Math.min(255, Math.round(100 + 2 * p + 40 * rng.normal()))));
+    writePng(path.join(dir, `${String(i).padStart(2, '0')}.png`), { width: 8, height: 8, channels: 1, data });
+  }
+  const run = path.join(tmp, 'run-ddpm-images');
+  const model = ['--timesteps', '10', '--channels', '8', '--norm-groups', '4', '--embedding', '16', '--bound-strata', '9', '--resamples', '2'];
+  await json('train', 'ddpm', '--data', `images:${dir}`, '--batch-size', '8', ...model, '--eval-examples', '0', '--sample-count', '2', '--out', run, '--json');
+  const config = JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'));
+  assert.equal(config.model.config.intensities, true, '[0, 1] intensities: scaled to [-1, 1], discretized decoder');
+  const report = await json('eval', run, '--json');
+  assert.equal(report.kind, 'bound');
+  assert.ok(report.dequantized === undefined, 'no dequantization: the discretized decoder bounds the levels directly');
+  assert.ok(Math.abs(report.bitsPerDim - report.nll / (64 * Math.LN2)) < 1e-9);
+  assert.ok(report.bitsPerDim > 0 && report.bitsPerDim < 40, `bits/dim ${report.bitsPerDim}`);
+  const sampled = await json('sample', run, '-n', '4', '--steps', '5', '--out', path.join(tmp, 'ddim.png'), '--json');
+  assert.ok(fs.existsSync(sampled.out));
+  const completed = await genlab('complete', run, '--input', path.join(dir, '00.png'), '--mask', 'bottom', '-n', '2', '--out', path.join(tmp, 'completed.png'));
+  assert.equal(completed.code, 0, completed.stderr);
+  assert.ok(fs.existsSync(path.join(tmp, 'completed.png')));
 });
