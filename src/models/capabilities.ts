@@ -111,6 +111,15 @@ export interface CodeModel {
   traverseCode(code: string, rows: number, values: number, rng: Rng, range?: number): Promise<Float32Array>;
 }
 
+/**
+ * A model that samples by a chain of denoising steps (diffusion): `sample` takes `steps` (DDIM over
+ * that many timesteps), `eta` and, when conditional, `guidance` (SampleOptions).
+ */
+export interface StepSamplingModel {
+  /** The number of diffusion steps T the model was trained with (the most `steps` can be). */
+  readonly timesteps: number;
+}
+
 export function hasDensity<M extends GenerativeModel>(model: M): model is M & DensityModel {
   const m = model as Partial<DensityModel>;
   return typeof m.logProb === 'function' && typeof m.densityKind === 'string';
@@ -142,6 +151,10 @@ export function isAdversarial<M extends GenerativeModel>(model: M): model is M &
 export function hasCodes<M extends GenerativeModel>(model: M): model is M & CodeModel {
   const m = model as Partial<CodeModel>;
   return Array.isArray(m.codes) && typeof m.traverseCode === 'function';
+}
+
+export function samplesInSteps<M extends GenerativeModel>(model: M): model is M & StepSamplingModel {
+  return Number.isInteger((model as Partial<StepSamplingModel>).timesteps);
 }
 
 /** The guards' answers as one record, for display (`genlab models`). */

@@ -90,6 +90,18 @@ export interface SampleOptions {
    * fidelity. Absent: no truncation.
    */
   truncation?: number;
+  /**
+   * Diffusion models: sample with DDIM (Song et al. 2021) over this many evenly spaced timesteps
+   * instead of DDPM's ancestral chain over all T. Absent: the model's `samplerSteps` option.
+   */
+  steps?: number;
+  /** Diffusion models, DDIM: the stochasticity eta (0: deterministic given x_T; 1: DDPM-like). Default 0. */
+  eta?: number;
+  /**
+   * Conditional diffusion models: classifier-free guidance weight w (Ho & Salimans 2022),
+   * eps = (1 + w) eps(x, y) - w eps(x, null). Absent: the conditional network alone.
+   */
+  guidance?: number;
 }
 
 export interface GenerativeModel {

@@ -37,6 +37,7 @@ import { IAF_OPTIONS, Iaf } from './flow/iaf.js';
 import { MAF_OPTIONS, Maf } from './flow/maf.js';
 import { NICE_OPTIONS, Nice } from './flow/nice.js';
 import { REALNVP_OPTIONS, RealNvp } from './flow/realnvp.js';
+import { DDPM_OPTIONS, Ddpm } from './diffusion/ddpm.js';
 import type { OptimizerSettings } from '../train/optimizers.js';
 
 /** What a model is built for: the shape of one example and the kind of its values. */
@@ -320,6 +321,22 @@ const FLOW_ENTRIES: RegistryEntry[] = [
   },
 ];
 
+/**
+ * Diffusion models: real values (toys, CSV) as they are; [0, 1] intensities (8-bit levels) scaled to
+ * [-1, 1] with the discretized decoder, so the bound is on the 8-bit data.
+ */
+const DIFFUSION_ENTRIES: RegistryEntry[] = [
+  {
+    name: 'ddpm',
+    family: 'diffusion',
+    accepts: ['continuous', 'real'],
+    options: DDPM_OPTIONS,
+    description: 'DDPM (Ho et al. 2020): eps-prediction, linear or cosine schedule, MLP or U-Net; DDPM / DDIM sampling (genlab sample --steps S), classifier-free guidance; the variational bound in bits/dim',
+    create: (config, data) =>
+      new Ddpm({ intensities: data.kind === 'continuous', ...(data.numClasses !== undefined && { numClasses: data.numClasses }), ...config }, data.shape),
+  },
+];
+
 /** Models built from other models: their options name a base among the entries above. */
 function classCondEntry(bases: readonly RegistryEntry[]): RegistryEntry {
   const options = classCondOptions(bases.map((e) => e.name));
@@ -346,7 +363,7 @@ function classCondEntry(bases: readonly RegistryEntry[]): RegistryEntry {
   };
 }
 
-const ENTRIES: RegistryEntry[] = [...BASE_ENTRIES, ...FLOW_ENTRIES, ...ADVERSARIAL_ENTRIES, classCondEntry([...BASE_ENTRIES, ...FLOW_ENTRIES])];
+const ENTRIES: RegistryEntry[] = [...BASE_ENTRIES, ...FLOW_ENTRIES, ...DIFFUSION_ENTRIES, ...ADVERSARIAL_ENTRIES, classCondEntry([...BASE_ENTRIES, ...FLOW_ENTRIES])];
 
 /**
  * Every model with its options (type, default, help) and its capabilities. Those are read off an instance built

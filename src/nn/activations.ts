@@ -22,3 +22,11 @@ import * as tf from '@tensorflow/tfjs-core';
 export function leakyRelu<T extends tf.Tensor>(x: T, alpha = 0.2): T {
   return tf.tidy(() => tf.add(tf.mul(x, 0.5 * (1 + alpha)), tf.mul(tf.abs(x), 0.5 * (1 - alpha))) as T);
 }
+
+/**
+ * SiLU / swish, x sigmoid(x) (Elfwing, Uchibe & Doya 2018; Ramachandran et al. 2017), the
+ * nonlinearity of the diffusion U-Nets (Ho et al. 2020, Appendix B).
+ */
+export function silu<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)) as T);
+}

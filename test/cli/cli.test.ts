@@ -44,7 +44,7 @@ test('genlab models prints, for every model, what capabilitiesOf finds on a mode
   }
   // The CLI builds its own tiny instances; these are other shapes, and labels with 5 classes.
   await initBackend('wasm');
-  assert.equal(models.length, 32);
+  assert.equal(models.length, 33);
   for (const { name, family, capabilities } of models) {
     // The DCGAN players halve H and W twice: [4, 8, 1] for the adversarial family; glow's two squeezes need
     // height and width multiples of 4, so it gets vectors.
@@ -60,7 +60,7 @@ test('genlab models prints, for every model, what capabilitiesOf finds on a mode
 
 test('genlab models --json lists every option of every model with its type, default and help', async () => {
   const models = await json('models', '--json') as { name: string; options: Record<string, { type: string; default: unknown; help: string }> }[];
-  assert.equal(models.length, 32);
+  assert.equal(models.length, 33);
   for (const m of models) {
     const options = Object.entries(m.options);
     assert.ok(options.length >= 2, `${m.name} lists its options`);

@@ -85,7 +85,7 @@ test('a run without codes, data without labels and bad flags are refused in one 
   const recordFile = path.join(vae, 'evals', 'probe.json');
   const before = fs.readFileSync(recordFile, 'utf8');
   const cases: [string[], RegExp][] = [
-    [['probe', vae, markov], new RegExp(`^genlab probe: '${markov}' holds a markov model, which has no latent codes to probe; genlab probe needs a model that encodes \\(ae, vae, .*aae\\)\\n$`)],
+    [['probe', vae, markov], new RegExp(`^genlab probe: '${markov}' holds a markov model, which has no latent codes to probe; genlab probe needs a model that encodes \\(ae, vae, .*aae, .*realnvp.*\\)\\n$`)],
     [['probe', roll, vae], new RegExp(`^genlab probe: the data of '${roll}' \\(toy:swissroll\\) have no class labels, which the linear probe and k-NN are scored against\\n$`)],
     [['probe', vae, '--k', '20', '--train-examples', '10'], /--k 20 is more than the 10 train examples \(--train-examples\) that vote/],
     [['probe', vae, '--json', '--markdown'], /--json or --markdown, not both/],

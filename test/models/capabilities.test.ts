@@ -40,6 +40,8 @@ const EXPECTED: Record<string, [DensityKind | null, boolean, boolean, boolean, b
   maf: ['exact', false, true, false, false],
   glow: ['exact', false, true, false, false],
   iaf: ['exact', false, true, false, false],
+  // Diffusion: the variational bound (Ho et al. 2020, Eq. 5) is its density, with named terms.
+  ddpm: ['bound', true, false, false, true],
   classcond: ['exact', false, false, true, false],
   // Implicit models: samples only (their own guards, isAdversarial and hasCodes, are tested in adversarial/).
   gan: [null, false, false, false, false],
@@ -55,9 +57,16 @@ const EXPECTED: Record<string, [DensityKind | null, boolean, boolean, boolean, b
 
 function build(name: string): { model: GenerativeModel; data: DataInfo } {
   const flow = name === 'nice' || name === 'realnvp' || name === 'maf' || name === 'glow' || name === 'iaf';
-  const data = name === 'rnade' || flow ? REAL : BINARY;
+  const data = name === 'rnade' || flow || name === 'ddpm' ? REAL : BINARY;
   // Small nets: the defaults are MNIST-sized.
-  const config = name === 'vae' || name === 'betavae' || name === 'cvae' || name === 'iwae' ? { hidden: [8], latent: 2, evalSamples: 7 } : flow ? { hidden: [8] } : {};
+  const config =
+    name === 'vae' || name === 'betavae' || name === 'cvae' || name === 'iwae'
+      ? { hidden: [8], latent: 2, evalSamples: 7 }
+      : flow
+        ? { hidden: [8] }
+        : name === 'ddpm'
+          ? { hidden: [8], timesteps: 20, boundStrata: 5, resamples: 2 }
+          : {};
   return { model: createModel(name, config, data), data };
 }
 

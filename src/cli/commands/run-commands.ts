@@ -10,7 +10,7 @@ import { probeModel } from '../../eval/probe.js';
 import { measureSampleQuality, type SampleQualityReport } from '../../eval/sampleQuality.js';
 import { commandLine, writeEvalRecord } from '../../node/evalRecords.js';
 import { REFERENCE_DATA, loadReferenceClassifier } from '../../node/referenceClassifier.js';
-import { hasBound, hasDensity, isAdversarial, isConditional, isLatent, type BoundModel, type DensityKind, type DensityModel } from '../../models/capabilities.js';
+import { hasBound, hasDensity, isAdversarial, isConditional, isLatent, samplesInSteps, type BoundModel, type DensityKind, type DensityModel } from '../../models/capabilities.js';
 import type { GenerativeModel, SampleOptions } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress } from '../../node/progress.js';
@@ -34,6 +34,9 @@ export const SAMPLE_OPTIONS: OptionTable = {
   label: { type: 'string', value: 'K', help: 'conditional models: draw every sample from class K (default: a PNG grid has one row per class, a CSV classes in turn)' },
   truncation: { type: 'string', value: 'T', help: 'adversarial models: the truncation trick, z entries beyond +-T drawn again (fidelity for variety)' },
   temperature: { type: 'string', value: 'T', help: "flows: the base density's scale times T (Glow Sec. 5); latent models: z ~ N(0, T^2 I); autoregressive: softmax temperature (default 1)" },
+  steps: { type: 'string', value: 'S', help: 'diffusion models: DDIM (Song et al. 2021) over S evenly spaced timesteps (default: the model\'s samplerSteps; 0 there: DDPM ancestral over all T)' },
+  eta: { type: 'string', value: 'E', help: 'diffusion models, DDIM: stochasticity eta, 0 deterministic given x_T, 1 DDPM-like (default 0)' },
+  guidance: { type: 'string', value: 'W', help: 'class-conditional diffusion models: classifier-free guidance weight w, eps = (1 + w) eps(x, y) - w eps(x, null)' },
   mean: {
     type: 'boolean',
     help: "latent models: write the decoder's means E[x|z] (Bernoulli: probabilities) instead of draws x ~ p(x|z); default: draws in a CSV of binary data, the model's sampleMode in a PNG",
@@ -43,7 +46,7 @@ export const SAMPLE_OPTIONS: OptionTable = {
 
 export async function sampleCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse('sample', args, SAMPLE_OPTIONS);
-  if (v.help) return help('Usage: genlab sample RUN -n N [--label K] [--mean] [--truncation T] [--temperature T] --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
+  if (v.help) return help('Usage: genlab sample RUN -n N [--label K] [--mean] [--truncation T] [--temperature T] [--steps S --eta E --guidance W] --out FILE.png|FILE.csv', SAMPLE_OPTIONS);
   const runDir = onePositional('sample', positionals, 'RUN folder');
   const n = numberFlag('n', v.n, { integer: true, min: 1, max: 100000 })!;
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
@@ -61,18 +64,60 @@ export async function sampleCommand(args: string[]): Promise<number> {
     throw new UserError(`--truncation needs an adversarial model (a generator of z ~ N(0, I)); ${run.model.name} is not one`);
   }
   const temperature = numberFlag('temperature', v.temperature, { min: 0 });
+  const stepOptions = diffusionOptions(run.model, v);
+  const started = performance.now();
   const samples = await run.model.sample(n, new Rng(seed), {
     ...(labels && { labels }),
     ...(mode && { mode }),
     ...(truncation !== undefined && { truncation }),
     ...(temperature !== undefined && { temperature }),
+    ...stepOptions,
   });
+  const secondsPerSample = (performance.now() - started) / 1000 / n;
   if (ext === '.png') writeSampleGrid(out, samples, n, shape, kind);
   else writeSamplesCsv(out, samples, n, run.config.data.featureNames);
-  if (v.json) printJson({ out, n, shape, kind, backend, ...(v.label !== undefined && labels ? { label: labels[0] } : {}), ...(isLatent(run.model) && { mode: mode ?? run.config.model.config.sampleMode }) });
-  else process.stderr.write(`wrote ${n} samples${v.label !== undefined && labels ? ` of class ${labels[0]}` : labels ? ', one row per class' : ''} to ${out}\n`);
+  if (v.json) {
+    printJson({ out, n, shape, kind, backend, secondsPerSample, ...stepOptions, ...(v.label !== undefined && labels ? { label: labels[0] } : {}), ...(isLatent(run.model) && { mode: mode ?? run.config.model.config.sampleMode }) });
+  } else {
+    const sampler = samplesInSteps(run.model) ? ` (${stepOptions.steps !== undefined ? `DDIM, ${stepOptions.steps} steps, eta ${stepOptions.eta ?? 0}` : `DDPM, ${run.model.timesteps} steps`}${stepOptions.guidance !== undefined ? `, guidance ${stepOptions.guidance}` : ''})` : '';
+    process.stderr.write(
+      `wrote ${n} samples${v.label !== undefined && labels ? ` of class ${labels[0]}` : labels ? ', one row per class' : ''} to ${out}${sampler}, ${formatDuration(secondsPerSample)} per sample\n`,
+    );
+  }
   run.model.dispose();
   return 0;
+}
+
+/**
+ * --steps, --eta and --guidance for a diffusion model (`samplesInSteps`): DDIM on S steps, its eta,
+ * the guidance weight of a class-conditional one; refused for other models.
+ */
+function diffusionOptions(model: GenerativeModel, v: Record<string, unknown>): Pick<SampleOptions, 'steps' | 'eta' | 'guidance'> {
+  const given = (['steps', 'eta', 'guidance'] as const).filter((f) => v[f] !== undefined);
+  if (!samplesInSteps(model)) {
+    if (given.length) {
+      model.dispose();
+      throw new UserError(`--${given[0]} needs a diffusion model (a sampler over denoising steps); ${model.name} is not one`);
+    }
+    return {};
+  }
+  let steps = numberFlag('steps', v.steps as string | undefined, { integer: true, min: 1, max: model.timesteps });
+  const eta = numberFlag('eta', v.eta as string | undefined, { min: 0 });
+  const guidance = numberFlag('guidance', v.guidance as string | undefined, { min: 0 });
+  if (guidance !== undefined && !isConditional(model)) {
+    model.dispose();
+    throw new UserError(`--guidance needs a class-conditional model (trained with --class-conditional); ${model.name} in this run is unconditional`);
+  }
+  // Without --steps: the run's samplerSteps (DDIM) if set; --eta alone means DDIM over all T.
+  const configured = (model.getConfig() as { samplerSteps?: number }).samplerSteps;
+  if (steps === undefined && configured) steps = configured;
+  if (steps === undefined && eta !== undefined) steps = model.timesteps;
+  return { ...(steps !== undefined && { steps }), ...(eta !== undefined && { eta }), ...(guidance !== undefined && { guidance }) };
+}
+
+/** 12.3 ms, 1.24 s. */
+function formatDuration(seconds: number): string {
+  return seconds < 1 ? `${(seconds * 1000).toFixed(1)} ms` : `${seconds.toFixed(2)} s`;
 }
 
 /**
@@ -177,6 +222,8 @@ export const EVAL_OPTIONS: OptionTable = {
   },
   mean: { type: 'boolean', help: "with --samples, latent models: measure the decoder's means E[x|z] instead of draws x ~ p(x|z) (binary data) or the model's sampleMode" },
   classifier: { type: 'string', value: 'DIR', help: 'with --samples: the reference classifier folder (default: the user cache, else the shipped one)' },
+  steps: { type: 'string', value: 'S', help: "with --samples, diffusion models: DDIM over S steps (default: the model's samplerSteps; 0 there: DDPM over all T)" },
+  eta: { type: 'string', value: 'E', help: 'with --samples and --steps: DDIM stochasticity eta (default 0)' },
   'no-likelihood': { type: 'boolean', help: 'skip the likelihood (and the probe): only what --samples measures' },
   ...COMMON,
 };
@@ -193,7 +240,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const sampleCount = numberFlag('samples', v.samples, { integer: true, min: 0, max: 100000 })!;
   if (sampleCount === 1) throw new UserError('--samples needs at least 2 samples (a covariance), e.g. --samples 2000');
   if (skipLikelihood && sampleCount === 0) throw new UserError('--no-likelihood leaves nothing to measure without --samples N');
-  if ((v.mean || v.classifier) && sampleCount === 0) throw new UserError('--mean and --classifier go with --samples N');
+  if ((v.mean || v.classifier || v.steps !== undefined || v.eta !== undefined) && sampleCount === 0) throw new UserError('--mean, --classifier, --steps and --eta go with --samples N');
   const backend = await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir, { ema: !v['no-ema'] });
   const { model } = run;
@@ -253,11 +300,14 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (classifier) {
     const qualityStarted = Date.now();
     const mode = sampleMode(model, Boolean(v.mean), run.config.data.kind === 'binary');
-    const samples = await drawSamples(model, sampleCount, new Rng(seed), mode);
+    const stepOptions = diffusionOptions(model, { steps: v.steps, eta: v.eta });
+    const sampleStarted = performance.now();
+    const samples = await drawSamples(model, sampleCount, new Rng(seed), { ...(mode && { mode }), ...stepOptions });
+    const secondsPerSample = (performance.now() - sampleStarted) / 1000 / sampleCount;
     // The whole test split: --limit bounds the likelihood's cost, not the reference set.
     const reference = data.test;
     quality = await measureSampleQuality(classifier.classifier, classifier.featureSpace, { ...data.test, name: `${model.name} samples`, x: samples, n: sampleCount, labels: undefined }, reference);
-    quality = { ...quality, ...(mode && { sampleMode: mode }) };
+    quality = { ...quality, ...(mode && { sampleMode: mode }), ...(samplesInSteps(model) && { ...stepOptions, secondsPerSample }) };
     classifier.classifier.dispose();
     qualitySeconds = (Date.now() - qualityStarted) / 1000;
   }
@@ -300,13 +350,13 @@ function referenceDataName(spec: string): string {
 }
 
 /** n samples in batches (bounded memory), with progress. */
-async function drawSamples(model: GenerativeModel, n: number, rng: Rng, mode: SampleOptions['mode']): Promise<Float32Array> {
+async function drawSamples(model: GenerativeModel, n: number, rng: Rng, options: SampleOptions): Promise<Float32Array> {
   const D = exampleSize({ shape: model.inputShape });
   const out = new Float32Array(n * D);
   const progress = new Progress({ label: 'samples', total: n, unit: 'ex' });
   for (let start = 0; start < n; start += SAMPLE_BATCH) {
     const m = Math.min(SAMPLE_BATCH, n - start);
-    out.set(await model.sample(m, rng, mode && { mode }), start * D);
+    out.set(await model.sample(m, rng, options), start * D);
     progress.tick(m);
   }
   progress.finish();
@@ -315,10 +365,11 @@ async function drawSamples(model: GenerativeModel, n: number, rng: Rng, mode: Sa
 
 const SAMPLE_BATCH = 500;
 
-export function formatQuality(q: SampleQualityReport & { sampleMode?: string }): string {
+export function formatQuality(q: SampleQualityReport & { sampleMode?: string; steps?: number; eta?: number; secondsPerSample?: number }): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const sampler = q.secondsPerSample !== undefined ? ` (${q.steps !== undefined ? `DDIM ${q.steps} steps, eta ${q.eta ?? 0}` : 'DDPM'}, ${formatDuration(q.secondsPerSample)} per sample)` : '';
   return (
-    `  sample quality, ${q.n} samples${q.sampleMode ? ` (${q.sampleMode === 'mean' ? 'decoder means' : 'draws'})` : ''} against ${q.referenceExamples} test examples, in ${q.featureSpace} features:\n` +
+    `  sample quality, ${q.n} samples${q.sampleMode ? ` (${q.sampleMode === 'mean' ? 'decoder means' : 'draws'})` : ''}${sampler} against ${q.referenceExamples} test examples, in ${q.featureSpace} features:\n` +
     `    Frechet distance ${q.frechetDistance.toFixed(3)} (FD in these features, not comparable with Inception FID)\n` +
     `    Inception-Score analogue ${q.inceptionScore.toFixed(3)} (at most ${q.histogram.length})\n` +
     `    precision ${pct(q.precision)}, recall ${pct(q.recall)} (k = ${q.k} nearest-neighbour manifolds, ${q.precisionRecallExamples} of each)\n` +
