@@ -47,9 +47,9 @@ test('genlab models prints, for every model, what capabilitiesOf finds on a mode
   assert.equal(models.length, 33);
   for (const { name, family, capabilities } of models) {
     // The DCGAN players halve H and W twice: [4, 8, 1] for the adversarial family; glow's two squeezes need
-    // height and width multiples of 4, so it gets vectors.
+    // height and width multiples of 4, and ddpm's U-Net multiples of 2, so they get vectors.
     const data: DataInfo =
-      name === 'rnade' || name === 'glow' ? { shape: [2], kind: 'real' } : family === 'adversarial' ? { shape: [4, 8, 1], kind: 'continuous', numClasses: 5 } : { shape: [3, 5, 1], kind: 'binary', numClasses: 5 };
+      name === 'rnade' || name === 'glow' || name === 'ddpm' ? { shape: [2], kind: 'real' } : family === 'adversarial' ? { shape: [4, 8, 1], kind: 'continuous', numClasses: 5 } : { shape: [3, 5, 1], kind: 'binary', numClasses: 5 };
     const model = createModel(name, {}, data);
     assert.deepEqual(capabilitiesOf(model), capabilities, name);
     model.dispose();
