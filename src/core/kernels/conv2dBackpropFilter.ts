@@ -29,14 +29,8 @@ import type {
   NamedTensorInfoMap,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { backend_util, BatchMatMul, Concat, Conv2D, getKernel, PadV2, Reshape, Slice, Transpose } from '@tensorflow/tfjs-core';
-
-/** Runs the wasm kernel `name` directly (no tf ops, no tape); the caller disposes the result. */
-function wasmKernel(name: string, inputs: NamedTensorInfoMap, backend: KernelBackend, attrs: NamedAttrMap): TensorInfo {
-  const kernel = getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`the wasm backend has no '${name}' kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
-}
+import { backend_util, BatchMatMul, Concat, Conv2D, PadV2, Reshape, Slice, Transpose } from '@tensorflow/tfjs-core';
+import { runWasmKernel } from './wasm.js';
 
 /**
  * Attrs as tfjs-core's conv2d gradient passes them; `dilations` is an extension (the stock
@@ -99,11 +93,11 @@ function filterGradientFromPatches(x: TensorInfo, dy: TensorInfo, info: backend_
   try {
     const a: TensorInfo = { dataId: backend.write(patches, [1, rows, columns], 'float32'), shape: [1, rows, columns], dtype: 'float32' };
     temps.push(a);
-    const b = wasmKernel(Reshape, { x: dy }, backend, { shape: [1, columns, co] });
+    const b = runWasmKernel(Reshape, { x: dy }, backend, { shape: [1, columns, co] });
     temps.push(b);
-    const product = wasmKernel(BatchMatMul, { a, b }, backend, { transposeA: false, transposeB: false });
+    const product = runWasmKernel(BatchMatMul, { a, b }, backend, { transposeA: false, transposeB: false });
     temps.push(product);
-    return wasmKernel(Reshape, { x: product }, backend, { shape: [fh, fw, ci, co] });
+    return runWasmKernel(Reshape, { x: product }, backend, { shape: [fh, fw, ci, co] });
   } finally {
     for (const t of temps) backend.disposeData(t.dataId);
   }
@@ -123,19 +117,19 @@ function filterGradientByTaps(x: TensorInfo, dy: TensorInfo, info: backend_util.
     const right = Math.max(0, wo + fw - 1 - W - left);
     const padded =
       top || bottom || left || right
-        ? keep(wasmKernel(PadV2, { x }, backend, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }))
+        ? keep(runWasmKernel(PadV2, { x }, backend, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }))
         : x;
-    const dyMatrix = keep(wasmKernel(Reshape, { x: dy }, backend, { shape: [1, positions, co] }));
+    const dyMatrix = keep(runWasmKernel(Reshape, { x: dy }, backend, { shape: [1, positions, co] }));
     const perTap: TensorInfo[] = [];
     for (let kh = 0; kh < fh; kh++) {
       for (let kw = 0; kw < fw; kw++) {
-        const window = keep(wasmKernel(Slice, { x: padded }, backend, { begin: [0, kh, kw, 0], size: [n, ho, wo, ci] }));
-        const rows = keep(wasmKernel(Reshape, { x: window }, backend, { shape: [1, positions, ci] }));
-        perTap.push(keep(wasmKernel(BatchMatMul, { a: rows, b: dyMatrix }, backend, { transposeA: true, transposeB: false }))); // [1, Ci, Co]
+        const window = keep(runWasmKernel(Slice, { x: padded }, backend, { begin: [0, kh, kw, 0], size: [n, ho, wo, ci] }));
+        const rows = keep(runWasmKernel(Reshape, { x: window }, backend, { shape: [1, positions, ci] }));
+        perTap.push(keep(runWasmKernel(BatchMatMul, { a: rows, b: dyMatrix }, backend, { transposeA: true, transposeB: false }))); // [1, Ci, Co]
       }
     }
-    const all = perTap.length === 1 ? perTap[0] : keep(wasmKernel(Concat, perTap as unknown as NamedTensorInfoMap, backend, { axis: 1 })) // the kernel takes a list;
-    return wasmKernel(Reshape, { x: all }, backend, { shape: [fh, fw, ci, co] });
+    const all = perTap.length === 1 ? perTap[0] : keep(runWasmKernel(Concat, perTap as unknown as NamedTensorInfoMap, backend, { axis: 1 })); // Concat takes a list
+    return runWasmKernel(Reshape, { x: all }, backend, { shape: [fh, fw, ci, co] });
   } finally {
     for (const t of temps) backend.disposeData(t.dataId);
   }
@@ -195,11 +189,11 @@ function filterGradientKernel(choose: (info: backend_util.Conv2DInfo) => FilterG
     const keep = (t: TensorInfo): TensorInfo => (temps.push(t), t);
     try {
       // 1. Swap roles: channels become the batch, the batch becomes the channels.
-      const xT = keep(wasmKernel(Transpose, { x }, kernelBackend, { perm: [3, 1, 2, 0] })); // [Ci, H, W, N]
-      const dyT = keep(wasmKernel(Transpose, { x: dy }, kernelBackend, { perm: [1, 2, 0, 3] })); // [Ho, Wo, N, Co]
+      const xT = keep(runWasmKernel(Transpose, { x }, kernelBackend, { perm: [3, 1, 2, 0] })); // [Ci, H, W, N]
+      const dyT = keep(runWasmKernel(Transpose, { x: dy }, kernelBackend, { perm: [1, 2, 0, 3] })); // [Ho, Wo, N, Co]
       // 2. Forward conv with dy as the filter: stride and dilation trade places.
       const taps = keep(
-        wasmKernel(Conv2D, { x: xT, filter: dyT }, kernelBackend, {
+        runWasmKernel(Conv2D, { x: xT, filter: dyT }, kernelBackend, {
           strides: [dh, dw],
           dilations: [sh, sw],
           pad: [
@@ -215,9 +209,9 @@ function filterGradientKernel(choose: (info: backend_util.Conv2DInfo) => FilterG
       const kept =
         taps.shape[1] === fh && taps.shape[2] === fw
           ? taps
-          : keep(wasmKernel(Slice, { x: taps }, kernelBackend, { begin: [0, 0, 0, 0], size: [ci, fh, fw, co] }));
+          : keep(runWasmKernel(Slice, { x: taps }, kernelBackend, { begin: [0, 0, 0, 0], size: [ci, fh, fw, co] }));
       // 4. [Ci, fh, fw, Co] -> [fh, fw, Ci, Co]
-      return wasmKernel(Transpose, { x: kept }, kernelBackend, { perm: [1, 2, 0, 3] });
+      return runWasmKernel(Transpose, { x: kept }, kernelBackend, { perm: [1, 2, 0, 3] });
     } finally {
       for (const t of temps) kernelBackend.disposeData(t.dataId);
     }

@@ -23,14 +23,8 @@ import type {
   NamedTensorInfoMap,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { backend_util, Conv2D, Fill, getKernel, Reshape, Slice, Transpose } from '@tensorflow/tfjs-core';
-
-/** Runs the wasm kernel `name` directly (no tf ops, no tape); the caller disposes the result. */
-function wasmKernel(name: string, inputs: NamedTensorInfoMap, backend: KernelBackend, attrs: NamedAttrMap): TensorInfo {
-  const kernel = getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`the wasm backend has no '${name}' kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
-}
+import { backend_util, Conv2D, Fill, Reshape, Slice, Transpose } from '@tensorflow/tfjs-core';
+import { runWasmKernel } from './wasm.js';
 
 /** Where one spatial axis of the phase decomposition starts and how far it runs. */
 interface AxisPlan {
@@ -117,7 +111,7 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const temps: TensorInfo[] = [];
   const keep = (t: TensorInfo): TensorInfo => (temps.push(t), t);
   const run = (name: string, ins: NamedTensorInfoMap, a: NamedAttrMap): TensorInfo =>
-    keep(wasmKernel(name, ins, kernelBackend, a));
+    keep(runWasmKernel(name, ins, kernelBackend, a));
   try {
     // 1. Crop dy where the grid never reads it (only with explicit padding beyond the filter).
     const cropTop = Math.max(0, -ph.before);
@@ -126,7 +120,7 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     const keptCols = wo - cropLeft - Math.max(0, -pw.after);
     if (keptRows <= 0 || keptCols <= 0) {
       // No output row of the forward conv touched the input: the gradient is zero.
-      return wasmKernel(Fill, {}, kernelBackend, { shape: [n, H, W, ci], value: 0, dtype: 'float32' });
+      return runWasmKernel(Fill, {}, kernelBackend, { shape: [n, H, W, ci], value: 0, dtype: 'float32' });
     }
     const dyKept =
       keptRows === ho && keptCols === wo
@@ -164,7 +158,7 @@ export const conv2dBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
       temps.splice(temps.indexOf(full), 1); // handed to the caller, not disposed
       return full;
     }
-    return wasmKernel(Slice, { x: full }, kernelBackend, { begin: [0, ph.offset, pw.offset, 0], size: [n, H, W, ci] });
+    return runWasmKernel(Slice, { x: full }, kernelBackend, { begin: [0, ph.offset, pw.offset, 0], size: [n, H, W, ci] });
   } finally {
     for (const t of temps) kernelBackend.disposeData(t.dataId);
   }

@@ -9,8 +9,11 @@
  * A kernel with a name of our own ('GenlabOptimizerUpdate'), registered for wasm only; other
  * backends (webgl, webgpu, cpu) keep the tf-op form, which the optimizer falls back to.
  */
-import type { DataType, KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { heapByteOffset, type WasmBackend } from './wasm.js';
+
+const heapFloatOffset = (backend: WasmBackend, t: TensorInfo) => heapByteOffset(backend, t, OPTIMIZER_UPDATE) / 4;
 
 export const OPTIMIZER_UPDATE = 'GenlabOptimizerUpdate';
 
@@ -41,18 +44,6 @@ export function slotsOf(a: Pick<UpdateAttrs, 'rule' | 'momentum'>): string[] {
   return a.momentum > 0 ? ['momentum'] : [];
 }
 
-interface WasmBackend extends KernelBackend {
-  wasm: { HEAPF32: Float32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-}
-
-function offsetOf(backend: WasmBackend, t: TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new Error('optimizer update on wasm: a tensor without wasm data');
-  return data.memoryOffset / 4;
-}
-
 /**
  * Inputs: w, g, then the rule's slots as s0, s1 (slotsOf order). Outputs: the new w, then the new
  * slots in the same order. All float32 of one shape.
@@ -71,9 +62,9 @@ export const optimizerUpdateKernel: KernelFunc = ({ inputs, backend, attrs }) =>
   const outputs = [w, ...slotInputs].map((t) => wasm.makeOutput(t.shape.slice(), 'float32'));
   // Offsets and the heap view after allocating (malloc may grow the heap and replace its buffer).
   const heap = wasm.wasm.HEAPF32;
-  const [wIn, gIn] = [offsetOf(wasm, w), offsetOf(wasm, g)];
-  const sIn = slotInputs.map((t) => offsetOf(wasm, t));
-  const [wOut, ...sOut] = outputs.map((t) => offsetOf(wasm, t));
+  const [wIn, gIn] = [heapFloatOffset(wasm, w), heapFloatOffset(wasm, g)];
+  const sIn = slotInputs.map((t) => heapFloatOffset(wasm, t));
+  const [wOut, ...sOut] = outputs.map((t) => heapFloatOffset(wasm, t));
   const lr = a.learningRate;
   switch (a.rule) {
     case 'adam': {

@@ -14,24 +14,12 @@
  * way; everything else (the last axes, middle axes, int32, a full reduction) stays with the stock
  * kernel, which handles those well.
  */
-import type { DataType, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { util } from '@tensorflow/tfjs-core';
+import { heapByteOffset, type WasmBackend } from './wasm.js';
 
 /** Below this many kept values the stock kernel is as fast. */
 const MIN_KEPT = 4;
-
-/** The parts of tfjs-backend-wasm's BackendWasm used here (public in its .d.ts). */
-interface WasmBackend extends KernelBackend {
-  wasm: { HEAPF32: Float32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-}
-
-function heapOffset(backend: WasmBackend, t: TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new Error('reduction on wasm: a tensor without wasm data (disposed, or from another backend)');
-  return data.memoryOffset / 4;
-}
 
 /**
  * The number of leading axes `axis` reduces when it names exactly axes 0..k-1 (in any order,
@@ -57,8 +45,8 @@ function leadingReduction(original: KernelFunc, scaleByCount: boolean): KernelFu
     const out = wasmBackend.makeOutput(keepDims ? [...Array(k).fill(1), ...x.shape.slice(k)] : x.shape.slice(k), 'float32');
     // The heap's buffer changes when malloc grows it: take the view after makeOutput.
     const heap = wasmBackend.wasm.HEAPF32;
-    const src = heapOffset(wasmBackend, x);
-    const dst = heapOffset(wasmBackend, out);
+    const src = heapByteOffset(wasmBackend, x, 'Sum / Mean') / 4;
+    const dst = heapByteOffset(wasmBackend, out, 'Sum / Mean') / 4;
     const total = new Float64Array(inner);
     // Four rows per sweep of the accumulator: a quarter of its loads and stores.
     let row = 0;

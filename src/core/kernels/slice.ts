@@ -15,13 +15,7 @@
  */
 import type { DataType, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { backend_util, slice_util, util } from '@tensorflow/tfjs-core';
-
-/** The parts of tfjs-backend-wasm's BackendWasm used here (public in its .d.ts). */
-interface WasmBackend extends KernelBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-}
+import { heapByteOffset, type WasmBackend } from './wasm.js';
 
 /** Bytes per element of the dtypes copied here; undefined: left to the stock kernel. */
 function elementBytes(dtype: DataType): number | undefined {
@@ -116,12 +110,6 @@ function copyRuns(heap: Int32Array | Uint8Array, src: number, dst: number, plan:
   }
 }
 
-function memoryOffset(backend: WasmBackend, t: TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new Error('slice on wasm: a tensor without wasm data (disposed, or from another backend)');
-  return data.memoryOffset;
-}
-
 /**
  * Allocates a tensor of shape `outShape` (as many elements as `size`) holding x[begin : begin +
  * size], copied on the heap. `x.dtype` must be one `elementBytes` knows; the caller has checked
@@ -139,8 +127,8 @@ function sliceToOutput(
   const bytes = elementBytes(x.dtype)!;
   const plan = planSlice(x.shape, begin, size);
   // The heap's buffer changes when malloc grows it: take the view after makeOutput.
-  const src = memoryOffset(backend, x);
-  const dst = memoryOffset(backend, out);
+  const src = heapByteOffset(backend, x, 'slice');
+  const dst = heapByteOffset(backend, out, 'slice');
   const buffer = backend.wasm.HEAPU8.buffer;
   if (bytes === 4 && src % 4 === 0 && dst % 4 === 0) {
     copyRuns(new Int32Array(buffer), src / 4, dst / 4, plan, 1);
