@@ -125,13 +125,15 @@ export async function evaluateSplit(
   const input = dequantized ? { ...data, x: dequantize(data.x, new Rng(opts.seed + 1)) } : data;
   const shift = dequantized ? dequantizationShift(D) : 0;
   const out: SplitLikelihood = { dequantized };
+  const wantBound = (opts.bound ?? true) && hasBound(model);
+  // A model whose density IS its bound (a diffusion model's L_vlb) computes it once for both.
+  const b = wantBound ? await boundAll(model, input, new Rng(opts.seed)) : undefined;
   if (opts.logProb ?? true) {
-    const logp = await logProbAll(model, input, new Rng(opts.seed), opts.batchSize, opts.onBatch);
+    const logp = b && withDensity(model).densityKind === 'bound' ? Float64Array.from(b.bound) : await logProbAll(model, input, new Rng(opts.seed), opts.batchSize, opts.onBatch);
     for (let i = 0; i < logp.length; i++) logp[i] -= shift;
     out.nll = summariseNll(logp, D, dequantized ? 'bound' : withDensity(model).densityKind);
   }
-  if ((opts.bound ?? true) && hasBound(model)) {
-    const b = await boundAll(model, input, new Rng(opts.seed));
+  if (b && hasBound(model)) {
     out.bound = { bound: mean(b.bound) - shift, terms: {} };
     // Log-likelihood terms are densities of x and take the shift; divergences do not.
     for (const [name, kind] of Object.entries(model.termKinds)) out.bound.terms[name] = mean(b.terms[name]) - (kind === 'logLikelihood' ? shift : 0);
