@@ -82,7 +82,6 @@ test('register / unregister: idempotent, restores the stock kernels', () => {
     'Sum',
     'Mean',
     'Identity',
-    'GenlabOptimizerUpdate',
   ];
   for (const name of names) assert.ok(isWasmKernelReplaced(name), name);
   const ours = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;

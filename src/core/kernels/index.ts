@@ -10,7 +10,6 @@
  *   StridedSlice (stride 1)    the others call it per output); now only the kept runs are copied
  *   Identity                   stock copies the buffer (the engine clones every tensor a gradient
  *                              saves); now shared with a reference count, as on cpu
- *   GenlabOptimizerUpdate      (ours) SGD / RMSProp / Adam as one pass per variable, not 4-11 kernels
  *   Sum, Mean (leading axes)   stock transposes first: 10-25x slower than reducing the last axis;
  *                              now one product with a row of ones (batch norm, conv bias gradients)
  *
@@ -39,7 +38,6 @@ import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { sharedIdentityKernel } from './identity.js';
 import { transposeFirstMatMul } from './matmul.js';
-import { OPTIMIZER_UPDATE, optimizerUpdateKernel } from './optimizerUpdate.js';
 import { leadingMeanKernel, leadingSumKernel } from './reduce.js';
 import { sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
 
@@ -47,7 +45,6 @@ export { conv2dBackpropFilter, conv2dBackpropFilterVia, filterGradientPath } fro
 export { conv2dBackpropInput } from './conv2dBackpropInput.js';
 export { sharedIdentityKernel } from './identity.js';
 export { transposeFirstMatMul } from './matmul.js';
-export { fusedOptimizerUpdate, OPTIMIZER_UPDATE, slotsOf, type UpdateAttrs, type UpdateRule } from './optimizerUpdate.js';
 export { leadingAxes, leadingMeanKernel, leadingSumKernel } from './reduce.js';
 export { planSlice, sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
 
@@ -68,7 +65,6 @@ const REPLACEMENTS: readonly Replacement[] = [
   { kernelName: SplitV, make: (o) => o && splitVKernel(o.kernelFunc) },
   { kernelName: Unpack, make: (o) => o && unpackKernel(o.kernelFunc) },
   { kernelName: StridedSlice, make: (o) => o && stridedSliceKernel(o.kernelFunc) },
-  { kernelName: OPTIMIZER_UPDATE, make: () => optimizerUpdateKernel },
   { kernelName: Identity, make: (o) => o && sharedIdentityKernel(o.kernelFunc) },
   { kernelName: Sum, make: (o) => o && leadingSumKernel(o.kernelFunc) },
   { kernelName: Mean, make: (o) => o && leadingMeanKernel(o.kernelFunc) },
