@@ -9,6 +9,7 @@ import { dequantize, quantize } from '../../../src/data/dequantize.js';
 import { Rnade, type RnadeConfig } from '../../../src/models/autoregressive/rnade.js';
 import { Trainer } from '../../../src/train/trainer.js';
 import { assertAutoregressive, assertNoLeaks, trainBriefly } from './checks.js';
+import { trapezoidGrid } from '../grid.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -69,25 +70,18 @@ test('D = 3: the O(DH) running sum equals the step-by-step float64 reference (ra
 
 /** Trapezoid integral of exp(log p) over [-L, L]^2 with `steps` intervals per axis; also E[x] and E[x x^T]. */
 async function integrate(model: Rnade, L: number, steps: number) {
-  const h = (2 * L) / steps;
-  const m = steps + 1;
-  const grid = new Float32Array(m * m * 2);
-  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) grid.set([-L + i * h, -L + j * h], (i * m + j) * 2);
-  const logp = await model.logProb({ x: grid, n: m * m });
-  const edge = (i: number) => (i === 0 || i === m - 1 ? 0.5 : 1);
+  const { points, weights, n } = trapezoidGrid(L, steps);
+  const logp = await model.logProb({ x: points, n });
   const moments = { total: 0, mean: [0, 0], second: [0, 0, 0] };
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < m; j++) {
-      const k = i * m + j;
-      const w = Math.exp(logp[k]) * edge(i) * edge(j) * h * h;
-      const [u, v] = [grid[2 * k], grid[2 * k + 1]];
-      moments.total += w;
-      moments.mean[0] += w * u;
-      moments.mean[1] += w * v;
-      moments.second[0] += w * u * u;
-      moments.second[1] += w * u * v;
-      moments.second[2] += w * v * v;
-    }
+  for (let k = 0; k < n; k++) {
+    const w = Math.exp(logp[k]) * weights[k];
+    const [u, v] = [points[2 * k], points[2 * k + 1]];
+    moments.total += w;
+    moments.mean[0] += w * u;
+    moments.mean[1] += w * v;
+    moments.second[0] += w * u * u;
+    moments.second[1] += w * u * v;
+    moments.second[2] += w * v * v;
   }
   return moments;
 }

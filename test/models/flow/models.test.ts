@@ -13,6 +13,7 @@ import { Nice } from '../../../src/models/flow/nice.js';
 import { RealNvp } from '../../../src/models/flow/realnvp.js';
 import { createModel } from '../../../src/models/registry.js';
 import { Trainer } from '../../../src/train/trainer.js';
+import { trapezoidGrid } from '../grid.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -51,14 +52,10 @@ async function trainOnMoons(model: Flow, steps: number, lr = 1e-2) {
 
 /** Trapezoid integral of exp(log p) over [-L, L]^2 with `steps` intervals per axis. */
 async function integrate(model: Flow, L: number, steps: number): Promise<number> {
-  const h = (2 * L) / steps;
-  const m = steps + 1;
-  const grid = new Float32Array(m * m * 2);
-  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) grid.set([-L + i * h, -L + j * h], (i * m + j) * 2);
-  const logp = await model.logProb({ x: grid, n: m * m });
-  const edge = (i: number) => (i === 0 || i === m - 1 ? 0.5 : 1);
+  const { points, weights, n } = trapezoidGrid(L, steps);
+  const logp = await model.logProb({ x: points, n });
   let total = 0;
-  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) total += Math.exp(logp[i * m + j]) * edge(i) * edge(j) * h * h;
+  for (let k = 0; k < n; k++) total += Math.exp(logp[k]) * weights[k];
   return total;
 }
 
