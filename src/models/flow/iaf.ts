@@ -12,10 +12,10 @@
  * D passes per layer per step: fine on toys, impractical on images (784 passes) on CPU; IAF's home
  * is as a posterior for a VAE, where only the one-pass direction is needed.
  */
-import { check } from '../../core/errors.js';
 import { defaultsOf, defineOptions } from '../options.js';
 import { FLOW_DATA_OPTIONS, FlowModel, hiddenSizes, type FlowDataConfig } from './flowModel.js';
-import { Inverted, LogitTransform, MadeAffine, Reverse } from './layers.js';
+import { Inverted } from './layers.js';
+import { madeChain } from './maf.js';
 
 export interface IafConfig extends FlowDataConfig {
   /** MADE layers, each run in the inverse direction, the ordering reversed between consecutive ones. */
@@ -40,15 +40,7 @@ export class Iaf extends FlowModel<IafConfig> {
 
   constructor(config: Partial<IafConfig>, inputShape: number[]) {
     super({ ...IAF_DEFAULTS, ...config }, inputShape);
-    const { layers, scaleClamp, logit, seed } = this.config;
-    const hidden = hiddenSizes('iaf', this.config.hidden);
-    check(Number.isInteger(layers) && layers >= 1, `iaf: layers must be an integer >= 1, got ${layers}`);
-    check(Number.isFinite(scaleClamp) && scaleClamp >= 0, `iaf: scaleClamp must be a number >= 0, got ${scaleClamp}`);
-    this.widest = 2 * Math.max(...hidden, this.D);
-    if (logit) this.layers.push(new LogitTransform());
-    for (let k = 0; k < layers; k++) {
-      if (k > 0) this.layers.push(new Reverse());
-      this.layers.push(new Inverted(new MadeAffine(this.params, `made${k}`, this.D, hidden, seed * 7919 + k, scaleClamp)));
-    }
+    this.widest = 2 * Math.max(...hiddenSizes('iaf', this.config.hidden), this.D);
+    this.layers = madeChain('iaf', this.params, this.D, this.config, (made) => new Inverted(made));
   }
 }

@@ -15,7 +15,8 @@
 import { check } from '../../core/errors.js';
 import { defaultsOf, defineOptions } from '../options.js';
 import { FLOW_DATA_OPTIONS, FlowModel, hiddenSizes, type FlowDataConfig } from './flowModel.js';
-import { LogitTransform, MadeAffine, Reverse } from './layers.js';
+import type { Parameters } from '../../nn/parameters.js';
+import { LogitTransform, MadeAffine, Reverse, type FlowLayer } from './layers.js';
 
 export interface MafConfig extends FlowDataConfig {
   /** MADE layers, the ordering reversed between consecutive ones (5 in the paper). */
@@ -40,16 +41,32 @@ export class Maf extends FlowModel<MafConfig> {
 
   constructor(config: Partial<MafConfig>, inputShape: number[]) {
     super({ ...MAF_DEFAULTS, ...config }, inputShape);
-    const { layers, scaleClamp, logit, seed } = this.config;
-    const hidden = hiddenSizes('maf', this.config.hidden);
-    check(Number.isInteger(layers) && layers >= 1, `maf: layers must be an integer >= 1, got ${layers}`);
-    check(Number.isFinite(scaleClamp) && scaleClamp >= 0, `maf: scaleClamp must be a number >= 0, got ${scaleClamp}`);
-    this.widest = 2 * Math.max(...hidden, this.D);
-    if (logit) this.layers.push(new LogitTransform());
-    for (let k = 0; k < layers; k++) {
-      if (k > 0) this.layers.push(new Reverse());
-      // Each MADE draws its own hidden degrees (seed per layer).
-      this.layers.push(new MadeAffine(this.params, `made${k}`, this.D, hidden, seed * 7919 + k, scaleClamp));
-    }
+    this.widest = 2 * Math.max(...hiddenSizes('maf', this.config.hidden), this.D);
+    this.layers = madeChain('maf', this.params, this.D, this.config, (made) => made);
   }
+}
+
+/**
+ * The chain MAF and IAF (./iaf.ts) share: the logit transform on [0, 1] data, then `layers` MADE
+ * affine layers, each as `orient` gives it (MAF: as is; IAF: inverted), the ordering reversed
+ * between them.
+ */
+export function madeChain(
+  model: string,
+  params: Parameters,
+  D: number,
+  config: Pick<MafConfig, 'layers' | 'hidden' | 'scaleClamp' | 'logit' | 'seed'>,
+  orient: (made: MadeAffine) => FlowLayer,
+): FlowLayer[] {
+  const { layers, scaleClamp, logit, seed } = config;
+  const hidden = hiddenSizes(model, config.hidden);
+  check(Number.isInteger(layers) && layers >= 1, `${model}: layers must be an integer >= 1, got ${layers}`);
+  check(Number.isFinite(scaleClamp) && scaleClamp >= 0, `${model}: scaleClamp must be a number >= 0, got ${scaleClamp}`);
+  const chain: FlowLayer[] = logit ? [new LogitTransform()] : [];
+  for (let k = 0; k < layers; k++) {
+    if (k > 0) chain.push(new Reverse());
+    // Each MADE draws its own hidden degrees (seed per layer).
+    chain.push(orient(new MadeAffine(params, `made${k}`, D, hidden, seed * 7919 + k, scaleClamp)));
+  }
+  return chain;
 }
