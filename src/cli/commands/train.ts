@@ -82,7 +82,7 @@ export const TRAIN_USAGE = 'Usage: genlab train MODEL --data SPEC [options]';
  * Flags that set how gradient steps are taken. A model fit by counting (one without parameter
  * groups: the tabular models) takes no steps, so it refuses them and its run records none.
  */
-const GRADIENT_FLAGS = ['lr', 'lr-decay', 'warmup', 'optimizer', 'beta1', 'beta2', 'momentum', 'nesterov', 'rho', 'groups', 'clip-norm', 'ema'];
+const GRADIENT_FLAGS = ['lr', 'lr-decay', 'warmup', 'optimizer', 'beta1', 'beta2', 'momentum', 'nesterov', 'rho', 'groups', 'clip-norm', 'ema', 'workers'];
 const GRADIENT_SETTINGS = ['learningRate', 'learningRateDecay', 'optimizer', 'groups', 'warmupSteps', 'clipNorm', 'ema', 'workers'] as const;
 
 /** Classes of a labelled data set (its class names, else the largest label + 1). */
@@ -285,17 +285,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     model.dispose();
     throw new UserError(`${modelName} is conditional and trains on class labels, but '${config.data.spec}' has none${config.data.spec.startsWith('csv:') ? ' (name the CSV column with --label-column NAME)' : ''}`);
   }
+  // (A counting model refuses --workers with the other gradient flags, below.)
   const replicas = config.train.workers ?? 1;
-  if (replicas > 1) {
-    const refusal = !model.parameterGroups
-      ? `${modelName} is fit by counting, not by gradient steps, and --workers splits gradient steps: drop --workers`
-      : config.train.batchSize < replicas
-        ? `--workers ${replicas} splits every batch across ${replicas} threads: it needs --batch-size ${replicas} or more (got ${config.train.batchSize})`
-        : undefined;
-    if (refusal) {
-      model.dispose();
-      throw new UserError(refusal);
-    }
+  if (replicas > 1 && model.parameterGroups && config.train.batchSize < replicas) {
+    model.dispose();
+    throw new UserError(`--workers ${replicas} splits every batch across ${replicas} threads: it needs --batch-size ${replicas} or more (got ${config.train.batchSize})`);
   }
   if (!model.parameterGroups && !v.resume) {
     // Fit by counting: no learning rate, optimizer, schedule or EMA ever applies.
