@@ -10,8 +10,8 @@ export { UserError } from './core/errors.js';
 
 export * from './data/dataset.js';
 export { binarize, DynamicBinarizer, toContinuous, toUint8 } from './data/binarize.js';
-export { prepareData, defaultBinarize, BINARIZE_OPTIONS, type BinarizeOption, type PrepareOptions } from './data/prepare.js';
-export { loadToy, TOYS, TOY_NAMES, type ToyName } from './data/toy.js';
+export { prepareData, defaultBinarize, BINARIZE_OPTIONS, type BinarizeOption, type PrepareOptions, type PreparedData } from './data/prepare.js';
+export { loadToy, toySplits, TOYS, TOY_NAMES, TOY_SPLIT_SEED, type ToyName } from './data/toy.js';
 
 export { Bernoulli } from './distributions/bernoulli.js';
 export { Categorical } from './distributions/categorical.js';
@@ -75,7 +75,7 @@ export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';
 export { mmd, medianDistance, type MmdOptions, type MmdResult } from './eval/mmd.js';
 export { modeCoverage, gaussianMassWithin, MODE_COVERAGE_DEFAULTS, type ModeCoverage, type ModeCoverageOptions } from './eval/modeCoverage.js';
 export { auroc, averagePrecision, fprAtTpr, anomalyReport, complexityCorrected, negativeLogLikelihoods, type AnomalyReport, type NegLogLikelihoods } from './eval/anomaly.js';
-export { makeGrid, drawText } from './io/grid.js';
+export { makeGrid, drawText, type GridImage, type GridOptions } from './io/grid.js';
 export { scatterPlot, colorScatterPlot, histogram, PALETTE } from './io/scatter.js';
 export { heatMap, heatMapCell } from './io/heatmap.js';
 export { ganLabFrame, ganLabSnapshot, ganLabGrid, ganLabRange, zGridLines, discriminatorColor, type GanLabInput, type GeneratorMesh, type GanLabFrameOptions, type GanLabSnapshotOptions } from './io/ganLab.js';

@@ -187,3 +187,11 @@ export function loadToy(name: string, n: number, rng: Rng): Dataset {
   check(Number.isInteger(n) && n > 0, () => `toy data set '${name}': the number of examples must be a positive integer, got ${n}`);
   return TOYS[name as ToyName].sample(n, rng);
 }
+
+/** The seed of a toy's train split (its test split: the next one); the toy is data, not run randomness. */
+export const TOY_SPLIT_SEED = 20261121;
+
+/** A toy's train split of n points and test split of n / 5, the same everywhere (CLI and studio). */
+export function toySplits(name: string, n: number): { train: Dataset; test: Dataset } {
+  return { train: loadToy(name, n, new Rng(TOY_SPLIT_SEED)), test: loadToy(name, Math.ceil(n / 5), new Rng(TOY_SPLIT_SEED + 1)) };
+}

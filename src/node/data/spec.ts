@@ -6,7 +6,7 @@
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { subset, type DataSplits, type Dataset } from '../../data/dataset.js';
-import { loadToy } from '../../data/toy.js';
+import { toySplits } from '../../data/toy.js';
 import { loadCsv } from './csv.js';
 import { loadFashionMnist } from './fashion.js';
 import { loadImageFolder } from './images.js';
@@ -42,9 +42,7 @@ export function loadDataSpec(spec: string, options: DataSpecOptions = {}): DataS
       return splitDeterministically(loadImageFolder(arg, { size: options.size }));
     case 'toy': {
       requireArg(kind, arg, 'NAME');
-      const n = options.toyExamples ?? 10000;
-      // Fixed seeds: the toy distribution is data, not part of the run's randomness.
-      return { train: loadToy(arg, n, new Rng(SPLIT_SEED)), test: loadToy(arg, Math.ceil(n / 5), new Rng(SPLIT_SEED + 1)) };
+      return toySplits(arg, options.toyExamples ?? 10000);
     }
     default:
       throw new UserError(`unknown --data '${spec}'; expected ${DATA_SPEC_HELP}`);

@@ -1,0 +1,78 @@
+/**
+ * Data in the studio: the bundled MNIST / Fashion-MNIST slices (web/slices.ts cuts them at build
+ * time), the 2-D toys (generated as the CLI generates them), prepared for a model exactly as the CLI
+ * prepares them (`prepareData`: the binarization a model needs, with the run's data seed).
+ */
+import { toySplits, TOY_NAMES, type DataSplits, type Dataset } from '../../src/index.js';
+
+export interface SliceInfo {
+  name: 'mnist' | 'fashion';
+  split: 'train' | 'test';
+  n: number;
+  shape: number[];
+  classNames: string[];
+  /** Example i of the slice is example start + i * stride of the whole split. */
+  start: number;
+  stride: number;
+}
+
+/** The data sets the studio offers: the bundled slices present, then the toys. */
+export async function dataChoices(base: string): Promise<string[]> {
+  const index = await sliceIndex(base);
+  const images = [...new Set(index.map((s) => s.name))];
+  return [...images, ...TOY_NAMES.map((t) => `toy:${t}`)];
+}
+
+const indexCache = new Map<string, Promise<SliceInfo[]>>();
+
+export function sliceIndex(base: string): Promise<SliceInfo[]> {
+  let cached = indexCache.get(base);
+  if (!cached) {
+    cached = fetch(new URL('data/index.json', base)).then((r) => {
+      if (!r.ok) throw new Error(`the bundled data index is missing (${r.status}); was the studio built with 'npm run studio:build'?`);
+      return r.json() as Promise<SliceInfo[]>;
+    });
+    indexCache.set(base, cached);
+  }
+  return cached;
+}
+
+/** What a studio data set records in an exported run, so the CLI finds the same examples. */
+export interface StudioDataSource {
+  /** The CLI's --data spec. */
+  spec: string;
+  /** The slice holds the first trainLimit training examples (MNIST); absent for the toys. */
+  trainLimit?: number;
+  /** Fashion-MNIST slices take every k-th example (its splits are ordered by class). */
+  stride?: number;
+}
+
+/** Both splits of a studio data set, as 8-bit images (kind 'uint8') or real points. */
+export async function loadStudioData(spec: string, base: string, toyExamples = 10000): Promise<DataSplits & { source: StudioDataSource }> {
+  if (spec.startsWith('toy:')) return { ...toySplits(spec.slice(4), toyExamples), source: { spec } };
+  const index = await sliceIndex(base);
+  const train = index.find((s) => s.name === spec && s.split === 'train');
+  const test = index.find((s) => s.name === spec && s.split === 'test');
+  if (!train || !test) throw new Error(`'${spec}' is not bundled with this studio (bundled: ${[...new Set(index.map((s) => s.name))].join(', ')})`);
+  const [trainSet, testSet] = await Promise.all([loadSlice(train, base), loadSlice(test, base)]);
+  const source: StudioDataSource = { spec, ...(train.stride === 1 ? { trainLimit: train.n } : { stride: train.stride }) };
+  return { train: trainSet, test: testSet, source };
+}
+
+async function loadSlice(info: SliceInfo, base: string): Promise<Dataset> {
+  const bytes = async (file: string): Promise<Uint8Array> => {
+    const r = await fetch(new URL(`data/${info.name}-${info.split}.${file}`, base));
+    if (!r.ok) throw new Error(`cannot load data/${info.name}-${info.split}.${file} (${r.status})`);
+    return new Uint8Array(await r.arrayBuffer());
+  };
+  const [images, labels] = await Promise.all([bytes('u8'), bytes('labels')]);
+  return {
+    name: `${info.name}/${info.split}`,
+    x: Float32Array.from(images),
+    n: info.n,
+    shape: info.shape,
+    kind: 'uint8',
+    labels: Int32Array.from(labels),
+    classNames: info.classNames,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Messages between the page and the training worker (./worker.ts). Training runs in a Web Worker so
+ * the page stays responsive; the page holds the views, the worker the model being trained.
+ */
+import type { MetricsRecord, NamedArray, TrainState } from '../../src/index.js';
+
+/** What to train: the CLI's `genlab train` choices that the studio offers. */
+export interface TrainRequest {
+  model: string;
+  /** Model options (partial; the registry's defaults fill the rest). */
+  modelConfig: Record<string, unknown>;
+  /** 'mnist', 'fashion' or 'toy:NAME'. */
+  data: string;
+  epochs: number;
+  batchSize: number;
+  learningRate?: number;
+  seed: number;
+  /** Steps between live sample grids (0: epoch ends only). */
+  sampleEvery: number;
+  sampleCount: number;
+  /** Training examples used (default: the whole bundled slice). */
+  trainLimit?: number;
+}
+
+/** A run as the studio holds it: the files of a run folder, parsed (what the CLI writes and reads). */
+export interface StudioRun {
+  name: string;
+  /** config.json of the run folder. */
+  config: Record<string, unknown> & {
+    model: { name: string; config: Record<string, unknown> };
+    data: Record<string, unknown> & { spec: string; shape: number[]; kind: string };
+  };
+  metrics: MetricsRecord[];
+  checkpoint: {
+    info: {
+      model: { name: string; config: Record<string, unknown> };
+      data: { shape: number[]; kind: string; numClasses?: number };
+      train: TrainState;
+      backend: string;
+    };
+    /** Named binary parts: 'weights.bin', 'optimizer.bin', the EMA part. */
+    parts: Record<string, NamedArray[]>;
+  };
+}
+
+export type ToWorker =
+  | { type: 'init'; backend?: string; base: string }
+  | { type: 'train'; request: TrainRequest }
+  /** Continue a paused run; `steps` limits how many steps before pausing again. */
+  | { type: 'resume'; steps?: number }
+  | { type: 'pause' }
+  /** Send the run as it stands (a checkpoint of the current step). */
+  | { type: 'snapshot' };
+
+export type TrainerState = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
+
+export type FromWorker =
+  | { type: 'ready'; backend: string }
+  | { type: 'state'; state: TrainerState; message?: string }
+  | { type: 'progress'; step: number; epoch: number; batch: number; batchesPerEpoch: number; metrics: Record<string, number>; stepsPerSecond: number }
+  | { type: 'epoch'; epoch: number; metrics: Record<string, number>; evaluation?: Record<string, number> }
+  | { type: 'samples'; step: number; values: Float32Array; count: number; shape: number[]; kind: string }
+  | { type: 'run'; run: StudioRun };

@@ -1,0 +1,89 @@
+/**
+ * What every view shares: the current run (trained here, opened from a CLI run folder, or shipped
+ * with the studio), the model built from it in the page, its data as the run saw it, and the status
+ * line. A view asks for these; none knows where the run came from, so each family appears in every
+ * view its capabilities allow, without special cases.
+ */
+import {
+  acceptedKinds,
+  createModel,
+  prepareData,
+  withShadow,
+  type GenerativeModel,
+  type PreparedData,
+} from '../../src/index.js';
+import { loadStudioData } from './data.js';
+import { startEngine } from './engine.js';
+import type { StudioRun } from './protocol.js';
+
+export interface View {
+  id: string;
+  title: string;
+  mount(root: HTMLElement, studio: Studio): void;
+  /** The view's tab was opened. */
+  shown?(): void;
+}
+
+export class Studio {
+  readonly base = document.baseURI;
+  run: StudioRun | null = null;
+  private pageBackend?: Promise<string>;
+  private model?: Promise<GenerativeModel>;
+  private data?: Promise<PreparedData>;
+  private readonly listeners = new Set<(run: StudioRun | null) => void>();
+
+  /** Makes `run` the one every view uses. */
+  setRun(run: StudioRun | null): void {
+    void this.model?.then((m) => m.dispose(), () => {});
+    this.model = undefined;
+    this.data = undefined;
+    this.run = run;
+    document.getElementById('run-name')!.textContent = run ? `run: ${run.name} (${run.config.model.name} on ${run.config.data.spec}, step ${run.checkpoint.info.train.step})` : 'no run yet';
+    for (const listener of this.listeners) listener(run);
+  }
+
+  onRun(listener: (run: StudioRun | null) => void): void {
+    this.listeners.add(listener);
+  }
+
+  /** The backend asked for in the address (?backend=wasm), else the best available. */
+  readonly requestedBackend = new URLSearchParams(location.search).get('backend') ?? undefined;
+
+  /** The page's own TF.js engine (the views' forward passes; training has the worker's). */
+  engine(): Promise<string> {
+    return (this.pageBackend ??= startEngine(this.requestedBackend));
+  }
+
+  /** The current run's model with its weights (the EMA shadow when the run kept one, as the CLI uses). */
+  currentModel(): Promise<GenerativeModel> {
+    const run = this.requireRun();
+    return (this.model ??= this.engine().then(() => {
+      const { info, parts } = run.checkpoint;
+      const model = createModel(info.model.name, info.model.config, info.data as Parameters<typeof createModel>[2]);
+      const weights = parts['weights.bin'];
+      const ema = parts['ema.bin'] ?? [];
+      model.setWeights(ema.length ? withShadow(weights, ema) : weights);
+      return model;
+    }));
+  }
+
+  /** The current run's data (the studio's slice of it) as the model sees it. */
+  currentData(): Promise<PreparedData> {
+    const run = this.requireRun();
+    return (this.data ??= loadStudioData(run.config.data.spec, this.base).then((raw) => {
+      const d = run.config.data as { binarize?: string; dataSeed?: number };
+      return prepareData(raw, acceptedKinds(run.config.model.name, run.config.model.config), { binarize: (d.binarize ?? 'none') as 'none', dataSeed: d.dataSeed ?? 0 });
+    }));
+  }
+
+  requireRun(): StudioRun {
+    if (!this.run) throw new Error('no run yet: train one, open a run folder, or pick a shipped run under Runs');
+    return this.run;
+  }
+
+  status(message: string, error = false): void {
+    const line = document.getElementById('status')!;
+    line.textContent = message;
+    line.className = error ? 'error' : '';
+  }
+}
