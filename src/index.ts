@@ -82,3 +82,39 @@ export { ganLabFrame, ganLabSnapshot, ganLabGrid, ganLabRange, zGridLines, discr
 export { histogramPanels, type HistogramPanel, type HistogramSeries } from './io/histograms.js';
 export { encodeWeights, decodeWeights } from './io/weights.js';
 export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
+export { sha256Hex } from './core/sha256.js';
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINTS_FOLDER,
+  MANIFEST_FILE,
+  POINTER_FILE,
+  WEIGHTS_PART,
+  OPTIMIZER_PART,
+  EMA_PART,
+  STEP_FOLDER,
+  stepFolder,
+  checkpointParts,
+  emaWeights,
+  type CheckpointInfo,
+  type CheckpointParts,
+  type CheckpointManifest,
+  type PartManifest,
+  type LoadedCheckpoint,
+  type SkippedCheckpoint,
+} from './io/checkpoint.js';
+export {
+  RUN_FORMAT,
+  CONFIG_FILE,
+  METRICS_FILE,
+  runFolderFiles,
+  readRunFiles,
+  parseRunConfig,
+  parseMetrics,
+  type RunConfig,
+  type DataSpecOptions,
+  type RunFile,
+  type RunFolderContents,
+  type RunRead,
+  type ReadRunOptions,
+} from './io/runFolder.js';
+export { writeTar, readTar, type TarFile, type WriteTarOptions } from './io/tar.js';

@@ -4,79 +4,34 @@
  *   metrics.jsonl    one JSON object per logged step or epoch
  *   checkpoints/     see checkpoint.ts
  *   samples/         PNG sample grids written during training
+ * The format (RunConfig, the files' text) is src/io/runFolder.ts, shared with the browser.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { prepareData, type PrepareOptions } from '../data/prepare.js';
+import { prepareData } from '../data/prepare.js';
 import { Rng } from '../core/rng.js';
-import type { DataSplits, Dataset, ValueKind } from '../data/dataset.js';
+import type { DataSplits, Dataset } from '../data/dataset.js';
 import type { GenerativeModel } from '../models/model.js';
 import { acceptedKinds, createModel } from '../models/registry.js';
 import { emaWeights, loadLatestCheckpoint, type Checkpoint, type LoadCheckpointOptions } from './checkpoint.js';
-import { loadDataSpec, type DataSpecOptions } from './data/spec.js';
+import { loadDataSpec } from './data/spec.js';
 import { writeFileAtomic } from './fsAtomic.js';
-import type { LearningRateDecay } from '../train/schedule.js';
-import type { OptimizerSettings } from '../train/optimizers.js';
+import { CONFIG_FILE, METRICS_FILE, parseMetrics, parseMetricsLines, parseRunConfig, runConfigText, type RunConfig } from '../io/runFolder.js';
 import { withShadow } from '../train/ema.js';
 
-export interface RunConfig {
-  format: 'genlab-run';
-  version: 1;
-  command: string;
-  createdAt: string;
-  backend: string;
-  model: { name: string; config: Record<string, unknown> };
-  data: DataSpecOptions &
-    PrepareOptions & {
-      spec: string;
-      /** Shape and value kind the model sees. */
-      shape: number[];
-      kind: ValueKind;
-      trainExamples: number;
-      testExamples: number;
-      /** Column names of the features (CSV data with a header), for the header of sampled CSVs. */
-      featureNames?: string[];
-    };
-  /**
-   * Training options. Fields added later are absent from older runs, which ran without them:
-   * learningRateDecay (constant), optimizer (Adam's defaults), warmupSteps, clipNorm, ema (none).
-   * A model fit by counting (no parameter groups) records none of the gradient settings, the
-   * learning rate included.
-   */
-  train: {
-    epochs: number;
-    batchSize: number;
-    learningRate?: number;
-    learningRateDecay?: LearningRateDecay;
-    seed: number;
-    optimizer?: Partial<Omit<OptimizerSettings, 'learningRate'>>;
-    groups?: Record<string, Partial<OptimizerSettings>>;
-    warmupSteps?: number;
-    clipNorm?: number;
-    ema?: number;
-    /** Data-parallel replicas (threads) the run trains on; absent: one. */
-    workers?: number;
-  };
-}
+export type { RunConfig } from '../io/runFolder.js';
 
 export function writeRunConfig(runDir: string, config: RunConfig): void {
-  writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  writeFileAtomic(path.join(runDir, CONFIG_FILE), runConfigText(config));
 }
 
 export function readRunConfig(runDir: string): RunConfig {
-  const file = path.join(runDir, 'config.json');
+  const file = path.join(runDir, CONFIG_FILE);
   if (!fs.existsSync(file)) {
     throw new UserError(`'${runDir}' is not a genlab run folder (no config.json); pass the --out folder of 'genlab train'`);
   }
-  let config: RunConfig;
-  try {
-    config = JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfig;
-  } catch {
-    throw new UserError(`${file} is not valid JSON (damaged?)`);
-  }
-  if (config?.format !== 'genlab-run') throw new UserError(`${file} is not a genlab run config`);
-  return config;
+  return parseRunConfig(file, fs.readFileSync(file, 'utf8'));
 }
 
 /**
@@ -110,7 +65,7 @@ export function checkNewRunFolder(runDir: string): void {
 export class MetricsLog {
   readonly file: string;
   constructor(runDir: string) {
-    this.file = path.join(runDir, 'metrics.jsonl');
+    this.file = path.join(runDir, METRICS_FILE);
   }
   append(record: Record<string, unknown>): void {
     // After a line torn by a crash, a new line first: else the record would be glued to the torn one and lost with it.
@@ -119,7 +74,7 @@ export class MetricsLog {
   }
   read(): Record<string, unknown>[] {
     if (!fs.existsSync(this.file)) return [];
-    return parseLines(fs.readFileSync(this.file, 'utf8')).flatMap(({ record }) => (record ? [record] : []));
+    return parseMetrics(fs.readFileSync(this.file, 'utf8'));
   }
   /**
    * For a resumed run: drops the records logged after `step` (the resumed checkpoint's step), which
@@ -128,7 +83,7 @@ export class MetricsLog {
    */
   dropAfter(step: number): number {
     if (!fs.existsSync(this.file)) return 0;
-    const lines = parseLines(fs.readFileSync(this.file, 'utf8'));
+    const lines = parseMetricsLines(fs.readFileSync(this.file, 'utf8'));
     const kept = lines.filter(({ record: r }) => r !== null && !(typeof r.step === 'number' && r.step > step));
     if (kept.length === lines.length) return 0;
     writeFileAtomic(this.file, kept.map(({ line }) => line + '\n').join(''));
@@ -153,20 +108,6 @@ function endsTorn(file: string): boolean {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/** Non-blank lines with their objects, null for a line that is not JSON (cut short by a crash). */
-function parseLines(text: string): { line: string; record: Record<string, unknown> | null }[] {
-  return text
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => {
-      try {
-        return { line, record: JSON.parse(line) as Record<string, unknown> };
-      } catch {
-        return { line, record: null };
-      }
-    });
 }
 
 /**

@@ -8,7 +8,8 @@ import type { ValueKind } from '../data/dataset.js';
 import type { GenerativeModel } from '../models/model.js';
 import type { DataInfo } from '../models/registry.js';
 import type { MetricsRecord, RunStorage, TrainingCheckpoint } from '../train/storage.js';
-import { EMA_PART, emaWeights, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { checkpointParts, emaWeights } from '../io/checkpoint.js';
+import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { writeSampleGrid } from './pictures.js';
 import { MetricsLog } from './run.js';
 
@@ -34,11 +35,7 @@ export class FileRunStorage implements RunStorage {
 
   async save(checkpoint: TrainingCheckpoint): Promise<void> {
     const info = { model: { name: this.model.name, config: this.model.getConfig() }, data: this.data, train: checkpoint.state, backend: this.backend };
-    saveCheckpoint(this.runDir, info, {
-      'weights.bin': checkpoint.weights,
-      ...(checkpoint.optimizer.length > 0 && { 'optimizer.bin': checkpoint.optimizer }),
-      ...(checkpoint.ema.length > 0 && { [EMA_PART]: checkpoint.ema }),
-    });
+    saveCheckpoint(this.runDir, info, checkpointParts(checkpoint));
   }
 
   async log(record: MetricsRecord): Promise<void> {

@@ -11,15 +11,9 @@ import { loadCsv } from './csv.js';
 import { loadFashionMnist } from './fashion.js';
 import { loadImageFolder } from './images.js';
 import { loadMnist } from './mnist.js';
+import type { DataSpecOptions } from '../../io/runFolder.js';
 
-export interface DataSpecOptions {
-  /** CSV: the column holding class labels. */
-  labelColumn?: string;
-  /** Image folders: resize every image to [height, width]. */
-  size?: [number, number];
-  /** Toy data: examples in the train split (the test split has a fifth as many). */
-  toyExamples?: number;
-}
+export type { DataSpecOptions } from '../../io/runFolder.js';
 
 export const DATA_SPEC_HELP = 'mnist | fashion | csv:PATH | images:DIR | toy:NAME';
 const TEST_FRACTION = 0.1;
