@@ -2,7 +2,7 @@
  * Messages between the page and the training worker (./worker.ts). Training runs in a Web Worker so
  * the page stays responsive; the page holds the views, the worker the model being trained.
  */
-import type { MetricsRecord, NamedArray, TrainState } from '../../src/index.js';
+import type { CheckpointInfo, CheckpointParts, RunConfig } from '../../src/index.js';
 
 /** What to train: the CLI's `genlab train` choices that the studio offers. */
 export interface TrainRequest {
@@ -22,25 +22,14 @@ export interface TrainRequest {
   trainLimit?: number;
 }
 
-/** A run as the studio holds it: the files of a run folder, parsed (what the CLI writes and reads). */
+/** A run as the studio holds it: the contents of a run folder (what the CLI writes and reads). */
 export interface StudioRun {
   name: string;
   /** config.json of the run folder. */
-  config: Record<string, unknown> & {
-    model: { name: string; config: Record<string, unknown> };
-    data: Record<string, unknown> & { spec: string; shape: number[]; kind: string };
-  };
-  metrics: MetricsRecord[];
-  checkpoint: {
-    info: {
-      model: { name: string; config: Record<string, unknown> };
-      data: { shape: number[]; kind: string; numClasses?: number };
-      train: TrainState;
-      backend: string;
-    };
-    /** Named binary parts: 'weights.bin', 'optimizer.bin', the EMA part. */
-    parts: Record<string, NamedArray[]>;
-  };
+  config: RunConfig;
+  metrics: Record<string, unknown>[];
+  /** Its newest checkpoint: what it says about the run, and the named binary parts (weights.bin, optimizer.bin, ema.bin). */
+  checkpoint: { info: CheckpointInfo; parts: CheckpointParts };
 }
 
 export type ToWorker =

@@ -6,6 +6,8 @@
  */
 import {
   acceptedKinds,
+  emaWeights,
+  WEIGHTS_PART,
   createModel,
   prepareData,
   withShadow,
@@ -60,8 +62,8 @@ export class Studio {
     return (this.model ??= this.engine().then(() => {
       const { info, parts } = run.checkpoint;
       const model = createModel(info.model.name, info.model.config, info.data as Parameters<typeof createModel>[2]);
-      const weights = parts['weights.bin'];
-      const ema = parts['ema.bin'] ?? [];
+      const weights = parts[WEIGHTS_PART];
+      const ema = emaWeights({ parts });
       model.setWeights(ema.length ? withShadow(weights, ema) : weights);
       return model;
     }));

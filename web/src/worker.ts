@@ -7,6 +7,7 @@
  */
 import {
   acceptedKinds,
+  checkpointParts,
   createModel,
   defaultBinarize,
   fit,
@@ -221,11 +222,7 @@ async function snapshot(s: Session): Promise<StudioRun> {
     metrics: s.storage.records,
     checkpoint: {
       info: { model: { name: s.model.name, config: s.model.getConfig() }, data: s.dataInfo, train: checkpoint.state, backend: s.backend },
-      parts: {
-        'weights.bin': checkpoint.weights,
-        ...(checkpoint.optimizer.length > 0 && { 'optimizer.bin': checkpoint.optimizer }),
-        ...(checkpoint.ema.length > 0 && { 'ema.bin': checkpoint.ema }),
-      },
+      parts: checkpointParts(checkpoint),
     },
   };
 }
