@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliRunner } from '../cli/genlab.js';
-import { browserMissing, nonBlankFraction, openStudio, screenshot, startStudio, type Studio } from './harness.js';
+import { browserMissing, nonBlankFraction, ROOT, openStudio, screenshot, startStudio, type Studio } from './harness.js';
 
 const skip = browserMissing();
 
@@ -46,6 +46,19 @@ describe('studio: runs', { skip, timeout: 300_000 }, () => {
     for (let i = 0; i < nodeSums.length; i++) {
       assert.equal(pageSums[i][0], nodeSums[i][0]);
       assert.ok(Math.abs(pageSums[i][1] - (nodeSums[i][1] as number)) <= 1e-3 * (1 + Math.abs(nodeSums[i][1] as number)), `${nodeSums[i][0]}`);
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the shipped runs are listed and each opens', async () => {
+    const { page, errors } = await openStudio(studio, '#runs');
+    const shipped = JSON.parse(fs.readFileSync(path.join(ROOT, 'web', 'public', 'runs', 'index.json'), 'utf8')) as { file: string }[];
+    assert.ok(shipped.length >= 3, `${shipped.length} shipped runs`);
+    for (const { file } of shipped) {
+      const name = file.replace(/\.tar$/, '');
+      await page.click(`#runs-shipped-${name}`);
+      await page.waitForFunction((n) => document.getElementById('run-name')!.textContent!.startsWith(`run: ${n} `), name, { timeout: 30_000 });
     }
     assert.deepEqual(errors, []);
     await page.close();

@@ -20,7 +20,13 @@ function show(id: string): void {
 }
 
 // The views build models (the registry lists capabilities by building one), so the page's engine first.
-await studio.engine();
+try {
+  await studio.engine();
+} catch (e) {
+  document.body.dataset.backend = 'unavailable';
+  studio.status(`${(e as Error).message}; open the studio without ?backend= to use the best one available`, true);
+  throw e;
+}
 for (const view of views) {
   const section = document.createElement('section');
   section.id = `view-${view.id}`;

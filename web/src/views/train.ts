@@ -124,7 +124,9 @@ export const trainView: View = {
           progress.textContent = `epoch ${msg.epoch + 1} batch ${msg.batch}/${msg.batchesPerEpoch} step ${msg.step}\n${terms}`;
           progress.dataset.step = String(msg.step);
           chart.add(msg.step, { loss: msg.metrics.loss });
-          document.getElementById('backend')!.textContent = `backend: ${backend} · ${msg.stepsPerSecond.toFixed(1)} steps/s`;
+          const indicator = document.getElementById('backend')!;
+          indicator.textContent = `backend: ${backend} · ${msg.stepsPerSecond.toFixed(1)} steps/s`;
+          indicator.dataset.stepsPerSecond = String(msg.stepsPerSecond);
           break;
         }
         case 'epoch':

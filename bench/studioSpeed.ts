@@ -1,0 +1,56 @@
+/**
+ * Training speed in the studio page, per browser backend available here (wasm; webgl, which
+ * headless Chromium runs on SwiftShader, a CPU rasterizer; webgpu where an adapter exists), in
+ * Debian's chromium: the Train view's worker trains a model for a fixed wall time and the steps
+ * per second are read from the progress it reports (whole steps over the measured window, after
+ * warm-up steps). The same models' Node figures are in bench/results.md (`npm run bench`).
+ * Usage: npm run build && node dist/bench/studioSpeed.js [SECONDS]   (default 40 per row)
+ */
+import type { Page } from 'playwright-core';
+import { openStudio, startStudio } from '../test/studio/harness.js';
+
+const seconds = Number(process.argv[2] ?? 40);
+const MODELS: { label: string; model: string; options: Record<string, string>; batch: number }[] = [
+  { label: 'VAE MLP 784-500-20 (binarized MNIST)', model: 'vae', options: {}, batch: 128 },
+  { label: 'MADE 784-500-500-784 (binarized MNIST)', model: 'made', options: {}, batch: 100 },
+  { label: 'conv VAE (binarized MNIST)', model: 'vae', options: { '#opt-architecture': 'conv' }, batch: 64 },
+];
+
+const progressStep = (page: Page): Promise<number> => page.$eval('#train-progress', (e) => Number((e as HTMLElement).dataset.step ?? 0));
+
+const studio = await startStudio();
+const rows: string[] = ['| model | batch | backend | steps/s | ms/step |', '|---|---|---|---|---|'];
+try {
+  for (const backend of ['wasm', 'webgl', 'webgpu']) {
+    for (const m of MODELS) {
+      const { page } = await openStudio(studio, `?backend=${backend}`);
+      const actual = await page.evaluate(() => document.body.dataset.backend);
+      if (actual !== backend) {
+        rows.push(`| ${m.label} | ${m.batch} | ${backend} | not available here | |`);
+        await page.close();
+        continue;
+      }
+      await page.selectOption('#train-data', 'mnist');
+      await page.selectOption('#train-model', m.model);
+      for (const [selector, value] of Object.entries(m.options)) await page.selectOption(selector, value);
+      await page.fill('#train-epochs', '100');
+      await page.fill('#train-batch', String(m.batch));
+      await page.fill('#train-sample-every', '0');
+      await page.click('#train-start');
+      // Warm-up: the first steps compile shaders / grow the heap.
+      await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#train-progress')!.dataset.step ?? 0) >= 5, undefined, { timeout: 300_000 });
+      const s0 = await progressStep(page);
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const s1 = await progressStep(page);
+      const elapsed = (Date.now() - t0) / 1000;
+      const rate = (s1 - s0) / elapsed;
+      rows.push(`| ${m.label} | ${m.batch} | ${actual} | ${rate.toFixed(2)} | ${(1000 / rate).toFixed(0)} |`);
+      console.error(rows.at(-1));
+      await page.close();
+    }
+  }
+} finally {
+  await studio.close();
+}
+console.log(rows.join('\n'));
