@@ -1,8 +1,9 @@
 /** The studio page: tabs for the views, the current run, the training worker's backend. */
 import { Studio, type View } from './studio.js';
+import { ganLabView } from './views/ganLab.js';
 import { trainView } from './views/train.js';
 
-const views: View[] = [trainView];
+const views: View[] = [trainView, ganLabView];
 
 const studio = new Studio();
 const tabs = document.getElementById('tabs')!;
