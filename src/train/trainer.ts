@@ -7,6 +7,11 @@
  * - multi-phase models run `trainStep(batch, ctx)` and call `ctx.update(group, lossFn)` per phase;
  * - counting models (tabular) run `trainStep` without updates.
  *
+ * A group can be frozen (`frozen`, `freeze`): its updates are skipped, so one player of a game
+ * moves while the other holds still (the GAN lab's "D only" / "G only" steps). The model's step
+ * runs unchanged, its noise and batches drawn as usual, so freezing changes nothing but the
+ * frozen group's updates.
+ *
  * The epoch loop, schedules, evaluation and checkpoints are in ./fit.ts; tests and small scripts
  * can drive a Trainer step by step. Data-parallel replicas (./parallel.ts) each run a Trainer and
  * give it a GradientExchange that sums every update's gradients over them before the step.
@@ -31,6 +36,8 @@ export interface TrainerOptions {
   clipNorm?: number;
   /** Keep an exponential moving average of the weights with this decay (e.g. 0.999); 0 or absent: none. */
   ema?: number;
+  /** Parameter groups whose updates are skipped (see `freeze`); default none. */
+  frozen?: readonly string[];
 }
 
 /** Where in the run a step happens; `nextBatch` serves `ctx.nextBatch()` (absent: the same batch again is refused). */
@@ -50,6 +57,7 @@ export class Trainer {
   private readonly tape: Record<string, { variables: tf.Variable[]; names: Map<string, string> }> = {};
   private readonly clipNorm: number;
   private exchange?: GradientExchange;
+  private frozen: ReadonlySet<string> = new Set();
 
   constructor(
     readonly model: Trainable,
@@ -76,6 +84,28 @@ export class Trainer {
     }
     this.optimizers = optimizers;
     if (options.ema) this.ema = new Ema(options.ema, this.allVariables());
+    this.freeze(options.frozen ?? []);
+  }
+
+  /**
+   * From the next update on, skip every update of `groups` (empty: all train again). A skipped
+   * update does not call its loss function: no forward pass, no gradient, no optimizer step, so
+   * nothing of the group moves, its state (batch-norm statistics, spectral-norm vectors advanced in
+   * its own update) included, and its loss is reported as NaN. A variable that another, unfrozen
+   * group shares still moves with that group.
+   */
+  freeze(groups: Iterable<string>): void {
+    const names = new Set(groups);
+    const unknown = [...names].filter((g) => !(g in this.groups));
+    if (unknown.length) {
+      throw new UserError(`${this.model.name} has no parameter group ${unknown.map((g) => `'${g}'`).join(', ')} to freeze; its groups: ${Object.keys(this.groups).join(', ') || 'none'}`);
+    }
+    this.frozen = names;
+  }
+
+  /** The groups whose updates are skipped now. */
+  get frozenGroups(): string[] {
+    return [...this.frozen];
   }
 
   /** Every trainable variable by name (the union of the groups). */
@@ -117,10 +147,11 @@ export class Trainer {
     return metrics;
   }
 
-  /** The update behind `ctx.update`: gradient of `lossFn().loss` over the group, clip, optimizer step. */
+  /** The update behind `ctx.update`: gradient of `lossFn().loss` over the group, clip, optimizer step (none for a frozen group). */
   async update(groupName: string, lossFn: () => LossTerms): Promise<StepMetrics> {
     const group = this.groups[groupName];
     check(group !== undefined, () => `${this.model.name}: no parameter group '${groupName}' (has ${Object.keys(this.groups).join(', ')})`);
+    if (this.frozen.has(groupName)) return { loss: NaN };
     const { variables, names } = this.tape[groupName];
     const kept: Record<string, tf.Scalar> = {};
     let shared: Record<string, number> | undefined;

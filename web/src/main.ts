@@ -1,9 +1,10 @@
 /** The studio page: tabs for the views, the current run, the training worker's backend. */
 import { Studio, type View } from './studio.js';
+import { ganLabView } from './views/ganLab.js';
 import { runsView } from './views/runs.js';
 import { trainView } from './views/train.js';
 
-const views: View[] = [trainView, runsView];
+const views: View[] = [trainView, ganLabView, runsView];
 
 const studio = new Studio();
 const tabs = document.getElementById('tabs')!;
