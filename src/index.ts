@@ -11,6 +11,24 @@ export { UserError } from './core/errors.js';
 export * from './data/dataset.js';
 export { binarize, DynamicBinarizer, toContinuous, toUint8 } from './data/binarize.js';
 export { prepareData, defaultBinarize, BINARIZE_OPTIONS, type BinarizeOption, type PrepareOptions, type PreparedData } from './data/prepare.js';
+export { parseCsv, type CsvOptions } from './data/csv.js';
+export {
+  fromRgba,
+  imageDataset,
+  imageFolderFiles,
+  isPng,
+  parseImageSize,
+  pathListing,
+  pngStoresColor,
+  type FolderEntry,
+  type FolderListing,
+  type ImageFolderFiles,
+  type ImageFolderOptions,
+  type PngImage,
+  type RasterImage,
+  type ResizeMethod,
+} from './data/images.js';
+export { splitDeterministically } from './data/split.js';
 export { loadToy, toySplits, TOYS, TOY_NAMES, TOY_SPLIT_SEED, type ToyName } from './data/toy.js';
 
 export { Bernoulli } from './distributions/bernoulli.js';

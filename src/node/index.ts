@@ -5,7 +5,7 @@ export { loadMnist } from './data/mnist.js';
 export { loadFashionMnist } from './data/fashion.js';
 export { loadCsv } from './data/csv.js';
 export { loadImageFolder, readPng, writePng } from './data/images.js';
-export { loadDataSpec, splitDeterministically } from './data/spec.js';
+export { loadDataSpec } from './data/spec.js';
 export { saveCheckpoint, loadLatestCheckpoint, verifyCheckpoints } from './checkpoint.js';
 export type { Checkpoint, CheckpointInfo, CheckpointManifest, CheckpointParts, CheckpointReport, LoadCheckpointOptions, SkippedCheckpoint } from './checkpoint.js';
 export { writeFileAtomic } from './fsAtomic.js';

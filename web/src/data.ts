@@ -1,9 +1,10 @@
 /**
  * Data in the studio: the bundled MNIST / Fashion-MNIST slices (web/slices.ts cuts them at build
- * time), the 2-D toys (generated as the CLI generates them), prepared for a model exactly as the CLI
- * prepares them (`prepareData`: the binarization a model needs, with the run's data seed).
+ * time), the 2-D toys (generated as the CLI generates them), a CSV file or a folder of PNGs the user
+ * picked (./upload.ts reads them as the CLI does), prepared for a model exactly as the CLI prepares
+ * them (`prepareData`: the binarization a model needs, with the run's data seed).
  */
-import { toySplits, TOY_NAMES, type DataSplits, type Dataset } from '../../src/index.js';
+import { splitDeterministically, toySplits, TOY_NAMES, type DataSplits, type Dataset, type DataSpecOptions } from '../../src/index.js';
 
 export interface SliceInfo {
   name: 'mnist' | 'fashion';
@@ -45,11 +46,33 @@ export interface StudioDataSource {
   trainLimit?: number;
   /** Fashion-MNIST slices take every k-th example (its splits are ordered by class). */
   stride?: number;
+  /** A picked CSV file's column of class labels (--label-column). */
+  labelColumn?: string;
+  /** The size a picked folder's images were resized to (--size). */
+  size?: [number, number];
 }
 
-/** Both splits of a studio data set, as 8-bit images (kind 'uint8') or real points. */
-export async function loadStudioData(spec: string, base: string, toyExamples = 10000): Promise<DataSplits & { source: StudioDataSource }> {
-  if (spec.startsWith('toy:')) return { ...toySplits(spec.slice(4), toyExamples), source: { spec } };
+/** A data set read from the user's files, whole (split when loaded, as the CLI splits csv: and images: data). */
+export interface Upload {
+  dataset: Dataset;
+  source: StudioDataSource;
+}
+
+/** The files picked in this page (or sent to this worker), by spec: the newest pick of each name. */
+const uploads = new Map<string, Upload>();
+
+/** Makes a picked data set loadable by its spec ('csv:FILE', 'images:FOLDER'). */
+export function addUpload(upload: Upload): void {
+  uploads.set(upload.source.spec, upload);
+}
+
+/**
+ * Both splits of a studio data set, as the CLI loads `--data spec` with `options` (a run config's
+ * data section will do): 8-bit images (kind 'uint8'), real points, or a picked file's values.
+ */
+export async function loadStudioData(spec: string, base: string, options: DataSpecOptions = {}): Promise<DataSplits & { source: StudioDataSource }> {
+  if (spec.startsWith('toy:')) return { ...toySplits(spec.slice(4), options.toyExamples ?? 10000), source: { spec } };
+  if (spec.startsWith('csv:') || spec.startsWith('images:')) return { ...splitDeterministically(pickedData(spec, options)), source: uploads.get(spec)!.source };
   const index = await sliceIndex(base);
   const train = index.find((s) => s.name === spec && s.split === 'train');
   const test = index.find((s) => s.name === spec && s.split === 'test');
@@ -57,6 +80,19 @@ export async function loadStudioData(spec: string, base: string, toyExamples = 1
   const [trainSet, testSet] = await Promise.all([loadSlice(train, base), loadSlice(test, base)]);
   const source: StudioDataSource = { spec, ...(train.stride === 1 ? { trainLimit: train.n } : { stride: train.stride }) };
   return { train: trainSet, test: testSet, source };
+}
+
+/** The picked data set `spec` names, read with `options`; one picked otherwise (or not at all) must be picked again. */
+function pickedData(spec: string, options: DataSpecOptions): Dataset {
+  const upload = uploads.get(spec);
+  const again = `pick it again under Train (data: ${spec.startsWith('csv:') ? 'CSV file…' : 'folder of PNGs…'})`;
+  if (!upload) throw new Error(`'${spec}' is a file of yours that this page has not read; ${again}`);
+  const { labelColumn, size } = upload.source;
+  if (labelColumn !== options.labelColumn || String(size) !== String(options.size)) {
+    const as = (o: DataSpecOptions): string => (spec.startsWith('csv:') ? `label column ${o.labelColumn ?? 'none'}` : `size ${o.size?.join('x') ?? 'as stored'}`);
+    throw new Error(`'${spec}' was read with ${as(upload.source)}, the run with ${as(options)}; ${again}`);
+  }
+  return upload.dataset;
 }
 
 async function loadSlice(info: SliceInfo, base: string): Promise<Dataset> {

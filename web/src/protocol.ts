@@ -3,14 +3,17 @@
  * the page stays responsive; the page holds the views, the worker the model being trained.
  */
 import type { CheckpointInfo, CheckpointParts, RunConfig } from '../../src/index.js';
+import type { Upload } from './data.js';
 
 /** What to train: the CLI's `genlab train` choices that the studio offers. */
 export interface TrainRequest {
   model: string;
   /** Model options (partial; the registry's defaults fill the rest). */
   modelConfig: Record<string, unknown>;
-  /** 'mnist', 'fashion' or 'toy:NAME'. */
+  /** 'mnist', 'fashion', 'toy:NAME', or a picked file's spec ('csv:FILE', 'images:FOLDER'). */
   data: string;
+  /** The picked data set `data` names (its arrays transferred to the worker). */
+  upload?: Upload;
   epochs: number;
   batchSize: number;
   learningRate?: number;

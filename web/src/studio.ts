@@ -72,7 +72,7 @@ export class Studio {
   /** The current run's data (the studio's slice of it) as the model sees it. */
   currentData(): Promise<PreparedData> {
     const run = this.requireRun();
-    return (this.data ??= loadStudioData(run.config.data.spec, this.base).then((raw) => {
+    return (this.data ??= loadStudioData(run.config.data.spec, this.base, run.config.data).then((raw) => {
       const d = run.config.data as { binarize?: string; dataSeed?: number };
       return prepareData(raw, acceptedKinds(run.config.model.name, run.config.model.config), { binarize: (d.binarize ?? 'none') as 'none', dataSeed: d.dataSeed ?? 0 });
     }));

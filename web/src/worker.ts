@@ -21,7 +21,7 @@ import {
   type PreparedData,
   type TrainingCheckpoint,
 } from '../../src/index.js';
-import { loadStudioData, type StudioDataSource } from './data.js';
+import { addUpload, loadStudioData, type StudioDataSource } from './data.js';
 import { startEngine } from './engine.js';
 import type { FromWorker, StudioRun, ToWorker, TrainRequest, TrainerState } from './protocol.js';
 
@@ -110,7 +110,8 @@ function setState(state: TrainerState, message?: string): void {
 
 /** Data and model as `genlab train` would build them from the same choices. */
 async function begin(request: TrainRequest): Promise<Session> {
-  const raw = await loadStudioData(request.data, base);
+  if (request.upload) addUpload(request.upload);
+  const raw = await loadStudioData(request.data, base, request.upload?.source);
   const accepts = acceptedKinds(request.model, request.modelConfig);
   if (raw.train.kind === 'real' && !accepts.includes('real')) {
     throw new Error(`${request.model} does not model real-valued points such as ${request.data}; choose a model for real data`);
@@ -137,6 +138,8 @@ async function begin(request: TrainRequest): Promise<Session> {
     model: { name: request.model, config: model.getConfig() },
     data: {
       spec: raw.source.spec,
+      ...(raw.source.labelColumn !== undefined && { labelColumn: raw.source.labelColumn }),
+      ...(raw.source.size && { size: raw.source.size }),
       binarize,
       dataSeed,
       ...(trainLimit !== undefined && { trainLimit }),
@@ -145,6 +148,7 @@ async function begin(request: TrainRequest): Promise<Session> {
       kind: data.modelKind,
       trainExamples: data.train.n,
       testExamples: data.test.n,
+      ...(data.train.featureNames && { featureNames: data.train.featureNames }),
     },
     train: {
       epochs: request.epochs,

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { exampleSize, type Dataset } from '../../data/dataset.js';
+import { parseImageSize } from '../../data/images.js';
 import { BINARIZE_OPTIONS, defaultBinarize, prepareData } from '../../data/prepare.js';
 import { acceptedKinds, createModel, getEntry, modelsAccepting, type DataInfo, type TrainingDefaults } from '../../models/registry.js';
 import { isAdversarial, isConditional } from '../../models/capabilities.js';
@@ -97,9 +98,7 @@ function numClasses(d: Dataset): number | undefined {
 function parseSize(raw: string | boolean | undefined, spec: string): [number, number] | undefined {
   if (raw === undefined) return undefined;
   if (!spec.startsWith('images:')) throw new UserError(`--size resizes the images of an images:DIR folder; '${spec}' has its own shape (drop --size)`);
-  const m = /^(\d+)x(\d+)$/.exec(String(raw));
-  if (!m || +m[1] < 1 || +m[2] < 1) throw new UserError(`--size must be HxW, e.g. 28x28, got '${String(raw)}'`);
-  return [+m[1], +m[2]];
+  return parseImageSize(String(raw), '--size');
 }
 
 /** Model options given on the command line (the model's flags, then --model-config), as a partial model config. */

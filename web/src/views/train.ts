@@ -4,19 +4,28 @@
  * genlab's `fit`; the page draws the loss curves and the newest sample grid, and the header shows
  * the worker's backend and its steps per second. Every pause and the run's end hand the run to the
  * other views.
+ *
+ * Data: the bundled slices, the toys, or the user's own CSV file or folder of PNGs, which the page
+ * reads as `genlab train --data csv:FILE` / `images:DIR` would (../upload.ts) and hands to the worker;
+ * the run records that spec, so the CLI reads the run (and evaluates it beside the same file).
  */
-import { getEntry, listModels } from '../../../src/index.js';
-import { dataChoices } from '../data.js';
+import { listModels, getEntry, parseImageSize } from '../../../src/index.js';
+import { addUpload, dataChoices, type Upload } from '../data.js';
 import type { FromWorker, ToWorker, TrainRequest } from '../protocol.js';
 import type { Studio, View } from '../studio.js';
 import { button, drawSamples, el, field, LineChart, optionsForm } from '../ui.js';
+import { readCsvFile, readImageFolder } from '../upload.js';
+
+/** The data choices that read the user's files. */
+const PICK_CSV = 'pick:csv';
+const PICK_IMAGES = 'pick:images';
 
 export const trainView: View = {
   id: 'train',
   title: 'Train',
   mount(root, studio) {
     const worker = new Worker(new URL('../worker.ts', import.meta.url), { type: 'module' });
-    const send = (msg: ToWorker): void => worker.postMessage(msg);
+    const send = (msg: ToWorker, transfer: Transferable[] = []): void => worker.postMessage(msg, transfer);
     send({ type: 'init', base: studio.base, backend: studio.requestedBackend });
 
     // Controls.
@@ -27,7 +36,7 @@ export const trainView: View = {
     const learningRate = el('input', { id: 'train-lr', type: 'text', placeholder: "the model's default" });
     const seed = el('input', { id: 'train-seed', type: 'number', value: '1' });
     const sampleEvery = el('input', { id: 'train-sample-every', type: 'number', value: '50', min: '0' });
-    const trainLimit = el('input', { id: 'train-limit', type: 'text', placeholder: 'the whole slice' });
+    const trainLimit = el('input', { id: 'train-limit', type: 'text', placeholder: 'all of them' });
     const optionsBox = el('div', { id: 'train-options' });
     let form = optionsForm('vae', {});
     const showOptions = (): void => {
@@ -39,10 +48,71 @@ export const trainView: View = {
     modelSelect.value = 'vae';
     modelSelect.addEventListener('change', showOptions);
     showOptions();
+    // The bundled data and the toys, then the user's own files (offered even when the bundle is missing).
+    const pickChoices = (): HTMLOptionElement[] => [el('option', { value: PICK_CSV }, 'CSV file…'), el('option', { value: PICK_IMAGES }, 'folder of PNGs…')];
     void dataChoices(studio.base).then(
-      (choices) => dataSelect.replaceChildren(...choices.map((c) => el('option', { value: c }, c))),
-      (e: Error) => studio.status(e.message, true),
+      (choices) => {
+        dataSelect.replaceChildren(...choices.map((c) => el('option', { value: c }, c)), ...pickChoices());
+        showPick();
+      },
+      (e: Error) => {
+        dataSelect.replaceChildren(...pickChoices());
+        showPick();
+        studio.status(e.message, true);
+      },
     );
+
+    // The user's own data: read when picked (or its options change), so mistakes show at once.
+    const csvFile = el('input', { type: 'file', id: 'train-upload-csv', accept: '.csv' });
+    const labelColumn = el('input', { type: 'text', id: 'train-upload-label', placeholder: 'none' });
+    const imageFolder = el('input', { type: 'file', id: 'train-upload-images', webkitdirectory: '', multiple: '' });
+    const imageSize = el('input', { type: 'text', id: 'train-upload-size', placeholder: "the first image's" });
+    const pickInfo = el('div', { id: 'train-upload-info', class: 'readout' });
+    const csvBox = el('div', { id: 'train-upload-csv-box' }, field('CSV file', csvFile), field('label column', labelColumn, 'the column of class labels, as --label-column (needs a header row)'));
+    const imagesBox = el('div', { id: 'train-upload-images-box' }, field('folder', imageFolder), field('size HxW', imageSize, 'resize every image, as --size (e.g. 28x28)'));
+    let picked: Promise<Upload> | undefined;
+    const readPicked = (): Promise<Upload> => {
+      if (dataSelect.value === PICK_CSV) {
+        const file = csvFile.files?.[0];
+        if (!file) return Promise.reject(new Error('choose a CSV file'));
+        return readCsvFile(file, labelColumn.value.trim() || undefined);
+      }
+      const files = [...(imageFolder.files ?? [])];
+      if (files.length === 0) return Promise.reject(new Error('choose a folder of PNG files'));
+      const size = imageSize.value.trim();
+      try {
+        return readImageFolder(files, size ? parseImageSize(size, 'size') : undefined);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    };
+    const showPick = (): void => {
+      const picking = dataSelect.value === PICK_CSV || dataSelect.value === PICK_IMAGES;
+      csvBox.hidden = dataSelect.value !== PICK_CSV;
+      imagesBox.hidden = dataSelect.value !== PICK_IMAGES;
+      pickInfo.hidden = !picking;
+      picked = undefined;
+      pickInfo.textContent = '';
+      delete pickInfo.dataset.examples;
+      const chosen = dataSelect.value === PICK_CSV ? csvFile.files?.length : imageFolder.files?.length;
+      if (!picking || !chosen) return;
+      const reading = (picked = readPicked());
+      pickInfo.textContent = 'reading…';
+      reading.then(
+        (upload) => {
+          if (picked !== reading) return;
+          pickInfo.textContent = describePick(upload);
+          pickInfo.dataset.examples = String(upload.dataset.n);
+        },
+        (e: Error) => {
+          if (picked !== reading) return;
+          pickInfo.textContent = e.message;
+          studio.status(e.message, true);
+        },
+      );
+    };
+    for (const input of [dataSelect, csvFile, labelColumn, imageFolder, imageSize]) input.addEventListener('change', showPick);
+    showPick();
 
     const state = el('div', { id: 'train-state', class: 'readout' }, 'idle');
     const progress = el('div', { id: 'train-progress', class: 'readout' });
@@ -50,13 +120,28 @@ export const trainView: View = {
     const samples = el('canvas', { id: 'train-samples', width: '1', height: '1' });
     const samplesNote = el('div', { class: 'readout', id: 'train-samples-note' });
 
-    const start = (): void => {
+    const start = async (): Promise<void> => {
       let request: TrainRequest;
+      const transfer: Transferable[] = [];
       try {
+        const modelConfig = form.read();
+        let upload: Upload | undefined;
+        if (dataSelect.value === PICK_CSV || dataSelect.value === PICK_IMAGES) {
+          upload = await (picked ??= readPicked());
+          // The page's own views load it by its spec too (Studio.currentData).
+          addUpload(upload);
+          // The worker gets a copy: the page keeps its arrays.
+          const { dataset } = upload;
+          const x = dataset.x.slice();
+          const labels = dataset.labels?.slice();
+          transfer.push(x.buffer, ...(labels ? [labels.buffer] : []));
+          upload = { source: upload.source, dataset: { ...dataset, x, labels } };
+        }
         request = {
           model: modelSelect.value,
-          modelConfig: form.read(),
-          data: dataSelect.value,
+          modelConfig,
+          data: upload?.source.spec ?? dataSelect.value,
+          ...(upload && { upload }),
           epochs: positiveInt(epochs.value, 'epochs'),
           batchSize: positiveInt(batchSize.value, 'batch size'),
           ...(learningRate.value.trim() && { learningRate: Number(learningRate.value) }),
@@ -71,7 +156,7 @@ export const trainView: View = {
       }
       chart.clear();
       studio.status(`training ${request.model} on ${request.data}…`);
-      send({ type: 'train', request });
+      send({ type: 'train', request }, transfer);
     };
 
     root.append(
@@ -80,17 +165,20 @@ export const trainView: View = {
         { class: 'panel' },
         el('h2', {}, 'Data and model'),
         field('data', dataSelect),
+        csvBox,
+        imagesBox,
+        pickInfo,
         field('model', modelSelect),
         field('epochs', epochs),
         field('batch size', batchSize),
         field('learning rate', learningRate),
         field('seed', seed),
-        field('train examples', trainLimit, 'use the first N examples of the slice'),
+        field('train examples', trainLimit, 'use the first N training examples'),
         field('samples every', sampleEvery, 'steps between live sample grids (0: epoch ends)'),
         el(
           'div',
           { class: 'buttons' },
-          button('Start', 'train-start', start),
+          button('Start', 'train-start', () => void start()),
           button('Pause', 'train-pause', () => send({ type: 'pause' })),
           button('Resume', 'train-resume', () => send({ type: 'resume' })),
           button('Step', 'train-step', () => send({ type: 'resume', steps: 1 })),
@@ -149,4 +237,12 @@ function positiveInt(text: string, what: string): number {
   const v = Number(text);
   if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be an integer >= 1, got '${text}'`);
   return v;
+}
+
+/** What a picked data set holds, as a line under the inputs. */
+function describePick(upload: Upload): string {
+  const d = upload.dataset;
+  const classes = d.classNames ? `, ${d.classNames.length} classes (${d.classNames.join(', ')})` : d.labels ? ', labelled' : '';
+  const features = d.featureNames ? `\ncolumns ${d.featureNames.join(', ')}` : '';
+  return `${upload.source.spec}: ${d.n} examples of shape ${d.shape.join('x')} (${d.kind})${classes}${features}`;
 }
