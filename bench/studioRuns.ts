@@ -3,7 +3,7 @@
  * trained: each is trained by the CLI, then packed as a .tar of its run folder with the weights and
  * the EMA shadow only (no optimizer state: the shipped files stay small; `genlab train --resume` on
  * an unpacked one starts a fresh optimizer and says so).
- * Usage: npm run build && node dist/bench/studioRuns.js   (a few minutes on one core)
+ * Usage: npm run build && node dist/bench/studioRuns.js [NAME...]   (all, or the named ones; ~25 min on one core)
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,13 +18,21 @@ const out = path.join(root, 'web', 'public', 'runs');
 const RUNS: { name: string; title: string; args: string[] }[] = [
   { name: 'vae-mnist', title: 'VAE, 2-D latent, binarized MNIST', args: ['vae', '--data', 'mnist', '--hidden', '64', '--latent', '2', '--epochs', '10', '--batch-size', '100', '--eval-samples', '200'] },
   { name: 'nade-mnist', title: 'NADE, 50 hidden units, binarized MNIST', args: ['nade', '--data', 'mnist', '--hidden', '50', '--epochs', '5', '--batch-size', '100'] },
-  { name: 'gan-ring', title: 'GAN (non-saturating), ring of 8 Gaussians', args: ['gan', '--data', 'toy:ring', '--loss', 'nonsaturating', '--epochs', '30', '--batch-size', '100'] },
+  {
+    name: 'gan-ring',
+    title: 'GAN (non-saturating), ring of 8 Gaussians',
+    args: ['gan', '--data', 'toy:ring', '--loss', 'nonsaturating', '--latent', '2', '--generator-hidden', '128,128', '--discriminator-hidden', '128,128', '--epochs', '30', '--batch-size', '100'],
+  },
 ];
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genlab-studio-runs-'));
-const index: { file: string; title: string; command: string }[] = [];
+const only = process.argv.slice(2);
+const indexFile = path.join(out, 'index.json');
+type Shipped = { file: string; title: string; command: string };
+// Runs not rebuilt keep their entries.
+const index: Shipped[] = only.length && fs.existsSync(indexFile) ? (JSON.parse(fs.readFileSync(indexFile, 'utf8')) as Shipped[]) : [];
 fs.mkdirSync(out, { recursive: true });
-for (const run of RUNS) {
+for (const run of RUNS.filter((r) => only.length === 0 || only.includes(r.name))) {
   const dir = path.join(work, run.name);
   const started = Date.now();
   const r = spawnSync(process.execPath, [path.join(root, 'bin', 'genlab.js'), 'train', ...run.args, '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -39,8 +47,11 @@ for (const run of RUNS) {
   });
   const tar = writeTar(files, run.name);
   fs.writeFileSync(path.join(out, `${run.name}.tar`), tar);
-  index.push({ file: `${run.name}.tar`, title: run.title, command: `npx genlab train ${run.args.join(' ')}` });
+  const entry = { file: `${run.name}.tar`, title: run.title, command: `npx genlab train ${run.args.join(' ')}` };
+  const at = index.findIndex((e) => e.file === entry.file);
+  if (at >= 0) index[at] = entry;
+  else index.push(entry);
   console.log(`${run.name}: ${((Date.now() - started) / 1000).toFixed(0)} s, ${(tar.byteLength / 1024).toFixed(0)} KiB`);
 }
-fs.writeFileSync(path.join(out, 'index.json'), JSON.stringify(index, null, 2) + '\n');
+fs.writeFileSync(indexFile, JSON.stringify(index, null, 2) + '\n');
 fs.rmSync(work, { recursive: true, force: true });
