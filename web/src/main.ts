@@ -1,8 +1,10 @@
 /** The studio page: tabs for the views, the current run, the training worker's backend. */
 import { Studio, type View } from './studio.js';
+import { densityView } from './views/density.js';
+import { latentView } from './views/latent.js';
 import { trainView } from './views/train.js';
 
-const views: View[] = [trainView];
+const views: View[] = [trainView, latentView, densityView];
 
 const studio = new Studio();
 const tabs = document.getElementById('tabs')!;
