@@ -10,7 +10,7 @@ export { UserError } from './core/errors.js';
 
 export * from './data/dataset.js';
 export { binarize, DynamicBinarizer, toContinuous, toUint8 } from './data/binarize.js';
-export { prepareData, defaultBinarize, BINARIZE_OPTIONS, type BinarizeOption, type PrepareOptions, type PreparedData } from './data/prepare.js';
+export { prepareData, prepareInput, defaultBinarize, BINARIZE_OPTIONS, type BinarizeOption, type PrepareOptions, type PreparedData } from './data/prepare.js';
 export { parseCsv, type CsvOptions } from './data/csv.js';
 export {
   fromRgba,
@@ -89,12 +89,14 @@ export { logProbAll, summariseNll, bitsPerDim, evaluateSplit, type NllReport, ty
 export { LinearProbe, linearProbe, probeModel, encodeAll, encodeLabelled, PROBE_DEFAULTS, type ProbeConfig, type ProbeReport, type LabelledCodes } from './eval/probe.js';
 export { knnAccuracy, knnPredict, KNN_DEFAULTS, type KnnOptions, type KnnReport } from './eval/knn.js';
 export { bayesClassify, rejectionThreshold, classScorer, classLogLikelihoods, type BayesDecision, type ClassScorer } from './eval/bayes.js';
-export { fitPca, projectPca, symmetricEigen, type Pca } from './eval/pca.js';
+export { fitPca, projectPca, unprojectPca, symmetricEigen, topEigen, JACOBI_MAX_DIMS, type Pca } from './eval/pca.js';
+export { codePlane, codeAtPoint, interpolateCodes, traversalCodes, type CodePlane, type CodePlaneProjection } from './eval/latentSpace.js';
+export { regionMask, completeEach, MASK_REGIONS, type MaskRegion } from './eval/completion.js';
 export { mmd, medianDistance, type MmdOptions, type MmdResult } from './eval/mmd.js';
 export { modeCoverage, gaussianMassWithin, MODE_COVERAGE_DEFAULTS, type ModeCoverage, type ModeCoverageOptions } from './eval/modeCoverage.js';
-export { auroc, averagePrecision, fprAtTpr, anomalyReport, complexityCorrected, negativeLogLikelihoods, type AnomalyReport, type NegLogLikelihoods } from './eval/anomaly.js';
-export { makeGrid, drawText, type GridImage, type GridOptions } from './io/grid.js';
-export { scatterPlot, colorScatterPlot, histogram, PALETTE } from './io/scatter.js';
+export { auroc, averagePrecision, fprAtTpr, percentileRank, anomalyReport, complexityCorrected, negativeLogLikelihoods, type AnomalyReport, type NegLogLikelihoods } from './eval/anomaly.js';
+export { makeGrid, drawText, imageShape, type GridImage, type GridOptions } from './io/grid.js';
+export { scatterPlot, colorScatterPlot, colorScatterPixel, colorScatterPoint, dataRange, histogram, PALETTE } from './io/scatter.js';
 export { heatMap, heatMapCell } from './io/heatmap.js';
 export { ganLabFrame, ganLabSnapshot, ganLabGrid, ganLabRange, zGridLines, discriminatorColor, type GanLabInput, type GeneratorMesh, type GanLabFrameOptions, type GanLabSnapshotOptions } from './io/ganLab.js';
 export { histogramPanels, type HistogramPanel, type HistogramSeries } from './io/histograms.js';

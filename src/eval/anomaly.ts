@@ -144,6 +144,23 @@ export function complexityCorrected(negLogProbNats: ArrayLike<number>, compresse
   return Float64Array.from({ length: negLogProbNats.length }, (_, i) => negLogProbNats[i] / Math.LN2 - compressedBits[i]);
 }
 
+/**
+ * Where `value` falls among `reference` values, in percent: 100 (#below + #equal / 2) / n (the
+ * mid-rank convention, so a value equal to every reference sits at 50). With log p(x) of a test
+ * set as the reference, a new input near 0 is less likely than almost every test example: an anomaly.
+ */
+export function percentileRank(value: number, reference: ArrayLike<number>): number {
+  check(reference.length > 0, 'percentileRank: no reference values');
+  check(!Number.isNaN(value), 'percentileRank: the value is NaN');
+  let below = 0;
+  let equal = 0;
+  for (let i = 0; i < reference.length; i++) {
+    if (reference[i] < value) below++;
+    else if (reference[i] === value) equal++;
+  }
+  return (100 * (below + equal / 2)) / reference.length;
+}
+
 /** What a per-example score -log p(x) is: the model's own log p(x) (exact or estimated) or -bound. */
 export interface NegLogLikelihoods {
   /**

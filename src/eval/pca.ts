@@ -10,8 +10,18 @@
  * codes of a VAE, where power iteration would crawl). An eigenvector's sign is arbitrary; each is
  * flipped so its entry of largest magnitude is positive (scikit-learn's svd_flip), which makes the
  * picture deterministic. Plain JS in float64, browser-safe.
+ *
+ * Above JACOBI_MAX_DIMS dimensions (a flow's code has the data's 784) a full decomposition costs too
+ * much (d^3 per sweep: a second at d = 256, half a minute at 784, in plain JS), and only the top k
+ * axes are wanted: they come from orthogonal iteration with Rayleigh-Ritz steps (Golub & Van Loan
+ * Sec. 8.2.4; Saad, "Numerical Methods for Large Eigenvalue Problems", Alg. 5.3), d^2 per iteration
+ * and axis, run until every wanted axis u satisfies ||C u - lambda u|| <= 1e-9 lambda_1.
  */
 import { check } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+
+/** Covariances up to this size are diagonalised whole (Jacobi); larger ones by orthogonal iteration. */
+export const JACOBI_MAX_DIMS = 128;
 
 export interface Pca {
   /** Feature means, [d]. */
@@ -42,20 +52,36 @@ export function fitPca(x: ArrayLike<number>, n: number, d: number, k = 2): Pca {
   let totalVariance = 0;
   for (let a = 0; a < d; a++) totalVariance += cov[a * d + a];
 
-  // 2. Eigen-decomposition; sort by eigenvalue, fix signs.
-  const { values, vectors } = symmetricEigen(cov, d);
-  const order = Array.from({ length: d }, (_, i) => i).sort((a, b) => values[b] - values[a] || a - b);
+  // 2. Eigen-decomposition (whole, or the top k axes of a large C); sort by eigenvalue, fix signs.
+  const full = d <= JACOBI_MAX_DIMS;
+  const { values, vectors } = full ? symmetricEigen(cov, d) : topEigen(cov, d, k);
+  const cols = full ? d : k;
+  const order = Array.from({ length: cols }, (_, i) => i).sort((a, b) => values[b] - values[a] || a - b);
   const components = new Float64Array(k * d);
   const variances = new Float64Array(k);
   for (let c = 0; c < k; c++) {
     const col = order[c];
     let big = 0;
-    for (let j = 0; j < d; j++) if (Math.abs(vectors[j * d + col]) > Math.abs(vectors[big * d + col])) big = j;
-    const sign = vectors[big * d + col] < 0 ? -1 : 1;
-    for (let j = 0; j < d; j++) components[c * d + j] = sign * vectors[j * d + col];
+    for (let j = 0; j < d; j++) if (Math.abs(vectors[j * cols + col]) > Math.abs(vectors[big * cols + col])) big = j;
+    const sign = vectors[big * cols + col] < 0 ? -1 : 1;
+    for (let j = 0; j < d; j++) components[c * d + j] = sign * vectors[j * cols + col];
     variances[c] = Math.max(0, values[col]);
   }
   return { mean, components, variances, totalVariance };
+}
+
+/** The code of the point with coordinates `coords` [k] along the axes: mean + sum_c coords_c u_c, [d]. */
+export function unprojectPca(pca: Pca, coords: ArrayLike<number>): Float32Array {
+  const d = pca.mean.length;
+  const k = pca.variances.length;
+  check(coords.length === k, () => `pca: ${coords.length} coordinates for ${k} components`);
+  const out = new Float32Array(d);
+  for (let j = 0; j < d; j++) {
+    let s = pca.mean[j];
+    for (let c = 0; c < k; c++) s += coords[c] * pca.components[c * d + j];
+    out[j] = s;
+  }
+  return out;
 }
 
 /** Coordinates of the n points x [n * d] along the principal axes: [n * k]. */
@@ -122,4 +148,104 @@ export function symmetricEigen(matrix: Float64Array, d: number): { values: Float
   const values = new Float64Array(d);
   for (let i = 0; i < d; i++) values[i] = a[i * d + i];
   return { values, vectors: v };
+}
+
+/**
+ * The k largest eigenvalues of a symmetric positive semi-definite d x d matrix (row-major; not
+ * modified) and their eigenvectors, by orthogonal iteration on m = min(d, 2k + 8) vectors with a
+ * Rayleigh-Ritz step each iteration (the extra vectors speed convergence: the error of axis i falls
+ * as (lambda_{m+1} / lambda_i)^t). Stops when every wanted residual ||A v - theta v|| is at most
+ * `tolerance` theta_1, or after `maxIterations`; then the axes are orthonormal all the same and the
+ * values are the variances along them. Eigenvector i is column i of `vectors` [d * k]; values descend.
+ */
+export function topEigen(matrix: Float64Array, d: number, k: number, opts: { tolerance?: number; maxIterations?: number } = {}): { values: Float64Array; vectors: Float64Array; iterations: number } {
+  check(Number.isInteger(k) && k >= 1 && k <= d, () => `topEigen: k must be an integer in 1..${d}, got ${k}`);
+  const tolerance = opts.tolerance ?? 1e-9;
+  const maxIterations = opts.maxIterations ?? 1000;
+  const m = Math.min(d, 2 * k + 8);
+  const rng = new Rng(0); // a fixed start: the same matrix gives the same axes
+  let q: Float64Array[] = Array.from({ length: m }, () => Float64Array.from({ length: d }, () => rng.normal()));
+  orthonormalize(q, rng);
+  const z = Array.from({ length: m }, () => new Float64Array(d));
+  const h = new Float64Array(m * m);
+  let values = new Float64Array(k);
+  let vectors: Float64Array[] = [];
+  let iterations = 0;
+  while (iterations < maxIterations) {
+    iterations++;
+    // 1. Z = A Q, H = Q^T A Q (symmetric, m x m).
+    for (let c = 0; c < m; c++) {
+      const qc = q[c];
+      const zc = z[c];
+      for (let i = 0; i < d; i++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += matrix[i * d + j] * qc[j];
+        zc[i] = s;
+      }
+    }
+    for (let a = 0; a < m; a++) for (let b = a; b < m; b++) h[a * m + b] = h[b * m + a] = dot(q[a], z[b]);
+    // 2. Rayleigh-Ritz: Ritz vectors V = Q W and A V = Z W, in order of decreasing Ritz value.
+    const ritz = symmetricEigen(h, m);
+    const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => ritz.values[b] - ritz.values[a] || a - b);
+    const v = order.map((col) => combine(q, ritz.vectors, m, col));
+    const av = order.map((col) => combine(z, ritz.vectors, m, col));
+    values = Float64Array.from(order.slice(0, k), (col) => ritz.values[col]);
+    vectors = v.slice(0, k);
+    // 3. Converged when every wanted Ritz pair nearly satisfies A v = theta v.
+    let worst = 0;
+    for (let i = 0; i < k; i++) {
+      let r = 0;
+      for (let j = 0; j < d; j++) r += (av[i][j] - values[i] * v[i][j]) ** 2;
+      worst = Math.max(worst, Math.sqrt(r));
+    }
+    if (worst <= tolerance * Math.max(values[0], Number.MIN_VALUE)) break;
+    // 4. The next basis: orth(A V), which spans A Q.
+    q = av;
+    orthonormalize(q, rng);
+  }
+  const out = new Float64Array(d * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < d; j++) out[j * k + i] = vectors[i][j];
+  return { values, vectors: out, iterations };
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** sum_c basis_c W[c, col] for W [m * m] row-major. */
+function combine(basis: Float64Array[], w: Float64Array, m: number, col: number): Float64Array {
+  const out = new Float64Array(basis[0].length);
+  for (let c = 0; c < m; c++) {
+    const coef = w[c * m + col];
+    const bc = basis[c];
+    for (let j = 0; j < out.length; j++) out[j] += coef * bc[j];
+  }
+  return out;
+}
+
+/**
+ * Modified Gram-Schmidt, twice over ("twice is enough", Giraud et al. 2005), in place. A column
+ * that vanishes (a rank-deficient A maps Q onto fewer directions) is replaced by a random one.
+ */
+function orthonormalize(q: Float64Array[], rng: Rng): void {
+  for (let c = 0; c < q.length; c++) {
+    for (let attempt = 0; ; attempt++) {
+      const before = Math.sqrt(dot(q[c], q[c]));
+      for (let pass = 0; pass < 2; pass++) {
+        for (let p = 0; p < c; p++) {
+          const s = dot(q[p], q[c]);
+          for (let j = 0; j < q[c].length; j++) q[c][j] -= s * q[p][j];
+        }
+      }
+      const norm = Math.sqrt(dot(q[c], q[c]));
+      if (norm > 1e-10 * before && norm > 0) {
+        for (let j = 0; j < q[c].length; j++) q[c][j] /= norm;
+        break;
+      }
+      check(attempt < 10, 'topEigen: cannot complete an orthonormal basis');
+      for (let j = 0; j < q[c].length; j++) q[c][j] = rng.normal();
+    }
+  }
 }

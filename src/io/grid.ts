@@ -15,6 +15,11 @@ export interface GridImage {
   data: Uint8Array;
 }
 
+/** Image shape [H, W, C] of one example of `shape`: a vector is drawn as a one-pixel-high strip. */
+export function imageShape(shape: number[]): [number, number, number] {
+  return shape.length === 3 ? [shape[0], shape[1], shape[2]] : [1, shape.reduce((a, b) => a * b, 1), 1];
+}
+
 export interface GridOptions {
   /** Images per row (default: ceil(sqrt(n))). */
   cols?: number;

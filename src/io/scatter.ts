@@ -26,7 +26,8 @@ export function finiteRange(values: Float32Array): [number, number] {
   return lo <= hi ? [lo, hi] : [0, 1];
 }
 
-function dataRange(values: Float32Array): [number, number] {
+/** The range a plot of `values` shows by default: their finite range with a 5% margin. */
+export function dataRange(values: Float32Array): [number, number] {
   const [lo, hi] = finiteRange(values);
   if (!(hi > lo)) return [lo - 1, lo + 1];
   const margin = 0.05 * (hi - lo);
@@ -94,8 +95,7 @@ export function colorScatterPlot(points: Float32Array, n: number, labels?: Array
   };
   // 2. The points.
   for (let i = 0; i < n; i++) {
-    const px = Math.floor(((points[2 * i] - lo) / (hi - lo)) * (size - 2));
-    const py = size - 2 - Math.floor(((points[2 * i + 1] - lo) / (hi - lo)) * (size - 2));
+    const [px, py] = colorScatterPixel(points[2 * i], points[2 * i + 1], size, [lo, hi]);
     if (px >= 0 && px < size - 1 && py >= 0 && py < size - 1) fill(px, py, 2, 2, PALETTE[labels ? mod(labels[i], PALETTE.length) : 0]);
   }
   // 3. The legend: swatch and name per class, top to bottom, as many as fit.
@@ -105,6 +105,17 @@ export function colorScatterPlot(points: Float32Array, n: number, labels?: Array
     drawText(img, size + 12, top, name(k), [0, 0, 0]);
   });
   return img;
+}
+
+/** The pixel (column, row) where `colorScatterPlot` draws point (x, y): the top left of its 2 x 2 dot. */
+export function colorScatterPixel(x: number, y: number, size: number, [lo, hi]: [number, number]): [number, number] {
+  return [Math.floor(((x - lo) / (hi - lo)) * (size - 2)), size - 2 - Math.floor(((y - lo) / (hi - lo)) * (size - 2))];
+}
+
+/** The point of the plane at pixel (px, py) of a `colorScatterPlot` of `size` over `range` (the centre of the pixel's cell). */
+export function colorScatterPoint(px: number, py: number, size: number, [lo, hi]: [number, number]): [number, number] {
+  const cell = (hi - lo) / (size - 2);
+  return [lo + (px + 0.5) * cell, lo + (size - 2 - py + 0.5) * cell];
 }
 
 function mod(a: number, m: number): number {

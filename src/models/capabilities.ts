@@ -109,6 +109,12 @@ export interface CodeModel {
    * row: [rows * values * D], row-major (row r, value v).
    */
   traverseCode(code: string, rows: number, values: number, rng: Rng, range?: number): Promise<Float32Array>;
+  /**
+   * Samples for chosen codes: noise z [n * latentSize] and one value per code and sample, values
+   * [n * codes.length] in the order of `codes` (a categorical code's category index, a continuous
+   * code's value), [n * D] in data units. The studio's code sliders call it.
+   */
+  generateWithCodes(z: Float32Array, values: Float32Array, n: number): Promise<Float32Array>;
 }
 
 /**
@@ -150,7 +156,7 @@ export function isAdversarial<M extends GenerativeModel>(model: M): model is M &
 
 export function hasCodes<M extends GenerativeModel>(model: M): model is M & CodeModel {
   const m = model as Partial<CodeModel>;
-  return Array.isArray(m.codes) && typeof m.traverseCode === 'function';
+  return Array.isArray(m.codes) && typeof m.traverseCode === 'function' && typeof m.generateWithCodes === 'function';
 }
 
 export function samplesInSteps<M extends GenerativeModel>(model: M): model is M & StepSamplingModel {

@@ -1,6 +1,6 @@
 /** Samples as pictures on disk: an image grid, a heat-map table of vectors, or a scatter plot / histogram of real values. */
 import type { ValueKind } from '../data/dataset.js';
-import { makeGrid } from '../io/grid.js';
+import { imageShape, makeGrid } from '../io/grid.js';
 import { heatMap } from '../io/heatmap.js';
 import { histogram, scatterPlot } from '../io/scatter.js';
 import { writePng } from './data/images.js';
@@ -18,10 +18,7 @@ export function valueRange(kind: ValueKind, values: Float32Array): [number, numb
   return lo < hi ? [lo, hi] : [lo - 1, lo + 1];
 }
 
-/** Image shape of one example: vectors are drawn as a one-pixel-high strip. */
-export function imageShape(shape: number[]): [number, number, number] {
-  return shape.length === 3 ? [shape[0], shape[1], shape[2]] : [1, shape.reduce((a, b) => a * b, 1), 1];
-}
+export { imageShape };
 
 /** Image pixels are drawn this many screen pixels wide at least, per side (28 x 28 MNIST: 2x). */
 const MIN_IMAGE_SIDE = 56;

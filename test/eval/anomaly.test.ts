@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
 import type { Dataset } from '../../src/data/dataset.js';
-import { anomalyReport, auroc, averagePrecision, complexityCorrected, fprAtTpr, negativeLogLikelihoods } from '../../src/eval/anomaly.js';
+import { anomalyReport, auroc, averagePrecision, complexityCorrected, fprAtTpr, negativeLogLikelihoods, percentileRank } from '../../src/eval/anomaly.js';
 import { histogramPanels } from '../../src/io/histograms.js';
 import { PALETTE } from '../../src/io/scatter.js';
 import type { Batch, GenerativeModel } from '../../src/models/model.js';
@@ -175,4 +175,15 @@ test('the histogram draws the lower-scoring set left of the higher one, with a p
   assert.ok(inColumns.length > 100 && outColumns.length > 100, 'both sets have bars');
   assert.ok(Math.max(...inColumns) < Math.min(...outColumns), 'the low scores lie left of the high ones');
   assert.equal(histogramPanels([{ title: 't', series }]).width, 2 * 240, 'magnified 2x by default');
+});
+
+test('percentileRank: share of reference values below, ties counting one half', () => {
+  const reference = [-300, -200, -200, -100];
+  assert.equal(percentileRank(-400, reference), 0);
+  assert.equal(percentileRank(-50, reference), 100);
+  assert.equal(percentileRank(-150, reference), 75);
+  assert.equal(percentileRank(-200, reference), 50); // one below, two equal
+  assert.equal(percentileRank(7, [7, 7, 7]), 50);
+  assert.throws(() => percentileRank(Number.NaN, reference), /NaN/);
+  assert.throws(() => percentileRank(0, []), /no reference/);
 });

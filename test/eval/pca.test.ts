@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
-import { fitPca, projectPca, symmetricEigen } from '../../src/eval/pca.js';
+import { fitPca, JACOBI_MAX_DIMS, projectPca, symmetricEigen, topEigen, unprojectPca } from '../../src/eval/pca.js';
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + v * b[i], 0);
 const unit = (v: number[]) => v.map((x) => x / Math.sqrt(dot(v, v)));
@@ -69,4 +69,57 @@ test('Jacobi eigen-decomposition: A V = V diag(values), V orthonormal', () => {
       assert.ok(Math.abs(vtv - (i === k ? 1 : 0)) < 1e-12, `(V^T V)[${i}, ${k}]`);
     }
   }
+});
+
+/** Covariance (1/n) of x [n * d], as fitPca computes it. */
+function covariance(x: Float64Array, n: number, d: number): Float64Array {
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j] / n;
+  const cov = new Float64Array(d * d);
+  for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) cov[a * d + b] += ((x[i * d + a] - mean[a]) * (x[i * d + b] - mean[b])) / n;
+  return cov;
+}
+
+test(`above ${JACOBI_MAX_DIMS} dimensions the top axes by orthogonal iteration equal the full Jacobi decomposition's`, () => {
+  const d = JACOBI_MAX_DIMS + 22;
+  for (const [n, spread] of [[400, 0.1], [400, 0], [5, 0.1]] as const) {
+    // spread 0: a near-isotropic cloud (close eigenvalues, the slow case); n = 5: rank 4 < the iteration's basis.
+    const rng = new Rng(9);
+    const x = Float64Array.from({ length: n * d }, (_, i) => rng.normal() / (1 + spread * (i % d)));
+    const pca = fitPca(x, n, d, 2);
+    const full = symmetricEigen(covariance(x, n, d), d);
+    const order = Array.from({ length: d }, (_, i) => i).sort((a, b) => full.values[b] - full.values[a]);
+    for (let c = 0; c < 2; c++) {
+      const lambda = full.values[order[c]];
+      assert.ok(Math.abs(pca.variances[c] - lambda) <= 1e-9 * full.values[order[0]], `n ${n} spread ${spread}: variance ${c} ${pca.variances[c]} vs ${lambda}`);
+      const u = Array.from({ length: d }, (_, j) => full.vectors[j * d + order[c]]);
+      const cosine = Math.abs(dot(pca.components.subarray(c * d, (c + 1) * d), u));
+      assert.ok(cosine > 1 - 1e-8, `n ${n} spread ${spread}: axis ${c} . Jacobi's = ${cosine}`);
+    }
+    assert.ok(Math.abs(dot(pca.components.subarray(0, d), pca.components.subarray(d, 2 * d))) < 1e-12, 'orthogonal axes');
+  }
+});
+
+test('topEigen: the residual test is what stops it (too few iterations give a visibly worse axis)', () => {
+  const d = 150;
+  const rng = new Rng(3);
+  const x = Float64Array.from({ length: 400 * d }, () => rng.normal());
+  const cov = covariance(x, 400, d);
+  const full = symmetricEigen(cov, d);
+  const top = Math.max(...full.values);
+  const early = topEigen(cov, d, 2, { maxIterations: 2 });
+  const done = topEigen(cov, d, 2);
+  assert.ok(done.iterations > 2 && done.iterations < 1000, `${done.iterations} iterations`);
+  assert.ok(Math.abs(done.values[0] - top) < 1e-9 * top);
+  assert.ok(Math.abs(early.values[0] - top) > 1e-6 * top, 'two iterations are not enough on a near-isotropic cloud (the control)');
+});
+
+test('unprojectPca inverts projectPca in the plane of the axes, and maps (0, 0) to the mean', () => {
+  const { x } = cloud(500, 4);
+  const pca = fitPca(x, 500, 3, 2);
+  assert.deepEqual(Array.from(unprojectPca(pca, [0, 0]), (v) => Number(v.toFixed(4))), Array.from(pca.mean, (v) => Number(v.toFixed(4))));
+  const coords = [1.5, -0.75];
+  const z = unprojectPca(pca, coords);
+  const back = projectPca(pca, z, 1);
+  assert.ok(Math.abs(back[0] - coords[0]) < 1e-5 && Math.abs(back[1] - coords[1]) < 1e-5, `${back}`);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { colorScatterPlot, PALETTE } from '../../src/io/scatter.js';
+import { colorScatterPixel, colorScatterPlot, colorScatterPoint, PALETTE } from '../../src/io/scatter.js';
 
 test('colour scatter: points in their class colour, a legend strip for the classes present', () => {
   // Two points at opposite corners of the range [0, 1].
@@ -19,4 +19,18 @@ test('colour scatter: points in their class colour, a legend strip for the class
   // Unlabelled points: one colour, no legend.
   const plain = colorScatterPlot(Float32Array.from([0.5, 0.5]), 1, undefined, { size: 32, range: [0, 1] });
   assert.equal(plain.width, 32);
+});
+
+test('colorScatterPoint inverts the plot: a point drawn at a pixel reads back within one cell, and the pixel holds its colour', () => {
+  const size = 100;
+  const range: [number, number] = [-2, 3];
+  const cell = 5 / (size - 2);
+  for (const [x, y] of [[-1.9, 2.9], [0, 0], [1.234, -0.5]]) {
+    const img = colorScatterPlot(Float32Array.of(x, y), 1, Int32Array.of(1), { size, range });
+    const [px, py] = colorScatterPixel(x, y, size, range);
+    assert.deepEqual(Array.from(img.data.subarray((py * img.width + px) * 3, (py * img.width + px) * 3 + 3)), [...PALETTE[1]], `the dot of (${x}, ${y}) is at (${px}, ${py})`);
+    const [bx, by] = colorScatterPoint(px, py, size, range);
+    assert.ok(Math.abs(bx - x) <= cell / 2 + 1e-9 && Math.abs(by - y) <= cell / 2 + 1e-9, `(${x}, ${y}) read back as (${bx}, ${by})`);
+    assert.deepEqual(colorScatterPixel(bx, by, size, range), [px, py]);
+  }
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/core/engine.js';
 import { UserError } from '../../src/core/errors.js';
-import { defaultsOf, defineOptions, parseOptionValue, validateOptions, type OptionSpec } from '../../src/models/options.js';
+import { defaultsOf, defineOptions, formatDefault, parseOptionValue, validateOptions, type OptionSpec } from '../../src/models/options.js';
 import { createModel, getEntry, listModels, type DataInfo } from '../../src/models/registry.js';
 import { NADE_DEFAULTS, NADE_OPTIONS } from '../../src/models/autoregressive/nade.js';
 import { AAE_DEFAULTS } from '../../src/models/latent/aae.js';
@@ -98,4 +98,19 @@ test('one command-line string parses into the option\'s type, or is refused in o
 test('a declaration whose default contradicts its own spec is refused when it is defined', () => {
   assert.throws(() => defineOptions<{ k: number }>({ k: { type: 'int', default: 0, min: 1, help: '' } }), /option k: default 0 is not an integer >= 1/);
   assert.throws(() => defineOptions<{ c: string }>({ c: { type: 'choice', default: 'c', choices: ['a', 'b'], help: '' } }), /is not one of a, b/);
+});
+
+test("every default, written as its flag is (formatDefault: the studio's form fields start so), parses back to itself", () => {
+  let checked = 0;
+  for (const model of listModels()) {
+    for (const [name, spec] of Object.entries(model.options)) {
+      if (spec.fromData || spec.default === undefined || spec.default === null) continue;
+      const text = formatDefault(spec);
+      assert.deepEqual(parseOptionValue(model.name, name, spec, text), spec.default, `${model.name} --${name} ${text}`);
+      checked++;
+    }
+  }
+  // The ordering options are among them: their default is an object, written as its name.
+  assert.equal(formatDefault(NADE_OPTIONS.ordering), 'raster');
+  assert.ok(checked > 50, `${checked} defaults`);
 });

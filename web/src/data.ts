@@ -112,3 +112,10 @@ async function loadSlice(info: SliceInfo, base: string): Promise<Dataset> {
     classNames: info.classNames,
   };
 }
+
+/** Examples start .. start + n - 1 of a data set (views of its arrays, no copy). */
+export function examples(d: Dataset, start: number, n: number): Dataset {
+  const D = d.shape.reduce((a, b) => a * b, 1);
+  const m = Math.max(0, Math.min(n, d.n - start));
+  return { ...d, n: m, x: d.x.subarray(start * D, (start + m) * D), labels: d.labels?.subarray(start, start + m) };
+}

@@ -1,10 +1,12 @@
 /** The studio page: tabs for the views, the current run, the training worker's backend. */
 import { Studio, type View } from './studio.js';
+import { densityView } from './views/density.js';
 import { ganLabView } from './views/ganLab.js';
+import { latentView } from './views/latent.js';
 import { runsView } from './views/runs.js';
 import { trainView } from './views/train.js';
 
-const views: View[] = [trainView, ganLabView, runsView];
+const views: View[] = [trainView, ganLabView, latentView, densityView, runsView];
 
 const studio = new Studio();
 const tabs = document.getElementById('tabs')!;

@@ -4,6 +4,7 @@
  * line. A view asks for these; none knows where the run came from, so each family appears in every
  * view its capabilities allow, without special cases.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import {
   acceptedKinds,
   emaWeights,
@@ -58,15 +59,23 @@ export class Studio {
 
   /** The current run's model with its weights (the EMA shadow when the run kept one, as the CLI uses). */
   currentModel(): Promise<GenerativeModel> {
+    this.requireRun();
+    return (this.model ??= this.buildModel());
+  }
+
+  /**
+   * A model of the current run of its own, with some config fields replaced (e.g. a VAE's
+   * `evalSamples`, which only changes how it scores): the caller disposes it.
+   */
+  async buildModel(overrides: Record<string, unknown> = {}): Promise<GenerativeModel> {
     const run = this.requireRun();
-    return (this.model ??= this.engine().then(() => {
-      const { info, parts } = run.checkpoint;
-      const model = createModel(info.model.name, info.model.config, info.data as Parameters<typeof createModel>[2]);
-      const weights = parts[WEIGHTS_PART];
-      const ema = emaWeights({ parts });
-      model.setWeights(ema.length ? withShadow(weights, ema) : weights);
-      return model;
-    }));
+    await this.engine();
+    const { info, parts } = run.checkpoint;
+    const model = createModel(info.model.name, { ...info.model.config, ...overrides }, info.data as Parameters<typeof createModel>[2]);
+    const weights = parts[WEIGHTS_PART];
+    const ema = emaWeights({ parts });
+    model.setWeights(ema.length ? withShadow(weights, ema) : weights);
+    return model;
   }
 
   /** The current run's data (the studio's slice of it) as the model sees it. */
@@ -81,6 +90,11 @@ export class Studio {
   requireRun(): StudioRun {
     if (!this.run) throw new Error('no run yet: train one, open a run folder, or pick a shipped run under Runs');
     return this.run;
+  }
+
+  /** Live tensors of the page's engine: end-to-end tests check that the views leak none. */
+  tensorCount(): number {
+    return tf.memory().numTensors;
   }
 
   status(message: string, error = false): void {

@@ -1,5 +1,5 @@
 /** Small DOM and canvas helpers shared by the views (no framework: the studio is a few forms and canvases). */
-import { describeOption, makeGrid, parseOptionValue, scatterPlot, type GridImage, type OptionSpec } from '../../src/index.js';
+import { describeOption, formatDefault, makeGrid, parseOptionValue, scatterPlot, type GridImage, type OptionSpec } from '../../src/index.js';
 
 /** An element with attributes and children: el('button', { id: 'go' }, 'Go'). */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
@@ -78,8 +78,9 @@ export function optionsForm(model: string, options: Record<string, OptionSpec>):
       element.append(field(name, select, help));
       readers.push([name, () => select.value]);
     } else {
-      const text = spec.default === undefined || spec.default === null ? '' : typeof spec.default === 'object' ? JSON.stringify(spec.default) : String(spec.default);
-      const input = el('input', { type: 'text', id, value: Array.isArray(spec.default) ? (spec.default as unknown[]).join(',') : text });
+      // The default as its flag is written (an ordering by its name, a list comma-separated), which `read` parses back.
+      const text = spec.default === undefined || spec.default === null ? '' : formatDefault(spec);
+      const input = el('input', { type: 'text', id, value: text });
       element.append(field(name, input, help));
       readers.push([name, () => (input.value.trim() === '' ? undefined : parseOptionValue(model, name, spec, input.value.trim()))]);
     }
@@ -156,4 +157,18 @@ export class LineChart {
       i++;
     }
   }
+}
+
+/** Lets the page paint and handle input between the chunks of a long loop. */
+export function yieldToPage(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Canvas pixel under a mouse event, in the canvas's own pixels (it may be drawn scaled by CSS). */
+export function canvasPixel(canvas: HTMLCanvasElement, e: MouseEvent): [number, number] {
+  const rect = canvas.getBoundingClientRect();
+  // The bounding box includes the border; clientLeft / clientWidth are the drawing area's.
+  const x = ((e.clientX - rect.left - canvas.clientLeft) * canvas.width) / canvas.clientWidth;
+  const y = ((e.clientY - rect.top - canvas.clientTop) * canvas.height) / canvas.clientHeight;
+  return [x, y];
 }

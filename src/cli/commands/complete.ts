@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { prepareInput } from '../../data/prepare.js';
+import { completeEach, MASK_REGIONS, regionMask, type MaskRegion } from '../../eval/completion.js';
 import { makeGrid } from '../../io/grid.js';
 import { canComplete } from '../../models/capabilities.js';
 import { readPng, writePng } from '../../node/data/images.js';
@@ -15,7 +16,7 @@ import { openRun } from '../../node/run.js';
 import { EMA_OPTION, GENLAB, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { imageShape, printJson, readInput, valueRange, writeSamplesCsv } from '../common.js';
 
-export const MASK_REGIONS = ['top', 'bottom', 'left', 'right'] as const;
+export { MASK_REGIONS };
 
 export const COMPLETE_OPTIONS: OptionTable = {
   input: { type: 'string', value: 'FILE', help: '.png image or .csv (one example per row)' },
@@ -31,33 +32,15 @@ export const COMPLETE_OPTIONS: OptionTable = {
 
 /** The missing-pixel mask [H * W * C] (1 = missing) for a named half or a mask image. */
 export function missingMask(spec: string, shape: number[]): Uint8Array {
-  const [H, W, C] = imageShape(shape);
-  const mask = new Uint8Array(H * W * C);
-  const set = (missing: (r: number, c: number) => boolean) => {
-    for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) for (let ch = 0; ch < C; ch++) mask[(r * W + c) * C + ch] = missing(r, c) ? 1 : 0;
-  };
-  switch (spec) {
-    case 'top':
-      set((r) => r < Math.floor(H / 2));
-      break;
-    case 'bottom':
-      set((r) => r >= Math.floor(H / 2));
-      break;
-    case 'left':
-      set((_, c) => c < Math.floor(W / 2));
-      break;
-    case 'right':
-      set((_, c) => c >= Math.floor(W / 2));
-      break;
-    default: {
-      if (path.extname(spec).toLowerCase() !== '.png') {
-        throw new UserError(`--mask must be ${MASK_REGIONS.join(', ')} or a .png mask image, got '${spec}'`);
-      }
-      const img = readPng(spec);
-      if (img.width !== W || img.height !== H) throw new UserError(`${spec}: mask is ${img.width}x${img.height}, the model expects ${W}x${H}`);
-      set((r, c) => img.data[(r * W + c) * img.channels] >= 128);
-    }
+  if ((MASK_REGIONS as readonly string[]).includes(spec)) return regionMask(spec as MaskRegion, shape);
+  if (path.extname(spec).toLowerCase() !== '.png') {
+    throw new UserError(`--mask must be ${MASK_REGIONS.join(', ')} or a .png mask image, got '${spec}'`);
   }
+  const [H, W, C] = imageShape(shape);
+  const img = readPng(spec);
+  if (img.width !== W || img.height !== H) throw new UserError(`${spec}: mask is ${img.width}x${img.height}, the model expects ${W}x${H}`);
+  const mask = new Uint8Array(H * W * C);
+  for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) mask.fill(img.data[(r * W + c) * img.channels] >= 128 ? 1 : 0, (r * W + c) * C, (r * W + c + 1) * C);
   return mask;
 }
 
@@ -86,9 +69,7 @@ export async function completeCommand(args: string[]): Promise<number> {
   const D = missing.length;
 
   // K copies of every input, completed in one batch.
-  const repeated = new Float32Array(input.n * k * D);
-  for (let i = 0; i < input.n; i++) for (let j = 0; j < k; j++) repeated.set(input.x.subarray(i * D, (i + 1) * D), (i * k + j) * D);
-  const completed = await model.complete({ x: repeated, n: input.n * k }, missing, new Rng(seed));
+  const completed = await completeEach(model, input.x, input.n, missing, k, new Rng(seed));
 
   if (ext === '.csv') {
     writeSamplesCsv(out, completed, input.n * k, run.config.data.featureNames);

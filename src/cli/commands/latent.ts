@@ -12,7 +12,7 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { exampleSize, type Dataset } from '../../data/dataset.js';
 import { prepareInput } from '../../data/prepare.js';
-import { fitPca, projectPca } from '../../eval/pca.js';
+import { codePlane, interpolateCodes, traversalCodes } from '../../eval/latentSpace.js';
 import { encodeAll } from '../../eval/probe.js';
 import { makeGrid } from '../../io/grid.js';
 import { colorScatterPlot } from '../../io/scatter.js';
@@ -103,19 +103,9 @@ export async function latentMapCommand(args: string[]): Promise<number> {
   const codes = await encodeAll(run.model, data, new Rng(ENCODE_SEED));
 
   // Codes as points in the plane: as they are (L = 2), on the x axis (L = 1), or the top two principal components.
-  let points = codes;
-  let projection: 'none' | 'pad' | 'pca' = 'none';
-  let explained: number[] | undefined;
-  if (L === 1) {
-    projection = 'pad';
-    points = new Float32Array(2 * data.n);
-    for (let i = 0; i < data.n; i++) points[2 * i] = codes[i];
-    process.stderr.write('latent size 1: the codes lie on the x axis\n');
-  } else if (L > 2) {
-    projection = 'pca';
-    const pca = fitPca(codes, data.n, L, 2);
-    points = projectPca(pca, codes, data.n);
-    explained = Array.from(pca.variances, (s) => (pca.totalVariance > 0 ? s / pca.totalVariance : 0));
+  const { points, projection, explained } = codePlane(codes, data.n, L);
+  if (projection === 'pad') process.stderr.write('latent size 1: the codes lie on the x axis\n');
+  if (explained) {
     const pct = explained.map((e) => `${(100 * e).toFixed(1)}%`).join(' and ');
     process.stderr.write(`latent size ${L} > 2: drawing the first two principal components of the codes (${pct} of their variance)\n`);
   }
@@ -157,11 +147,7 @@ export async function interpolateCommand(args: string[]): Promise<number> {
   const [za, zb] = [await encodeOne(run.model, a), await encodeOne(run.model, b)];
 
   // z(t) = (1 - t) z_A + t z_B at t = 0, 1/(N-1), ..., 1; a conditional model decodes with A's class.
-  const z = new Float32Array(steps * L);
-  for (let s = 0; s < steps; s++) {
-    const t = s / (steps - 1);
-    for (let j = 0; j < L; j++) z[s * L + j] = (1 - t) * za[j] + t * zb[j];
-  }
+  const z = interpolateCodes(za, zb, steps);
   const decoded = await run.model.decode(z, steps, a.labels?.length ? repeatLabel(a.labels[0], steps) : undefined);
   writeRow(run, out, [a.x, decoded, b.x], steps + 2, steps + 2);
   if (v.json) printJson({ out, steps, from: String(v.from), to: String(v.to), latentSize: L, backend });
@@ -212,13 +198,7 @@ export async function traverseCommand(args: string[]): Promise<number> {
   }
   // Row r sets dimension dims[r] to -R + 2R s / (N - 1), s = 0..N-1, the others at the base code.
   const n = dims.length * steps;
-  const z = new Float32Array(n * L);
-  dims.forEach((dim, r) => {
-    for (let s = 0; s < steps; s++) {
-      z.set(base, (r * steps + s) * L);
-      z[(r * steps + s) * L + dim] = -range + (2 * range * s) / (steps - 1);
-    }
-  });
+  const z = traversalCodes(base, dims, range, steps);
   const decoded = await run.model.decode(z, n, label !== undefined ? repeatLabel(label, n) : undefined);
   writeRow(run, out, [decoded], n, steps);
   if (v.json) printJson({ out, dims, steps, range, at, latentSize: L, backend });

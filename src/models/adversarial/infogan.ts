@@ -96,6 +96,23 @@ export class Infogan extends Gan<InfoganConfig> implements CodeModel {
     return metrics;
   }
 
+  async generateWithCodes(z: Float32Array, values: Float32Array, n: number): Promise<Float32Array> {
+    const { categories: K, continuousCodes: C, latent } = this.config;
+    check(z.length === n * latent && values.length === n * (1 + C), () => `infogan.generateWithCodes: ${n} samples need ${n * latent} noise values and ${n * (1 + C)} code values, got ${z.length} and ${values.length}`);
+    // c = [one-hot category, continuous codes], as drawConditions builds it.
+    const codes = new Float32Array(n * (K + C));
+    for (let i = 0; i < n; i++) {
+      const category = values[i * (1 + C)];
+      check(Number.isInteger(category) && category >= 0 && category < K, () => `infogan: category must be an integer in 0..${K - 1}, got ${category}`);
+      codes[i * (K + C) + category] = 1;
+      for (let j = 0; j < C; j++) codes[i * (K + C) + K + j] = values[i * (1 + C) + 1 + j];
+    }
+    const x = this.generateTensor(z, { generator: codes }, n, 'eval');
+    const out = (await x.data()) as Float32Array;
+    x.dispose();
+    return out;
+  }
+
   async traverseCode(code: string, rows: number, values: number, rng: Rng, range = 2): Promise<Float32Array> {
     const index = this.codes.findIndex((c) => c.name === code);
     check(index >= 0, () => `infogan has no code '${code}'; its codes: ${this.codes.map((c) => c.name).join(', ')}`);

@@ -143,6 +143,20 @@ test('conditional GANs sample the classes asked for, else every class in turn; I
   // Within a row only the code changes: neighbouring values give different images, and the same seed the same grid.
   assert.notDeepEqual(row.subarray(0, 64), row.subarray(64, 128));
   assert.deepEqual(row, await info.traverseCode('continuous1', 2, 5, new Rng(1)));
+  // generateWithCodes builds the codes as sampling does: generate() with class 2 draws its continuous
+  // codes from Rng(0), and the same values given explicitly give the same images; another value differs.
+  assert.ok(isAdversarial(info));
+  const z = Float32Array.from({ length: 2 * info.latentSize }, (_, i) => Math.sin(i));
+  const u = new Rng(0);
+  const values = Float32Array.from([2, 2 * u.uniform() - 1, 2 * u.uniform() - 1, 2, 2 * u.uniform() - 1, 2 * u.uniform() - 1]);
+  assert.deepEqual(await info.generateWithCodes(z, values, 2), await info.generate(z, 2, Int32Array.of(2, 2)));
+  const moved = Float32Array.from(values);
+  moved[1] = 0.9;
+  const changed = await info.generateWithCodes(z, moved, 2);
+  const same = await info.generateWithCodes(z, values, 2);
+  assert.notDeepEqual(changed.subarray(0, 64), same.subarray(0, 64), 'the first sample follows its code');
+  assert.deepEqual(changed.subarray(64), same.subarray(64), 'the second sample keeps its own');
+  await assert.rejects(info.generateWithCodes(z, Float32Array.of(3, 0, 0, 0, 0, 0), 2), /category/);
   info.dispose();
 });
 
