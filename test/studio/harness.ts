@@ -78,8 +78,14 @@ export async function startStudio(): Promise<Studio> {
   };
 }
 
-/** A page of the studio whose console errors and uncaught exceptions are collected in `errors`. */
+/**
+ * A page of the studio whose console errors and uncaught exceptions are collected in `errors`.
+ * `query` is what follows the address ('?backend=webgl', '#runs'). Without a backend in it the page
+ * runs on wasm: headless Chromium's WebGL is SwiftShader, a CPU rasterizer several times slower
+ * than wasm here; the train view's first test opens the page on its default choice instead.
+ */
 export async function openStudio(studio: Studio, query = ''): Promise<{ page: Page; errors: string[] }> {
+  if (!query.includes('backend=')) query = `?backend=wasm${query}`;
   const page = await studio.browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const errors: string[] = [];
   page.on('console', (m) => {

@@ -29,8 +29,9 @@ describe('studio: train view', { skip, timeout: 240_000 }, () => {
     await studio?.close();
   });
 
-  test('the page loads on a browser backend with no console errors', async () => {
-    const { page, errors } = await openStudio(studio);
+  test('the page loads on its own choice of backend with no console errors', async () => {
+    // An empty ?backend= leaves the choice to the studio (webgpu > webgl > wasm).
+    const { page, errors } = await openStudio(studio, '?backend=');
     const backend = await page.evaluate(() => document.body.dataset.backend);
     assert.ok(['webgpu', 'webgl', 'wasm', 'cpu'].includes(backend!), `backend ${backend}`);
     assert.match(await page.textContent('#backend') ?? '', new RegExp(backend!));

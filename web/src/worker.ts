@@ -19,6 +19,7 @@ import {
   type GenerativeModel,
   type MetricsRecord,
   type PreparedData,
+  type StepInfo,
   type TrainingCheckpoint,
 } from '../../src/index.js';
 import { addUpload, loadStudioData, type StudioDataSource } from './data.js';
@@ -173,6 +174,9 @@ async function run(): Promise<void> {
   let windowStart = performance.now();
   let windowSteps = 0;
   let stepsPerSecond = 0;
+  let last: StepInfo | undefined;
+  const postProgress = (info: StepInfo): void =>
+    post({ type: 'progress', step: info.step, epoch: info.epoch, batch: info.batch, batchesPerEpoch: info.batchesPerEpoch, metrics: info.metrics, stepsPerSecond });
   const train = s.config.train as { learningRate?: number; optimizer?: Record<string, unknown> };
   const result = await fit(
     s.model,
@@ -200,9 +204,11 @@ async function run(): Promise<void> {
           windowStart = now;
           windowSteps = 0;
         }
-        if (now - lastPost > 100 || stepBudget === 0) {
+        last = info;
+        // Throttled; the last step is posted when training stops (below).
+        if (now - lastPost > 100) {
           lastPost = now;
-          post({ type: 'progress', step: info.step, epoch: info.epoch, batch: info.batch, batchesPerEpoch: info.batchesPerEpoch, metrics: info.metrics, stepsPerSecond });
+          postProgress(info);
         }
       },
       onEpoch(info) {
@@ -212,6 +218,7 @@ async function run(): Promise<void> {
     },
   );
   running = false;
+  if (last) postProgress(last);
   post({ type: 'run', run: await snapshot(s) });
   setState(result.stopped ? 'paused' : 'done');
 }
