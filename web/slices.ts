@@ -4,6 +4,7 @@
  * are present. web/src/data.ts records which examples a slice holds in the runs it exports.
  */
 import type { Dataset } from '../dist/src/node/index.js';
+import type { SliceInfo } from './src/data';
 
 /** genlab's compiled Node entry, loaded at run time (not bundled into the Vite config). */
 async function genlabNode(): Promise<typeof import('../dist/src/node/index.js')> {
@@ -12,16 +13,6 @@ async function genlabNode(): Promise<typeof import('../dist/src/node/index.js')>
 
 export const SLICE_SIZES = { train: 10000, test: 2000 } as const;
 
-export interface SliceInfo {
-  name: 'mnist' | 'fashion';
-  split: 'train' | 'test';
-  n: number;
-  shape: number[];
-  classNames: string[];
-  /** Example i of the slice is example start + i * stride of the whole split. */
-  start: number;
-  stride: number;
-}
 
 export async function studioSlices(): Promise<Map<string, Uint8Array>> {
   const { loadMnist, loadFashionMnist } = await genlabNode();

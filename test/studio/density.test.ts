@@ -1,30 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { browserMissing, nonBlankFraction, openStudio, screenshot, startStudio, type Studio } from './harness.js';
+import { browserMissing, nonBlankFraction, openStudio, screenshot, startStudio, trainInPage, type Studio } from './harness.js';
 
 const skip = browserMissing();
-
-/** Trains `model` with `options` (the form's ids without 'opt-') on `limit` MNIST examples until this run is done. */
-async function train(page: Page, model: string, options: Record<string, string>, epochs: number, limit: number): Promise<void> {
-  await page.selectOption('#train-data', 'mnist');
-  await page.selectOption('#train-model', model);
-  for (const [name, value] of Object.entries(options)) await page.fill(`#opt-${name}`, value);
-  await page.fill('#train-epochs', String(epochs));
-  await page.fill('#train-batch', '32');
-  await page.fill('#train-limit', String(limit));
-  await page.fill('#train-sample-every', '0');
-  await page.click('#train-start');
-  await page
-    .waitForFunction(
-      (name) => document.querySelector<HTMLElement>('#train-state')!.dataset.state === 'done' && document.getElementById('run-name')!.textContent!.includes(`(${name} on mnist`),
-      model,
-      { timeout: 120_000 },
-    )
-    .catch(async (e: Error) => {
-      throw new Error(`training ${model} did not finish: ${await page.textContent('#train-state')} / ${await page.textContent('#status')} (${e.message})`);
-    });
-}
 
 /** The drawing canvas's top-left corner on the page (inside its 1-pixel border); it is drawn at 10 screen pixels per image pixel. */
 async function canvasOrigin(page: Page): Promise<{ x: number; y: number }> {
@@ -71,7 +50,7 @@ describe('studio: density view', { skip, timeout: 360_000 }, () => {
 
   test('a MADE scores a drawn digit (nats, bits/dim, percentile), ranks a test image above noise, and completes an erased half', async () => {
     const { page, errors } = await openStudio(studio);
-    await train(page, 'made', { hidden: '64' }, 3, 256);
+    await trainInPage(page, 'made', { hidden: '64' }, 3, 256);
     await page.click('#tab-density');
     await page.waitForFunction(() => document.querySelector<HTMLElement>('#density-info')!.dataset.kind === 'exact', undefined, { timeout: 30_000 });
     assert.match(await page.textContent('#density-info') ?? '', /kind exact, exact log p\(x\)/);
@@ -139,7 +118,7 @@ describe('studio: density view', { skip, timeout: 360_000 }, () => {
 
   test("a VAE is scored by an affordable estimate, or by its bound, saying which; an implicit model gets a message", async () => {
     const { page, errors } = await openStudio(studio);
-    await train(page, 'vae', { hidden: '32', latent: '2' }, 1, 64);
+    await trainInPage(page, 'vae', { hidden: '32', latent: '2' }, 1, 64);
     await page.click('#tab-density');
     await page.waitForFunction(() => document.querySelector<HTMLElement>('#density-info')!.dataset.kind === 'estimate', undefined, { timeout: 30_000 });
     assert.match(await page.textContent('#density-info') ?? '', /k = 100 importance samples \(the run's 5000/);
@@ -155,7 +134,7 @@ describe('studio: density view', { skip, timeout: 360_000 }, () => {
     assert.equal(await page.$eval('#density-reference', (e) => (e as HTMLElement).dataset.n), '40');
 
     await page.click('#tab-train');
-    await train(page, 'ae', { hidden: '16', latent: '2' }, 1, 64);
+    await trainInPage(page, 'ae', { hidden: '16', latent: '2' }, 1, 64);
     await page.click('#tab-density');
     await page.waitForFunction(() => document.querySelector<HTMLElement>('#density-info')!.dataset.kind === 'none', undefined, { timeout: 30_000 });
     assert.match(await page.textContent('#density-info') ?? '', /ae is an implicit model/);

@@ -116,3 +116,25 @@ export async function screenshot(page: Page, name: string, selector?: string): P
   const png = await target.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
   return png;
 }
+
+/** Trains `model` through the Train view with `options` (the form's ids without 'opt-') on `limit` MNIST examples until done. */
+export async function trainInPage(page: Page, model: string, options: Record<string, string>, epochs: number, limit: number): Promise<void> {
+  await page.selectOption('#train-data', 'mnist');
+  await page.selectOption('#train-model', model);
+  for (const [name, value] of Object.entries(options)) await page.fill(`#opt-${name}`, value);
+  await page.fill('#train-epochs', String(epochs));
+  await page.fill('#train-batch', '32');
+  await page.fill('#train-limit', String(limit));
+  await page.fill('#train-sample-every', '0');
+  await page.click('#train-start');
+  // Done, and the run handed to the views is this one (a page that trained before was already 'done').
+  await page
+    .waitForFunction(
+      (name) => document.querySelector<HTMLElement>('#train-state')!.dataset.state === 'done' && document.getElementById('run-name')!.textContent!.includes(`(${name} on mnist`),
+      model,
+      { timeout: 120_000 },
+    )
+    .catch(async (e: Error) => {
+      throw new Error(`training ${model} did not finish: ${await page.textContent('#train-state')} / ${await page.textContent('#status')} / ${await page.textContent('#run-name')} (${e.message})`);
+    });
+}

@@ -1,31 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { browserMissing, nonBlankFraction, openStudio, screenshot, startStudio, type Studio } from './harness.js';
+import { browserMissing, nonBlankFraction, openStudio, screenshot, startStudio, trainInPage, type Studio } from './harness.js';
 
 const skip = browserMissing();
-
-/** Trains `model` with `options` (the form's ids without 'opt-') on `limit` MNIST examples until done. */
-async function train(page: Page, model: string, options: Record<string, string>, epochs: number, limit: number): Promise<void> {
-  await page.selectOption('#train-data', 'mnist');
-  await page.selectOption('#train-model', model);
-  for (const [name, value] of Object.entries(options)) await page.fill(`#opt-${name}`, value);
-  await page.fill('#train-epochs', String(epochs));
-  await page.fill('#train-batch', '32');
-  await page.fill('#train-limit', String(limit));
-  await page.fill('#train-sample-every', '0');
-  await page.click('#train-start');
-  // Done, and the run handed to the views is this one (a page that trained before was already 'done').
-  await page
-    .waitForFunction(
-      (name) => document.querySelector<HTMLElement>('#train-state')!.dataset.state === 'done' && document.getElementById('run-name')!.textContent!.includes(`(${name} on mnist`),
-      model,
-      { timeout: 120_000 },
-    )
-    .catch(async (e: Error) => {
-      throw new Error(`training ${model} did not finish: ${await page.textContent('#train-state')} / ${await page.textContent('#status')} / ${await page.textContent('#run-name')} (${e.message})`);
-    });
-}
 
 const decodes = (page: Page): Promise<number> => page.$eval('#latent-decoded', (e) => Number((e as HTMLElement).dataset.decodes ?? 0));
 const decodedImage = (page: Page): Promise<string> => page.$eval('#latent-decoded', (e) => (e as HTMLCanvasElement).toDataURL());
@@ -50,7 +28,7 @@ describe('studio: latent explorer', { skip, timeout: 360_000 }, () => {
 
   test("a VAE's test codes are mapped; clicks decode distinct images, sliders re-decode, and two test images interpolate", async () => {
     const { page, errors } = await openStudio(studio);
-    await train(page, 'vae', { hidden: '32', latent: '2' }, 3, 256);
+    await trainInPage(page, 'vae', { hidden: '32', latent: '2' }, 3, 256);
     await page.click('#tab-latent');
     await page.waitForFunction(() => document.querySelector<HTMLElement>('#latent-map')!.dataset.projection, undefined, { timeout: 60_000 });
     assert.equal(await page.$eval('#latent-map', (e) => (e as HTMLElement).dataset.projection), 'none', 'latent size 2: the codes as they are');
@@ -120,7 +98,7 @@ describe('studio: latent explorer', { skip, timeout: 360_000 }, () => {
 
   test('codes of more than two dimensions are drawn on their principal components; a model without codes gets a message', async () => {
     const { page, errors } = await openStudio(studio);
-    await train(page, 'vae', { hidden: '32', latent: '5' }, 1, 64);
+    await trainInPage(page, 'vae', { hidden: '32', latent: '5' }, 1, 64);
     await page.click('#tab-latent');
     await page.waitForFunction(() => document.querySelector<HTMLElement>('#latent-map')!.dataset.projection, undefined, { timeout: 60_000 });
     assert.equal(await page.$eval('#latent-map', (e) => (e as HTMLElement).dataset.projection), 'pca');
@@ -135,7 +113,7 @@ describe('studio: latent explorer', { skip, timeout: 360_000 }, () => {
 
     // A model without codes: a message, the map hidden, nothing in the status line's error style.
     await page.click('#tab-train');
-    await train(page, 'made', { hidden: '16' }, 1, 64);
+    await trainInPage(page, 'made', { hidden: '16' }, 1, 64);
     await page.click('#tab-latent');
     await page.waitForFunction(() => document.querySelector<HTMLElement>('#latent-message')!.dataset.mode === 'none', undefined, { timeout: 30_000 });
     assert.match(await page.textContent('#latent-message') ?? '', /made has no latent codes/);
@@ -146,7 +124,7 @@ describe('studio: latent explorer', { skip, timeout: 360_000 }, () => {
     await page.click('#tab-train');
     await page.selectOption('#train-model', 'infogan');
     await page.selectOption('#opt-architecture', 'mlp');
-    await train(page, 'infogan', { latent: '8', generatorHidden: '32', discriminatorHidden: '32' }, 1, 64);
+    await trainInPage(page, 'infogan', { latent: '8', generatorHidden: '32', discriminatorHidden: '32' }, 1, 64);
     await page.click('#tab-latent');
     await page.waitForFunction(() => document.querySelector<HTMLElement>('#latent-message')!.dataset.mode === 'codes', undefined, { timeout: 30_000 });
     assert.match(await page.textContent('#latent-message') ?? '', /infogan has no encoder.*category, continuous1, continuous2/);
