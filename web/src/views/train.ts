@@ -155,6 +155,8 @@ export const trainView: View = {
         return;
       }
       chart.clear();
+      current = '';
+      epochLines.length = 0;
       studio.status(`training ${request.model} on ${request.data}…`);
       send({ type: 'train', request }, transfer);
     };
@@ -193,6 +195,9 @@ export const trainView: View = {
     worker.onmessage = (e: MessageEvent<FromWorker>) => handle(e.data);
     worker.onerror = (e) => studio.status(`training worker failed: ${e.message}`, true);
     let backend = '';
+    /** The progress readout: the newest step's line, then one line per finished epoch. */
+    let current = '';
+    const epochLines: string[] = [];
 
     function handle(msg: FromWorker): void {
       switch (msg.type) {
@@ -209,7 +214,8 @@ export const trainView: View = {
           break;
         case 'progress': {
           const terms = Object.entries(msg.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ');
-          progress.textContent = `epoch ${msg.epoch + 1} batch ${msg.batch}/${msg.batchesPerEpoch} step ${msg.step}\n${terms}`;
+          current = `epoch ${msg.epoch + 1} batch ${msg.batch}/${msg.batchesPerEpoch} step ${msg.step}\n${terms}`;
+          progress.textContent = [current, ...epochLines].join('\n');
           progress.dataset.step = String(msg.step);
           chart.add(msg.step, { loss: msg.metrics.loss });
           const indicator = document.getElementById('backend')!;
@@ -218,7 +224,8 @@ export const trainView: View = {
           break;
         }
         case 'epoch':
-          progress.textContent += `\nepoch ${msg.epoch} done${msg.evaluation ? ': ' + Object.entries(msg.evaluation).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ') : ''}`;
+          epochLines.push(`epoch ${msg.epoch} done${msg.evaluation ? ': ' + Object.entries(msg.evaluation).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ') : ''}`);
+          progress.textContent = [current, ...epochLines].join('\n');
           break;
         case 'samples':
           drawSamples(samples, msg.values, msg.count, msg.shape, msg.kind, { cols: 6, scale: msg.shape.length === 3 ? 2 : 1 });
