@@ -39,6 +39,4 @@ export default defineConfig({
   plugins: [bundledData()],
   worker: { format: 'es' },
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 8000, target: 'es2022' },
-  // The wasm backend's module factory is prebundled badly by the dev optimizer; serve it as it ships.
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
 });
