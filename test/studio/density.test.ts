@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { browserMissing, nonBlankFraction, openStudio, screenshot, startStudio, trainInPage, type Studio } from './harness.js';
+import { browserMissing, nonBlankFraction, openStudio, pageTensorCount, screenshot, startStudio, trainInPage, type Studio } from './harness.js';
 
 const skip = browserMissing();
 
@@ -37,7 +37,7 @@ async function score(page: Page): Promise<Score> {
   return { logp: Number(data.logp), bpd: Number(data.bpd), text: data.text, percentile };
 }
 
-const tensors = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { studio: { tensorCount(): number } }).studio.tensorCount());
+const tensors = pageTensorCount;
 
 describe('studio: density view', { skip, timeout: 360_000 }, () => {
   let studio: Studio;

@@ -138,3 +138,7 @@ export async function trainInPage(page: Page, model: string, options: Record<str
       throw new Error(`training ${model} did not finish: ${await page.textContent('#train-state')} / ${await page.textContent('#status')} / ${await page.textContent('#run-name')} (${e.message})`);
     });
 }
+
+/** Tensors alive in the page's TF.js engine (the studio's own count), to check that a view leaks none. */
+export const pageTensorCount = (page: Page): Promise<number> =>
+  page.evaluate(() => (window as unknown as { studio: { tensorCount(): number } }).studio.tensorCount());

@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { browserMissing, nonBlankFraction, openStudio, screenshot, startStudio, trainInPage, type Studio } from './harness.js';
+import { browserMissing, nonBlankFraction, openStudio, pageTensorCount, screenshot, startStudio, trainInPage, type Studio } from './harness.js';
 
 const skip = browserMissing();
 
 const decodes = (page: Page): Promise<number> => page.$eval('#latent-decoded', (e) => Number((e as HTMLElement).dataset.decodes ?? 0));
 const decodedImage = (page: Page): Promise<string> => page.$eval('#latent-decoded', (e) => (e as HTMLCanvasElement).toDataURL());
-const tensors = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { studio: { tensorCount(): number } }).studio.tensorCount());
+const tensors = pageTensorCount;
 
 /** Clicks the map at (x, y) canvas pixels and waits for the decode it starts. */
 async function clickMap(page: Page, x: number, y: number): Promise<string> {

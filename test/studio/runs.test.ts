@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliRunner } from '../cli/genlab.js';
-import { browserMissing, nonBlankFraction, ROOT, openStudio, screenshot, startStudio, type Studio } from './harness.js';
+import { browserMissing, nonBlankFraction, ROOT, openStudio, screenshot, startStudio, trainInPage, type Studio } from './harness.js';
 
 const skip = browserMissing();
 
@@ -80,15 +80,7 @@ describe('studio: runs', { skip, timeout: 300_000 }, () => {
 
   test('a run trained in the page exports a run folder that genlab info and genlab sample read', async () => {
     const { page, errors } = await openStudio(studio);
-    await page.selectOption('#train-data', 'mnist');
-    await page.selectOption('#train-model', 'vae');
-    await page.fill('#opt-hidden', '16');
-    await page.fill('#opt-latent', '2');
-    await page.fill('#train-epochs', '1');
-    await page.fill('#train-batch', '32');
-    await page.fill('#train-limit', '128');
-    await page.click('#train-start');
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#train-state')!.dataset.state === 'done', undefined, { timeout: 90_000 });
+    await trainInPage(page, 'vae', { hidden: '16', latent: '2' }, 1, 128);
     await page.click('#tab-runs');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#runs-export')]);
     const tarFile = path.join(cli.tmp, 'studio-run.tar');
