@@ -116,6 +116,29 @@ async function main(): Promise<void> {
   const mmDiff = Math.max(relDiff(mmStock[0], mmNew[0]), relDiff(mmStock[1], mmNew[1]));
   tf.dispose([a, b, aT, bT, ...mmStock, ...mmNew]);
 
+  // 1b. Batched products of self-attention over a 14 x 14 map (the diffusion U-Net's): batch 128, 196 positions, 32 channels.
+  const [batch, positions, channels] = [128, 196, 32];
+  const q = tf.randomNormal([batch, positions, channels]);
+  const keys = tf.randomNormal([batch, positions, channels]);
+  const weights = tf.softmax(tf.randomNormal([batch, positions, positions]));
+  const scores = () => tf.matMul(q, keys, false, true); // [B, N, N]
+  const attend = () => tf.matMul(weights, q); // [B, N, C]
+  // softmax(q k^T) v and its gradient with respect to q: four batched products and two transposes.
+  const attention = () => tf.grad((x: tf.Tensor) => tf.sum(tf.matMul(tf.softmax(tf.matMul(x, keys, false, true)), keys)))(q);
+  const attentionFlops = 2 * batch * positions * positions * channels;
+  unregisterWasmKernels();
+  rows.push({ name: 'batched matMul q k^T (stock)', ms: time(scores, 5), flops: attentionFlops });
+  rows.push({ name: 'batched matMul w v (stock)', ms: time(attend, 5), flops: attentionFlops });
+  rows.push({ name: 'attention forward + q gradient (stock)', ms: time(attention, 3, 1), flops: 6 * attentionFlops });
+  const batchedStock = [scores(), attend()];
+  registerWasmKernels();
+  rows.push({ name: 'batched matMul q k^T (replacement)', ms: time(scores, 10), flops: attentionFlops, vs: ['batched matMul q k^T (stock)'] });
+  rows.push({ name: 'batched matMul w v (replacement)', ms: time(attend, 10), flops: attentionFlops, vs: ['batched matMul w v (stock)'] });
+  rows.push({ name: 'attention forward + q gradient (replacement)', ms: time(attention, 5), flops: 6 * attentionFlops, vs: ['attention forward + q gradient (stock)'] });
+  const batchedNew = [scores(), attend()];
+  const batchedDiff = Math.max(relDiff(batchedStock[0], batchedNew[0]), relDiff(batchedStock[1], batchedNew[1]));
+  tf.dispose([q, keys, weights, ...batchedStock, ...batchedNew]);
+
   // 2. Conv layer [64,14,14,64] -> 128 filters 4x4, stride 2, 'same': y [64,7,7,128].
   const xShape: [number, number, number, number] = [64, 14, 14, 64];
   const x = tf.randomNormal(xShape) as tf.Tensor4D;
@@ -242,7 +265,7 @@ async function main(): Promise<void> {
   report(pathRows);
   console.log(`slicing: max |diff| / max |ref| vs stock ${stripDiff.toExponential(1)}`);
   console.log(
-    `max |diff| / max |ref|: matMul vs stock ${mmDiff.toExponential(1)}, input grad vs stock ` +
+    `max |diff| / max |ref|: matMul vs stock ${mmDiff.toExponential(1)}, batched matMul vs stock ${batchedDiff.toExponential(1)}, input grad vs stock ` +
       `${dxDiff.toExponential(1)}, filter grad vs cpu backend ${dwDiff.toExponential(1)}`,
   );
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);

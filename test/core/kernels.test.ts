@@ -13,6 +13,8 @@ import {
   filterGradientPath,
   isWasmKernelReplaced,
   leadingAxes,
+  PER_MATRIX_MIN_MACS,
+  perMatrixBatchMatMul,
   planSlice,
   registerWasmKernels,
   unregisterWasmKernels,
@@ -105,6 +107,13 @@ test('matMul: all four transpose combinations, batch dims, broadcasting, odd siz
     [[4, 5, 8], [1, 8, 3]],
     [[4, 5, 8], [8, 3]],
     [[2, 3, 5, 6], [2, 3, 6, 7]],
+    // At least PER_MATRIX_MIN_MACS per matrix: one 2-D product per batch entry, or of the stacked rows.
+    [[3, 20, 16], [3, 16, 15]],
+    [[2, 3, 20, 16], [2, 3, 16, 15]],
+    [[4, 20, 16], [1, 16, 15]],
+    [[4, 20, 16], [16, 15]],
+    [[1, 20, 16], [4, 16, 15]],
+    [[2, 3, 20, 16], [3, 16, 15]],
   ];
   for (const [aShape, bShape] of cases) {
     for (const transposeA of [false, true]) {
@@ -118,6 +127,32 @@ test('matMul: all four transpose combinations, batch dims, broadcasting, odd siz
         );
       }
     }
+  }
+});
+
+test('batched matMul on wasm: the stock kernel only ever sees single matrices above the size threshold', async () => {
+  assert.ok(20 * 16 * 15 >= PER_MATRIX_MIN_MACS, 'the large cases above take the per-matrix path');
+  assert.ok(await tf.setBackend('wasm'));
+  const stock = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
+  const seen: number[][] = [];
+  const spied = perMatrixBatchMatMul((args) => {
+    seen.push([...(args.inputs.a as tf.TensorInfo).shape, ...(args.inputs.b as tf.TensorInfo).shape]);
+    return stock(args);
+  });
+  const backend = tf.backend();
+  for (const [aShape, bShape, calls] of [
+    [[3, 20, 16], [3, 16, 15], [[1, 20, 16, 1, 16, 15], [1, 20, 16, 1, 16, 15], [1, 20, 16, 1, 16, 15]]],
+    [[4, 20, 16], [1, 16, 15], [[1, 80, 16, 1, 16, 15]]],
+    [[3, 2, 2], [3, 2, 2], [[3, 2, 2, 3, 2, 2]]],
+  ] as [number[], number[], number[][]][]) {
+    seen.length = 0;
+    const a = tf.tensor(randomValues(aShape), aShape);
+    const b = tf.tensor(randomValues(bShape), bShape);
+    const out = spied({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+    const result = tf.engine().makeTensorFromTensorInfo(out);
+    assert.deepEqual(seen, calls, `${aShape} x ${bShape}: the stock kernel's calls`);
+    assertClose(result.dataSync(), tf.matMul(a, b).dataSync(), `${aShape} x ${bShape}`);
+    tf.dispose([a, b, result]);
   }
 });
 

@@ -4,6 +4,8 @@
  * build kernels from kernels:
  *
  *   BatchMatMul, _FusedMatMul  transposed operands: ~10x faster (transpose first, then plain)
+ *   BatchMatMul (batch > 1)    stock XNNPACK path only for one matrix; now one 2-D product per
+ *                              entry, or one product of stacked rows for a shared right operand
  *   Conv2DBackpropFilter       missing on wasm, so conv nets could not train (now a forward conv)
  *   Conv2DBackpropInput        ~2.4 GFLOP/s stock; now one forward conv over s x s phases
  *   Slice, SplitV, Unpack,     stock Slice copies its whole source out of the heap per call (and
@@ -37,14 +39,14 @@ import {
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { sharedIdentityKernel } from './identity.js';
-import { transposeFirstMatMul } from './matmul.js';
+import { perMatrixBatchMatMul, transposeFirstMatMul } from './matmul.js';
 import { leadingMeanKernel, leadingSumKernel } from './reduce.js';
 import { sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
 
 export { conv2dBackpropFilter, conv2dBackpropFilterVia, filterGradientPath } from './conv2dBackpropFilter.js';
 export { conv2dBackpropInput } from './conv2dBackpropInput.js';
 export { sharedIdentityKernel } from './identity.js';
-export { transposeFirstMatMul } from './matmul.js';
+export { PER_MATRIX_MIN_MACS, perMatrixBatchMatMul, transposeFirstMatMul } from './matmul.js';
 export { leadingAxes, leadingMeanKernel, leadingSumKernel } from './reduce.js';
 export { planSlice, sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
 
@@ -55,7 +57,7 @@ interface Replacement {
 }
 
 const REPLACEMENTS: readonly Replacement[] = [
-  { kernelName: BatchMatMul, make: (o) => o && transposeFirstMatMul(o.kernelFunc) },
+  { kernelName: BatchMatMul, make: (o) => o && transposeFirstMatMul(perMatrixBatchMatMul(o.kernelFunc)) },
   { kernelName: _FusedMatMul, make: (o) => o && transposeFirstMatMul(o.kernelFunc) },
   { kernelName: Conv2DBackpropFilter, make: () => conv2dBackpropFilter },
   { kernelName: Conv2DBackpropInput, make: () => conv2dBackpropInput },

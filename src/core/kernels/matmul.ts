@@ -8,7 +8,8 @@
  * O(size * n) product, so we do that and call the ORIGINAL kernel with the flag off.
  */
 import type { KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { getKernel, Transpose } from '@tensorflow/tfjs-core';
+import { BatchMatMul, getKernel, Reshape, Transpose, util } from '@tensorflow/tfjs-core';
+import { heapByteOffset, runWasmKernel, type WasmBackend } from './wasm.js';
 
 /** Swaps the last two axes of `x` with the wasm Transpose kernel: [..., m, n] -> [..., n, m]. */
 function transposeLastTwo(x: TensorInfo, backend: KernelBackend): TensorInfo {
@@ -54,4 +55,78 @@ export function transposeFirstMatMul(original: KernelFunc): KernelFunc {
       for (const t of temps) kernelBackend.disposeData(t.dataId);
     }
   };
+}
+
+/**
+ * Batched products at or above this many multiply-adds per matrix run one XNNPACK product per
+ * batch entry; smaller ones stay in the stock loop, where the per-call overhead would dominate.
+ */
+export const PER_MATRIX_MIN_MACS = 4096;
+
+/**
+ * Wraps the wasm BatchMatMul so that a batch of untransposed float32 products runs as 2-D products.
+ *
+ * The stock kernel takes XNNPACK's fast path only when both operands hold one matrix; a batch
+ * ([B, N, C] x [B, C, N], the scores of self-attention) falls to a plain loop ~10x slower per
+ * multiply-add (shared/notes/engine-measurements.md). Here a shared right operand (batch 1) makes
+ * one product of the left operand's stacked rows ([B m, k] x [k, n], zero-copy reshapes), and
+ * matching batches make one product per entry, each operand copied heap-to-heap into a [1, m, k]
+ * or [1, k, n] tensor and the result copied into its place in the output. Broadcasting of other
+ * batch shapes, other dtypes and small matrices go to `original` unchanged.
+ */
+export function perMatrixBatchMatMul(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    const wasm = backend as WasmBackend;
+    const batchShapeA = a.shape.slice(0, -2);
+    const batchShapeB = b.shape.slice(0, -2);
+    const batchA = util.sizeFromShape(batchShapeA);
+    const batchB = util.sizeFromShape(batchShapeB);
+    const [m, k] = a.shape.slice(-2);
+    const n = b.shape[b.shape.length - 1];
+    const batchShape = batchShapeA.length >= batchShapeB.length ? batchShapeA : batchShapeB;
+    const batch = Math.max(batchA, batchB);
+    const plain = !transposeA && !transposeB && a.dtype === 'float32' && b.dtype === 'float32' && Object.keys(inputs).length === 2;
+    const sameOrShared = batchA === batch && (batchB === batch || batchB === 1) && util.sizeFromShape(batchShape) === batch;
+    const matchingBatchShapes = batchB === 1 || util.arraysEqual(batchShapeA, batchShapeB);
+    if (!plain || batch === 1 || !sameOrShared || !matchingBatchShapes || m * k * n < PER_MATRIX_MIN_MACS || b.shape[b.shape.length - 2] !== k) {
+      return original(args);
+    }
+    const reshape = (x: TensorInfo, shape: number[]) => runWasmKernel(Reshape, { x }, wasm, { shape });
+    const product = (left: TensorInfo, right: TensorInfo) => original({ inputs: { a: left, b: right }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+    if (batchB === 1) {
+      // One product of the stacked rows of a: [batch m, k] x [k, n].
+      const rows = reshape(a, [1, batch * m, k]);
+      const right = reshape(b, [1, k, n]);
+      try {
+        const out = product(rows, right);
+        const shaped = reshape(out, [...batchShape, m, n]);
+        wasm.disposeData(out.dataId);
+        return shaped;
+      } finally {
+        wasm.disposeData(rows.dataId);
+        wasm.disposeData(right.dataId);
+      }
+    }
+    const out = wasm.makeOutput([...batchShape, m, n], 'float32');
+    for (let i = 0; i < batch; i++) {
+      const left = wasm.makeOutput([1, m, k], 'float32');
+      const right = wasm.makeOutput([1, k, n], 'float32');
+      copyFloats(wasm, a, i * m * k, left, 0, m * k);
+      copyFloats(wasm, b, i * k * n, right, 0, k * n);
+      const entry = product(left, right);
+      copyFloats(wasm, entry, 0, out, i * m * n, m * n);
+      for (const t of [left, right, entry]) wasm.disposeData(t.dataId);
+    }
+    return out;
+  };
+}
+
+/** Copies `count` floats from `from` (at element `fromOffset`) to `to` (at `toOffset`) inside the wasm heap. */
+function copyFloats(backend: WasmBackend, from: TensorInfo, fromOffset: number, to: TensorInfo, toOffset: number, count: number): void {
+  const source = heapByteOffset(backend, from, BatchMatMul) / 4 + fromOffset;
+  const target = heapByteOffset(backend, to, BatchMatMul) / 4 + toOffset;
+  backend.wasm.HEAPF32.copyWithin(target, source, source + count);
 }
