@@ -23,6 +23,10 @@
  * losses (`generatorMinimax`, `generatorNonSaturating`) whichever one is minimised, so the minimax
  * loss's saturation shows in the numbers.
  *
+ * Feature matching (`featureMatching` > 0; Salimans et al. 2016, Sec. 3.1) adds to G's loss the
+ * squared distance between the mean of D's last features on the real minibatch and on the
+ * generated one: a statistic of the whole batch, which per-sample losses do not see.
+ *
  * Value scales: on data in [0, 1] G ends in a sigmoid and D reads 2x - 1 (the [-1, 1] range of
  * Radford et al.'s tanh generators, Sec. 4); on real-valued data both are linear.
  */
@@ -71,6 +75,12 @@ export interface GanConfig {
   spectralNorm: boolean;
   /** G's output: 'sigmoid' for data in [0, 1], 'linear' for real values. */
   output: 'sigmoid' | 'linear';
+  /**
+   * Weight of feature matching in G's loss (Salimans et al. 2016, "Improved Techniques for
+   * Training GANs", Sec. 3.1): |E f(x) - E f(G(z))|^2 over D's last features f, real minibatch
+   * against generated. Added to G's adversarial loss (0: off, the plain game).
+   */
+  featureMatching: number;
   seed: number;
 }
 
@@ -89,6 +99,7 @@ export const GAN_OPTIONS = defineOptions<GanConfig>({
   penaltyWeight: { type: 'number', default: 10, min: 0, help: 'wgangp: weight lambda of the gradient penalty' },
   spectralNorm: { type: 'boolean', default: false, help: "SN-GAN: D's weight matrices divided by their spectral norm" },
   output: { type: 'choice', default: 'sigmoid', choices: ['sigmoid', 'linear'], help: "G's output: sigmoid for [0, 1] data, linear for real values", fromData: 'sigmoid for [0, 1] data, linear for real values' },
+  featureMatching: { type: 'number', default: 0, min: 0, help: "weight of feature matching added to G's loss: |mean f(real) - mean f(fake)|^2 over D's last features (Salimans et al. 2016; 0: off)" },
   seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
 });
 
@@ -118,10 +129,16 @@ export interface GameExtensions {
 
 const NO_EXTENSIONS: GameExtensions = { generatorCondition: 0, discriminatorCondition: 0, heads: {} };
 
-/** D's outputs for one minibatch: the adversarial logit or critic value [B], and the extra heads [B, size]. */
+/** D's outputs for one minibatch: the adversarial logit or critic value [B], the extra heads [B, size], and the features under them [B, featureSize]. */
 export interface DiscriminatorOutputs {
   score: tf.Tensor1D;
   heads: Record<string, tf.Tensor2D>;
+  features: tf.Tensor2D;
+}
+
+/** |mean_i real_i - mean_j fake_j|^2, summed over the features (Salimans et al. 2016, Sec. 3.1): a scalar. */
+export function featureMatchingDistance(real: tf.Tensor2D, fake: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.square(tf.sub(tf.mean(real, 0), tf.mean(fake, 0)))) as tf.Scalar);
 }
 
 /** A player's loss terms with a subclass's extra terms logged and added to the loss. */
@@ -160,6 +177,7 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
     check(Number.isInteger(c.latent) && c.latent >= 1, () => `${name}: latent must be an integer >= 1, got ${c.latent}`);
     check(GAN_ARCHITECTURES.includes(c.architecture), () => `${name}: architecture must be mlp or dcgan, got '${c.architecture}'`);
     check(c.clipWeights >= 0 && c.penaltyWeight >= 0, () => `${name}: clipWeights and penaltyWeight must be >= 0`);
+    check(c.featureMatching >= 0 && Number.isFinite(c.featureMatching), () => `${name}: featureMatching must be a weight >= 0, got ${c.featureMatching}`);
     check(c.architecture !== 'dcgan' || inputShape.length === 3, () => `${name}: the dcgan architecture needs images [H, W, C], got shape [${inputShape}]`);
     this.D = inputShape.reduce((a, b) => a * b, 1);
     this.latentSize = c.latent;
@@ -249,10 +267,14 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
     return withExtraTerms(loss, terms, this.extraTerms('discriminator', outFake, fake, outReal, real));
   }
 
-  /** G's loss on generated samples (both generator losses logged for the sigmoid losses). */
+  /** G's loss on generated samples (both generator losses logged for the sigmoid losses), plus feature matching when weighted. */
   protected generatorTerms(z: Float32Array, fake: Conditions, batch: Batch): LossTerms {
     const out = this.discriminatorOutputs(this.toDiscriminatorScale(this.generateTensor(z, fake, batch.n, 'advance')), fake, 'batch');
-    return this.generatorLossTerms(out, fake);
+    const terms = this.generatorLossTerms(out, fake);
+    if (this.config.featureMatching === 0) return terms;
+    const realFeatures = this.discriminatorOutputs(this.toDiscriminatorScale(tf.tensor2d(batch.x, [batch.n, this.D])), this.dataConditions(batch), 'batch').features;
+    const featureMatching = featureMatchingDistance(realFeatures, out.features);
+    return { ...terms, featureMatching, loss: tf.add(terms.loss, tf.mul(featureMatching, this.config.featureMatching)) as tf.Scalar };
   }
 
   /** The generator's loss terms given D's outputs on its samples. */
@@ -324,7 +346,7 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
       const score = tf.reshape(tf.add(tf.matMul(h, reader(this.scoreHead.W)), reader(this.scoreHead.b)), [-1]) as tf.Tensor1D; // [B, 1] -> [B]
       const heads: Record<string, tf.Tensor2D> = {};
       for (const [name, { W, b }] of Object.entries(this.extraHeads)) heads[name] = tf.add(tf.matMul(h, reader(W)), reader(b)) as tf.Tensor2D;
-      return { score, heads };
+      return { score, heads, features: h };
     });
   }
 

@@ -42,6 +42,7 @@ export const UNROLLED_DEFAULTS: Readonly<UnrolledConfig> = defaultsOf(UNROLLED_O
 export class UnrolledGan extends Gan<UnrolledConfig> {
   constructor(config: UnrolledConfig, inputShape: number[]) {
     check(config.architecture === 'mlp' && !config.spectralNorm, 'unrolled: MLP players without spectral norm only (see the file header)');
+    check(config.featureMatching === 0, 'unrolled: feature matching is not combined with the unrolled generator loss');
     check(Number.isInteger(config.unrollSteps) && config.unrollSteps >= 1, () => `unrolled: unrollSteps must be an integer >= 1, got ${config.unrollSteps}`);
     super('unrolled', config, inputShape);
   }

@@ -12,7 +12,7 @@ import { Rng } from '../../../src/core/rng.js';
 import type { Dataset } from '../../../src/data/dataset.js';
 import { ring } from '../../../src/data/toy.js';
 import { modeCoverage } from '../../../src/eval/modeCoverage.js';
-import { Gan, GAN_OPTIONS, type Conditions, type GanConfig } from '../../../src/models/adversarial/gan.js';
+import { featureMatchingDistance, Gan, GAN_OPTIONS, type Conditions, type GanConfig } from '../../../src/models/adversarial/gan.js';
 import { hasCodes, isAdversarial, isConditional } from '../../../src/models/capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, StepContext } from '../../../src/models/model.js';
 import { defaultsOf } from '../../../src/models/options.js';
@@ -180,6 +180,27 @@ test('Unrolled GAN: with eta = 0 the unrolled loss and gradient are the plain GA
   const difference = Math.max(...a.slice(1).map((v, i) => Math.abs(v - c[i + 1])));
   assert.ok(difference > 1e-4, `eta > 0: the look-ahead changes the gradient (max difference ${difference})`);
   for (const m of [plain, still, moving]) m.dispose();
+});
+
+test("feature matching (Salimans et al. 2016): |mean f(real) - mean f(fake)|^2 by hand, added to G's loss with its weight", async () => {
+  // Means over the rows: real (1, 3) and (3, 5) -> (2, 4); fake (0, 0) and (2, 2) -> (1, 1); distance 1 + 9 = 10.
+  const distance = tf.tidy(() => featureMatchingDistance(tf.tensor2d([1, 3, 3, 5], [2, 2]), tf.tensor2d([0, 0, 2, 2], [2, 2])).dataSync()[0]);
+  assert.ok(Math.abs(distance - 10) < 1e-5, `distance ${distance}`);
+
+  const rng = new Rng(3);
+  const batch: Batch = { x: Float32Array.from({ length: 32 }, () => rng.normal()), n: 16 };
+  const z = Float32Array.from({ length: 16 * 4 }, () => rng.normal());
+  const terms = (model: GenerativeModel) =>
+    tf.tidy(() => {
+      const t = (model as unknown as { generatorTerms(z: Float32Array, c: Conditions, b: Batch): LossTerms }).generatorTerms(z, {}, batch);
+      return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.dataSync()[0]]));
+    });
+  const plain = terms(createModel('gan', SMALL, { shape: [2], kind: 'real' }));
+  const matched = terms(createModel('gan', { ...SMALL, featureMatching: 0.5 }, { shape: [2], kind: 'real' }));
+  assert.equal(plain.featureMatching, undefined, 'weight 0: no term');
+  assert.ok(matched.featureMatching > 0, `the term is positive on different batches: ${matched.featureMatching}`);
+  assert.ok(Math.abs(matched.loss - (plain.loss + 0.5 * matched.featureMatching)) < 1e-5, `loss ${matched.loss} = ${plain.loss} + 0.5 x ${matched.featureMatching}`);
+  assert.throws(() => createModel('unrolled', { ...SMALL, featureMatching: 1 }, { shape: [2], kind: 'real' }), /feature matching/);
 });
 
 test('no tensor leaks across training steps of every adversarial model', async () => {
