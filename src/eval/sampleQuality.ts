@@ -12,6 +12,8 @@
  * - The histogram of the classes the classifier assigns to the samples, its KL divergence to the
  *   uniform distribution (0 for an even spread; log K when every sample is one class: mode
  *   collapse), and the mean top-class probability.
+ * - For a conditional model's samples (the samples' labels given: the classes asked for), the
+ *   label agreement: how often the classifier reads back the class asked for.
  *
  * Pairwise distances go through tfjs matMul in row blocks, so 10,000 x 10,000 sets are cheap.
  */
@@ -138,6 +140,8 @@ export interface SampleQualityReport extends ClassSpread {
   /** k of the k-NN manifolds; precision and recall compare `precisionRecallExamples` of each set. */
   k: number;
   precisionRecallExamples: number;
+  /** Conditional samples: the fraction the classifier assigns to the class each was drawn for. */
+  labelAgreement?: number;
 }
 
 /**
@@ -147,7 +151,7 @@ export interface SampleQualityReport extends ClassSpread {
 export async function sampleQuality(
   samples: ClassifierOutputs,
   reference: ClassifierOutputs,
-  options: { featureSpace: string; featureDim: number; numClasses: number; k?: number; referenceMoments?: FeatureMoments },
+  options: { featureSpace: string; featureDim: number; numClasses: number; k?: number; referenceMoments?: FeatureMoments; requestedLabels?: ArrayLike<number> },
 ): Promise<SampleQualityReport> {
   const { featureDim: d, numClasses: K, k = 3 } = options;
   const referenceMoments = options.referenceMoments ?? featureMoments(reference.features, reference.n, d);
@@ -166,7 +170,17 @@ export async function sampleQuality(
     k,
     precisionRecallExamples: m,
     ...classSpread(samples.probabilities, samples.n, K),
+    ...(options.requestedLabels && { labelAgreement: labelAgreement(samples.probabilities, samples.n, K, options.requestedLabels) }),
   };
+}
+
+/** Fraction of the n rows whose most probable class (argmax p(y|x)) is the one requested for it. */
+export function labelAgreement(probabilities: ArrayLike<number>, n: number, K: number, requested: ArrayLike<number>): number {
+  check(requested.length === n, () => `label agreement needs one requested label per sample: ${requested.length} for ${n}`);
+  const predicted = argMaxRows(probabilities, n, K);
+  let agree = 0;
+  for (let i = 0; i < n; i++) if (predicted[i] === requested[i]) agree++;
+  return agree / n;
 }
 
 /** Values in [0, 1] as the reference classifier reads them: 8-bit data scaled, the rest clamped. */
@@ -189,5 +203,11 @@ export async function measureSampleQuality(classifier: ReferenceClassifier, feat
   }
   const sampleOutputs = await classifier.classify(unitIntervalValues(samples), samples.n);
   const referenceOutputs = await classifier.classify(unitIntervalValues(reference), reference.n);
-  return sampleQuality(sampleOutputs, referenceOutputs, { featureSpace, featureDim: classifier.config.features, numClasses: classifier.config.numClasses, k });
+  return sampleQuality(sampleOutputs, referenceOutputs, {
+    featureSpace,
+    featureDim: classifier.config.features,
+    numClasses: classifier.config.numClasses,
+    k,
+    ...(samples.labels && { requestedLabels: samples.labels }),
+  });
 }

@@ -28,6 +28,7 @@ test('eval --samples N reports every sample-quality figure in a named feature sp
   for (const f of [q.precision, q.recall, q.meanConfidence]) assert.ok(f >= 0 && f <= 1);
   assert.equal(q.histogram.length, 10);
   assert.ok(Math.abs(q.histogram.reduce((s: number, h: number) => s + h, 0) - 1) < 1e-9);
+  assert.equal(q.labelAgreement, undefined, 'an unconditional model has no classes asked for');
   const records = fs.readdirSync(path.join(run, 'evals')).sort();
   assert.deepEqual(records, ['likelihood-test.json', 'quality.json']);
   const record = JSON.parse(fs.readFileSync(path.join(run, 'evals', 'quality.json'), 'utf8'));
@@ -51,4 +52,24 @@ test('eval --samples refuses data without a reference classifier, and flags that
   const mean = await genlab('eval', run, '--mean');
   assert.equal(mean.code, 2);
   assert.match(mean.stderr, /go with --samples N/);
+  const guidance = await genlab('eval', run, '--guidance', '1');
+  assert.equal(guidance.code, 2);
+  assert.match(guidance.stderr, /go with --samples N/);
+});
+
+test('eval --samples of a class-conditional model: the label agreement of the classes asked for; --guidance for a diffusion model', async () => {
+  const ddpm = path.join(tmp, 'run-ddpm');
+  const tiny = ['--timesteps', '4', '--channels', '4', '--norm-groups', '2', '--embedding', '8', '--class-conditional'];
+  await json('train', 'ddpm', '--data', 'mnist', '--train-limit', '32', '--batch-size', '32', ...tiny, '--eval-examples', '0', '--sample-count', '0', '--out', ddpm, '--json');
+  const r = await json('eval', ddpm, '--samples', '20', '--steps', '2', '--guidance', '1.5', '--no-likelihood', '--classifier', classifier, '--json');
+  const q = r.quality;
+  assert.deepEqual([q.n, q.steps, q.guidance], [20, 2, 1.5]);
+  assert.ok(q.labelAgreement >= 0 && q.labelAgreement <= 1, `label agreement ${q.labelAgreement}`);
+  // The agreement counts samples whose class is the one asked for (classes in turn): at most the histogram allows.
+  const bound = q.histogram.reduce((s: number, h: number) => s + Math.min(h, 0.1), 0);
+  assert.ok(q.labelAgreement <= bound + 1e-9, `agreement ${q.labelAgreement} <= sum_k min(share_k, 1/10) = ${bound}`);
+  const text = await genlab('eval', ddpm, '--samples', '20', '--steps', '2', '--guidance', '1.5', '--no-likelihood', '--classifier', classifier);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /DDIM 2 steps, eta 0, guidance 1.5/);
+  assert.match(text.stdout, /label agreement [\d.]+%/);
 });

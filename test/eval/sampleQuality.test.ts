@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/core/engine.js';
 import { Rng } from '../../src/core/rng.js';
 import { featureMoments, frechetDistance, type FeatureMoments } from '../../src/eval/frechet.js';
-import { classSpread, inceptionScore, kthNeighbourDistances, precisionRecall } from '../../src/eval/sampleQuality.js';
+import { classSpread, inceptionScore, kthNeighbourDistances, labelAgreement, precisionRecall } from '../../src/eval/sampleQuality.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -116,4 +116,12 @@ test('class spread: histogram, KL to uniform (log K for one class) and mean conf
   assert.ok(Math.abs(s.meanConfidence - (0.9 + 0.8 + 0.7) / 3) < 1e-6);
   const collapsed = classSpread(Float32Array.from([1, 0, 1, 0]), 2, K);
   assert.ok(Math.abs(collapsed.klToUniform - Math.log(2)) < 1e-12);
+});
+
+test('label agreement: the fraction of samples read as the class they were drawn for, by hand', () => {
+  // p(y|x) argmax: 0, 0, 1, 1; asked for 0, 1, 1, 0: two of four agree.
+  const probabilities = Float32Array.from([0.9, 0.1, 0.6, 0.4, 0.3, 0.7, 0.2, 0.8]);
+  assert.equal(labelAgreement(probabilities, 4, 2, [0, 1, 1, 0]), 0.5);
+  assert.equal(labelAgreement(probabilities, 4, 2, [0, 0, 1, 1]), 1);
+  assert.throws(() => labelAgreement(probabilities, 4, 2, [0, 1]), /one requested label per sample/);
 });

@@ -224,6 +224,7 @@ export const EVAL_OPTIONS: OptionTable = {
   classifier: { type: 'string', value: 'DIR', help: 'with --samples: the reference classifier folder (default: the user cache, else the shipped one)' },
   steps: { type: 'string', value: 'S', help: "with --samples, diffusion models: DDIM over S steps (default: the model's samplerSteps; 0 there: DDPM over all T)" },
   eta: { type: 'string', value: 'E', help: 'with --samples and --steps: DDIM stochasticity eta (default 0)' },
+  guidance: { type: 'string', value: 'W', help: 'with --samples, class-conditional diffusion models: classifier-free guidance weight w (default: none, the conditional network alone)' },
   'no-likelihood': { type: 'boolean', help: 'skip the likelihood (and the probe): only what --samples measures' },
   ...COMMON,
 };
@@ -240,7 +241,9 @@ export async function evalCommand(args: string[]): Promise<number> {
   const sampleCount = numberFlag('samples', v.samples, { integer: true, min: 0, max: 100000 })!;
   if (sampleCount === 1) throw new UserError('--samples needs at least 2 samples (a covariance), e.g. --samples 2000');
   if (skipLikelihood && sampleCount === 0) throw new UserError('--no-likelihood leaves nothing to measure without --samples N');
-  if ((v.mean || v.classifier || v.steps !== undefined || v.eta !== undefined) && sampleCount === 0) throw new UserError('--mean, --classifier, --steps and --eta go with --samples N');
+  if ((v.mean || v.classifier || v.steps !== undefined || v.eta !== undefined || v.guidance !== undefined) && sampleCount === 0) {
+    throw new UserError('--mean, --classifier, --steps, --eta and --guidance go with --samples N');
+  }
   const backend = await initNodeBackend(v.backend as string | undefined);
   const run = openRun(runDir, { ema: !v['no-ema'] });
   const { model } = run;
@@ -300,13 +303,15 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (classifier) {
     const qualityStarted = Date.now();
     const mode = sampleMode(model, Boolean(v.mean), run.config.data.kind === 'binary');
-    const stepOptions = diffusionOptions(model, { steps: v.steps, eta: v.eta });
+    const stepOptions = diffusionOptions(model, { steps: v.steps, eta: v.eta, guidance: v.guidance });
+    // A conditional model draws the classes in turn; the classifier's reading of them is scored against these.
+    const labels = isConditional(model) ? Int32Array.from({ length: sampleCount }, (_, i) => i % model.numClasses) : undefined;
     const sampleStarted = performance.now();
-    const samples = await drawSamples(model, sampleCount, new Rng(seed), { ...(mode && { mode }), ...stepOptions });
+    const samples = await drawSamples(model, sampleCount, new Rng(seed), { ...(mode && { mode }), ...stepOptions }, labels);
     const secondsPerSample = (performance.now() - sampleStarted) / 1000 / sampleCount;
     // The whole test split: --limit bounds the likelihood's cost, not the reference set.
     const reference = data.test;
-    quality = await measureSampleQuality(classifier.classifier, classifier.featureSpace, { ...data.test, name: `${model.name} samples`, x: samples, n: sampleCount, labels: undefined }, reference);
+    quality = await measureSampleQuality(classifier.classifier, classifier.featureSpace, { ...data.test, name: `${model.name} samples`, x: samples, n: sampleCount, labels }, reference);
     quality = { ...quality, ...(mode && { sampleMode: mode }), ...(samplesInSteps(model) && { ...stepOptions, secondsPerSample }) };
     classifier.classifier.dispose();
     qualitySeconds = (Date.now() - qualityStarted) / 1000;
@@ -349,14 +354,14 @@ function referenceDataName(spec: string): string {
   throw new UserError(`--samples measures samples with the reference classifier of MNIST or Fashion-MNIST; this run's data '${spec}' has none`);
 }
 
-/** n samples in batches (bounded memory), with progress. */
-async function drawSamples(model: GenerativeModel, n: number, rng: Rng, options: SampleOptions): Promise<Float32Array> {
+/** n samples in batches (bounded memory), with progress; a conditional model's of the classes `labels`. */
+async function drawSamples(model: GenerativeModel, n: number, rng: Rng, options: SampleOptions, labels?: Int32Array): Promise<Float32Array> {
   const D = exampleSize({ shape: model.inputShape });
   const out = new Float32Array(n * D);
   const progress = new Progress({ label: 'samples', total: n, unit: 'ex' });
   for (let start = 0; start < n; start += SAMPLE_BATCH) {
     const m = Math.min(SAMPLE_BATCH, n - start);
-    out.set(await model.sample(m, rng, options), start * D);
+    out.set(await model.sample(m, rng, { ...options, ...(labels && { labels: labels.subarray(start, start + m) }) }), start * D);
     progress.tick(m);
   }
   progress.finish();
@@ -365,15 +370,17 @@ async function drawSamples(model: GenerativeModel, n: number, rng: Rng, options:
 
 const SAMPLE_BATCH = 500;
 
-export function formatQuality(q: SampleQualityReport & { sampleMode?: string; steps?: number; eta?: number; secondsPerSample?: number }): string {
+export function formatQuality(q: SampleQualityReport & { sampleMode?: string; steps?: number; eta?: number; guidance?: number; secondsPerSample?: number }): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const sampler = q.secondsPerSample !== undefined ? ` (${q.steps !== undefined ? `DDIM ${q.steps} steps, eta ${q.eta ?? 0}` : 'DDPM'}, ${formatDuration(q.secondsPerSample)} per sample)` : '';
+  const guided = q.guidance !== undefined ? `, guidance ${q.guidance}` : '';
+  const sampler = q.secondsPerSample !== undefined ? ` (${q.steps !== undefined ? `DDIM ${q.steps} steps, eta ${q.eta ?? 0}` : 'DDPM'}${guided}, ${formatDuration(q.secondsPerSample)} per sample)` : '';
   return (
     `  sample quality, ${q.n} samples${q.sampleMode ? ` (${q.sampleMode === 'mean' ? 'decoder means' : 'draws'})` : ''}${sampler} against ${q.referenceExamples} test examples, in ${q.featureSpace} features:\n` +
     `    Frechet distance ${q.frechetDistance.toFixed(3)} (FD in these features, not comparable with Inception FID)\n` +
     `    Inception-Score analogue ${q.inceptionScore.toFixed(3)} (at most ${q.histogram.length})\n` +
     `    precision ${pct(q.precision)}, recall ${pct(q.recall)} (k = ${q.k} nearest-neighbour manifolds, ${q.precisionRecallExamples} of each)\n` +
-    `    classes ${q.histogram.map(pct).join(' ')}; KL to uniform ${q.klToUniform.toFixed(4)} nats; mean confidence ${pct(q.meanConfidence)}\n`
+    `    classes ${q.histogram.map(pct).join(' ')}; KL to uniform ${q.klToUniform.toFixed(4)} nats; mean confidence ${pct(q.meanConfidence)}\n` +
+    (q.labelAgreement !== undefined ? `    label agreement ${pct(q.labelAgreement)} (samples drawn for class k, classes in turn, that the classifier reads as k)\n` : '')
   );
 }
 
