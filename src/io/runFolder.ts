@@ -93,6 +93,22 @@ export interface RunConfig {
     /** Data-parallel replicas (threads) the run trains on; absent: one. */
     workers?: number;
   };
+  /**
+   * What the run does between updates, as its flags set it: test examples scored and samples drawn
+   * per epoch, checkpoint and picture intervals. A resumed run keeps them unless its command gives
+   * them again; older runs lack the field and resume with the flags' defaults.
+   */
+  monitor?: RunMonitor;
+}
+
+/** A run's monitoring settings (see RunConfig.monitor). */
+export interface RunMonitor {
+  evalExamples: number;
+  sampleCount: number;
+  checkpointMinutes: number;
+  checkpointSteps?: number;
+  sampleSteps?: number;
+  snapshotEvery?: number;
 }
 
 /** A file of a run folder: its path ('/'-separated) and contents. */

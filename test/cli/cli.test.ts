@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { initBackend } from '../../src/core/engine.js';
 import { Rng } from '../../src/core/rng.js';
 import { capabilitiesOf, type Capabilities } from '../../src/models/capabilities.js';
+import { resumedMonitor } from '../../src/cli/commands/train.js';
 import { createModel, type DataInfo } from '../../src/models/registry.js';
 import { bin, inProcessRunner } from './genlab.js';
 
@@ -160,11 +161,27 @@ test('a gradient-trained model through the CLI: train on a subset, resume with A
   assert.ok(report.nll < 0.7 * 543, `NLL ${report.nll} well below uniform pixels (543)`);
   assert.equal((await json('eval', run, '--split', 'train', '--limit', '100', '--json')).n, 100);
   assert.equal((await genlab('sample', run, '-n', '4', '--out', path.join(tmp, 'fvsbn.png'))).code, 0);
+  // Resumed without them, the run keeps its own monitoring flags: no test scoring, 4-sample grids.
+  const third = await json('train', 'fvsbn', '--resume', '--out', run, '--epochs', '3', '--json');
+  assert.equal(third.steps, 18);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')).monitor, { evalExamples: 0, sampleCount: 4, checkpointMinutes: 10 });
+  const epochRecords = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.event === 'epoch');
+  assert.equal(epochRecords.length, 3);
+  assert.ok(epochRecords.every((r) => r.testNll === undefined), 'no epoch scored the test split');
+  assert.ok(fs.existsSync(path.join(run, 'samples', 'epoch-003.png')), 'the third epoch drew its grid');
   const resumeChanged = await genlab('train', 'fvsbn', '--resume', '--out', run, '--lr', '0.1');
   assert.equal(resumeChanged.code, 2);
   assert.match(resumeChanged.stderr, /drop --lr/);
   assert.match((await genlab('train', 'fvsbn', '--resume', '--out', run, '--ordering', 'snake')).stderr, /drop --ordering/, 'model flags are fixed on resume');
   assert.match((await genlab('train', 'fvsbn', '--data', 'mnist', '--lr-decay', 'step', '--out', path.join(tmp, 'never-decay'))).stderr, /--lr-decay must be one of constant, linear, cosine/);
+});
+
+test('resumedMonitor: flags given on resume win, else what the run recorded, else (older runs) the flags as parsed', () => {
+  const recorded = { evalExamples: 0, sampleCount: 20, checkpointMinutes: 5, checkpointSteps: 100 };
+  const defaults = { evalExamples: 2000, sampleCount: 64, checkpointMinutes: 10, checkpointSteps: undefined, sampleSteps: undefined, snapshotEvery: undefined };
+  assert.deepEqual(resumedMonitor(recorded, defaults, new Set(['epochs'])), recorded);
+  assert.deepEqual(resumedMonitor(recorded, { ...defaults, sampleCount: 0 }, new Set(['sample-count'])), { ...recorded, sampleCount: 0 });
+  assert.deepEqual(resumedMonitor(undefined, defaults, new Set()), { evalExamples: 2000, sampleCount: 64, checkpointMinutes: 10 });
 });
 
 test('training options through the CLI: SGD with Nesterov momentum, EMA weights for eval unless --no-ema, checkpoints every N steps, a complete run, a diverging run', async () => {

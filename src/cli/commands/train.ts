@@ -20,6 +20,7 @@ import { DATA_SPEC_HELP, loadDataSpec } from '../../node/data/spec.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress, formatTime } from '../../node/progress.js';
 import { checkNewRunFolder, readRunConfig, writeRunConfig, type RunConfig } from '../../node/run.js';
+import type { RunMonitor } from '../../io/runFolder.js';
 import { SNAPSHOT_FOLDER, SUMMARY_GIF, forgetSnapshotsAfter, writeSnapshot, writeSnapshotSummary } from '../../node/snapshots.js';
 import { GENLAB, choiceFlag, firstPositional, helpRows, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { configFromModelFlags, modelFlagTable } from '../modelFlags.js';
@@ -172,12 +173,14 @@ export async function trainCommand(args: string[]): Promise<number> {
   const ema = numberFlag('ema', v.ema, { min: 1e-6, max: 0.999999 });
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
   const workers = numberFlag('workers', v.workers, { integer: true, min: 1, max: 256 })!;
-  const evalExamples = numberFlag('eval-examples', v['eval-examples'], { integer: true, min: 0 })!;
-  const sampleCount = numberFlag('sample-count', v['sample-count'], { integer: true, min: 0, max: 1024 })!;
-  const checkpointMinutes = numberFlag('checkpoint-minutes', v['checkpoint-minutes'], { min: 0 })!;
-  const checkpointSteps = numberFlag('checkpoint-steps', v['checkpoint-steps'], { integer: true, min: 1 });
-  const sampleSteps = numberFlag('sample-steps', v['sample-steps'], { integer: true, min: 1 });
-  const snapshotEvery = numberFlag('snapshot-every', v['snapshot-every'], { integer: true, min: 1 });
+  const monitorFlags: RunMonitor = {
+    evalExamples: numberFlag('eval-examples', v['eval-examples'], { integer: true, min: 0 })!,
+    sampleCount: numberFlag('sample-count', v['sample-count'], { integer: true, min: 0, max: 1024 })!,
+    checkpointMinutes: numberFlag('checkpoint-minutes', v['checkpoint-minutes'], { min: 0 })!,
+    checkpointSteps: numberFlag('checkpoint-steps', v['checkpoint-steps'], { integer: true, min: 1 }),
+    sampleSteps: numberFlag('sample-steps', v['sample-steps'], { integer: true, min: 1 }),
+    snapshotEvery: numberFlag('snapshot-every', v['snapshot-every'], { integer: true, min: 1 }),
+  };
   const json = Boolean(v.json);
   const say = (line: string) => process.stderr.write(line + '\n');
 
@@ -204,6 +207,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     epochs = config.train.epochs;
     // The thread count is the machine's business, not the run's: a resumed run may change it.
     if (given.has('workers')) config.train.workers = workers;
+    config.monitor = resumedMonitor(config.monitor, monitorFlags, given);
   } else {
     if (!v.data) throw new UserError(`genlab train needs --data ${DATA_SPEC_HELP}`);
     const dataSeed = numberFlag('data-seed', v['data-seed'], { integer: true, min: 0 })!;
@@ -249,8 +253,10 @@ export async function trainCommand(args: string[]): Promise<number> {
         ...(ema !== undefined && { ema }),
         workers,
       },
+      monitor: withoutUndefined(monitorFlags),
     };
   }
+  const { evalExamples, sampleCount, checkpointMinutes, checkpointSteps, sampleSteps, snapshotEvery } = config.monitor!;
 
   // 2. Data, checked before anything is written.
   const raw = loadDataSpec(config.data.spec, config.data);
@@ -427,4 +433,29 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (json) printJson(summary);
   else say(`done in ${formatTime(seconds)}. Next: ${GENLAB} eval ${runDir}   ${GENLAB} sample ${runDir} -n 64 --out samples.png`);
   return 0;
+}
+
+/** Flag names of the monitoring settings. */
+const MONITOR_FLAGS: Record<keyof RunMonitor, string> = {
+  evalExamples: 'eval-examples',
+  sampleCount: 'sample-count',
+  checkpointMinutes: 'checkpoint-minutes',
+  checkpointSteps: 'checkpoint-steps',
+  sampleSteps: 'sample-steps',
+  snapshotEvery: 'snapshot-every',
+};
+
+/** A resumed run's monitoring: the flags given now, else what the run recorded, else the flags' defaults (older runs). */
+export function resumedMonitor(recorded: RunMonitor | undefined, flags: RunMonitor, given: ReadonlySet<string>): RunMonitor {
+  if (!recorded) return withoutUndefined(flags);
+  const merged = { ...recorded };
+  for (const [key, flag] of Object.entries(MONITOR_FLAGS) as [keyof RunMonitor, string][]) {
+    if (given.has(flag)) (merged as Record<string, number | undefined>)[key] = flags[key];
+  }
+  return withoutUndefined(merged);
+}
+
+/** The settings that are set (JSON drops undefined anyway; this keeps comparisons exact). */
+function withoutUndefined(m: RunMonitor): RunMonitor {
+  return Object.fromEntries(Object.entries(m).filter(([, value]) => value !== undefined)) as unknown as RunMonitor;
 }
