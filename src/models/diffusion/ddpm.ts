@@ -208,7 +208,8 @@ export class Ddpm extends NeuralModel<DdpmConfig> implements GenerativeModel, De
       const m = Math.min(ROWS_PER_PASS, n - start);
       const rows = labels?.subarray(start, start + m);
       const conditional = this.epsilon(rows);
-      const eps = options.guidance !== undefined ? guidedEpsilon(conditional, this.epsilon(new Int32Array(m).fill(K!)), options.guidance) : conditional;
+      // w = 0 is the conditional network alone: no second pass for the null class.
+      const eps = options.guidance ? guidedEpsilon(conditional, this.epsilon(new Int32Array(m).fill(K!)), options.guidance) : conditional;
       const samplerOptions = this.config.intensities ? { clip: [-1, 1] as const } : {};
       const xT = normalTensor(rng, m, this.D);
       const x0 =

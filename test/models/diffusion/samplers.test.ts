@@ -124,6 +124,9 @@ test('classifier-free guidance: eps = (1 + w) eps(x, y) - w eps(x, null); w = 0 
   );
   const value = tf.tidy(() => guided(tf.zeros([1, 1]) as tf.Tensor2D, Int32Array.of(0)).dataSync()[0]);
   assert.equal(value, 3 * 3 - 2 * 1);
+  // w = 0: the formula gives the conditional prediction (the model then skips the null-class pass).
+  const unguided = guidedEpsilon((x) => tf.add(tf.mul(x, 0), 0.7), (x) => tf.add(tf.mul(x, 0), 5), 0);
+  assert.equal(tf.tidy(() => unguided(tf.zeros([1, 1]) as tf.Tensor2D, Int32Array.of(0)).dataSync()[0]), Math.fround(0.7));
 
   const model = new Ddpm({ classConditional: true, numClasses: 3, hidden: [16, 16], timesteps: 50, embedding: 8, seed: 3 }, [2]);
   const labels = Int32Array.from([0, 1, 2, 1]);
