@@ -1,4 +1,4 @@
-/** One-hot encodings of class labels, the condition fed to conditional networks (CVAE, AAE's discriminator). */
+/** Class labels for conditional networks (CVAE, AAE's discriminator, cGAN, DDPM): one-hot encodings, and every class in turn for sample grids. */
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -8,4 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function oneHotLabels(labels: Int32Array, K: number): tf.Tensor2D {
   return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), K), 'float32') as tf.Tensor2D);
+}
+
+/** Classes start, start + 1, ... mod K: every class in turn in a sample grid. */
+export function classesInTurn(start: number, n: number, K: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => (start + i) % K);
 }

@@ -11,6 +11,7 @@ import { measureSampleQuality, type SampleQualityReport } from '../../eval/sampl
 import { commandLine, writeEvalRecord } from '../../node/evalRecords.js';
 import { REFERENCE_DATA, loadReferenceClassifier } from '../../node/referenceClassifier.js';
 import { hasBound, hasDensity, isAdversarial, isConditional, isLatent, samplesInSteps, type BoundModel, type DensityKind, type DensityModel } from '../../models/capabilities.js';
+import { classesInTurn } from '../../nn/oneHot.js';
 import type { GenerativeModel, SampleOptions } from '../../models/model.js';
 import { initNodeBackend } from '../../node/engine.js';
 import { Progress } from '../../node/progress.js';
@@ -305,7 +306,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     const mode = sampleMode(model, Boolean(v.mean), run.config.data.kind === 'binary');
     const stepOptions = diffusionOptions(model, { steps: v.steps, eta: v.eta, guidance: v.guidance });
     // A conditional model draws the classes in turn; the classifier's reading of them is scored against these.
-    const labels = isConditional(model) ? Int32Array.from({ length: sampleCount }, (_, i) => i % model.numClasses) : undefined;
+    const labels = isConditional(model) ? classesInTurn(0, sampleCount, model.numClasses) : undefined;
     const sampleStarted = performance.now();
     const samples = await drawSamples(model, sampleCount, new Rng(seed), { ...(mode && { mode }), ...stepOptions }, labels);
     const secondsPerSample = (performance.now() - sampleStarted) / 1000 / sampleCount;

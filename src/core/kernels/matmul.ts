@@ -89,9 +89,9 @@ export function perMatrixBatchMatMul(original: KernelFunc): KernelFunc {
     const batchShape = batchShapeA.length >= batchShapeB.length ? batchShapeA : batchShapeB;
     const batch = Math.max(batchA, batchB);
     const plain = !transposeA && !transposeB && a.dtype === 'float32' && b.dtype === 'float32' && Object.keys(inputs).length === 2;
-    const sameOrShared = batchA === batch && (batchB === batch || batchB === 1) && util.sizeFromShape(batchShape) === batch;
-    const matchingBatchShapes = batchB === 1 || util.arraysEqual(batchShapeA, batchShapeB);
-    if (!plain || batch === 1 || !sameOrShared || !matchingBatchShapes || m * k * n < PER_MATRIX_MIN_MACS || b.shape[b.shape.length - 2] !== k) {
+    // a holds the batch; b either the same batch shape or one matrix (no other broadcasting).
+    const batchesFit = batchA === batch && util.sizeFromShape(batchShape) === batch && (batchB === 1 || util.arraysEqual(batchShapeA, batchShapeB));
+    if (!plain || batch === 1 || !batchesFit || m * k * n < PER_MATRIX_MIN_MACS || b.shape[b.shape.length - 2] !== k) {
       return original(args);
     }
     const reshape = (x: TensorInfo, shape: number[]) => runWasmKernel(Reshape, { x }, wasm, { shape });

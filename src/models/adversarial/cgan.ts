@@ -14,7 +14,8 @@ import type { Rng } from '../../core/rng.js';
 import type { ConditionalModel } from '../capabilities.js';
 import type { Batch } from '../model.js';
 import { defaultsOf, defineOptions } from '../options.js';
-import { batchLabels, checkedClasses, classesInTurn, labelsOrUniform, oneHotValues } from './conditioning.js';
+import { classesInTurn } from '../../nn/oneHot.js';
+import { batchLabels, checkedClasses, labelsOrUniform, oneHotValues } from './conditioning.js';
 import { Gan, GAN_OPTIONS, type Conditions, type GanConfig } from './gan.js';
 
 export interface CganConfig extends GanConfig {

@@ -25,11 +25,6 @@ export function labelsOrUniform(n: number, K: number, rng: Rng, labels?: Int32Ar
   return Int32Array.from({ length: n }, () => rng.int(K));
 }
 
-/** Classes start, start + 1, ... mod K: every class in turn in a sample grid. */
-export function classesInTurn(start: number, n: number, K: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => (start + i) % K);
-}
-
 /** A training batch's labels, refused with a clear message when the data have none. */
 export function batchLabels(model: string, batch: Batch): Int32Array {
   if (!batch.labels) throw new UserError(`${model} is conditional and needs class labels with every example`);

@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
-import { oneHotLabels } from '../../nn/oneHot.js';
+import { classesInTurn, oneHotLabels } from '../../nn/oneHot.js';
 import { NeuralModel } from '../neuralModel.js';
 import type { BoundModel, BoundTerms, BoundTermKind, CompletionModel, DensityModel, StepSamplingModel } from '../capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, SampleOptions, TrainContext } from '../model.js';
@@ -200,7 +200,7 @@ export class Ddpm extends NeuralModel<DdpmConfig> implements GenerativeModel, De
     const K = this.numClasses;
     check(options.guidance === undefined || K !== undefined, 'ddpm: guidance needs a class-conditional model (classConditional)');
     check(options.guidance === undefined || (Number.isFinite(options.guidance) && options.guidance >= 0), () => `ddpm: guidance must be >= 0, got ${options.guidance}`);
-    const labels = K === undefined ? undefined : (options.labels ?? Int32Array.from({ length: n }, (_, i) => i % K));
+    const labels = K === undefined ? undefined : (options.labels ?? classesInTurn(0, n, K));
     check(labels === undefined || (labels.length === n && labels.every((y) => Number.isInteger(y) && y >= 0 && y < K!)), () => `ddpm: sample needs ${n} labels in 0..${K! - 1}`);
     const steps = options.steps ?? (this.config.samplerSteps > 0 ? this.config.samplerSteps : undefined);
     const out = new Float32Array(n * this.D);

@@ -15,6 +15,7 @@
  * grid shows every class in turn.
  */
 import { check } from '../../core/errors.js';
+import { classesInTurn } from '../../nn/oneHot.js';
 import type { ConditionalModel } from '../capabilities.js';
 import { defaultsOf, defineOptions } from '../options.js';
 import { Vae, VAE_OPTIONS, type VaeConfig } from './vae.js';
@@ -54,6 +55,6 @@ export class Cvae extends Vae implements ConditionalModel {
       check(labels.length === n, () => `cvae: ${labels.length} labels for ${n} samples`);
       return labels;
     }
-    return Int32Array.from({ length: n }, (_, i) => i % this.numClasses);
+    return classesInTurn(0, n, this.numClasses);
   }
 }
