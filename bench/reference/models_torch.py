@@ -236,8 +236,12 @@ class Made(nn.Module):
     def setup(self):
         self.update = Update(self.parameters())
 
+    def nll(self, x):
+        """-log p(x) per example, [B, D] -> [B] nats."""
+        return -bernoulli_log_prob(x, self.logits(x))
+
     def train_step(self, x):
-        self.update(-bernoulli_log_prob(x, self.logits(x)).mean())
+        self.update(self.nll(x).mean())
 
     @torch.no_grad()
     def sample(self, n):
@@ -276,18 +280,19 @@ class Nade(nn.Module):
     def make_batch(self, batch):
         return binary_bits((batch, D_IMG))
 
-    def loss(self, x):
+    def nll(self, x):
+        """-log p(x) per example, [B, D] -> [B] nats."""
         xo = x.index_select(1, self.order)  # into ordering order (genlab gathers too, even for raster)
         contributions = xo.unsqueeze(1) * self.W  # [B, H, D]
         a = F.pad(torch.cumsum(contributions[:, :, :-1], 2), (1, 0)) + self.c  # exclusive: a_t = c + sum_{s<t}
         logits = (torch.sigmoid(a) * self.V).sum(1) + self.b  # [B, D]
-        return -bernoulli_log_prob(xo, logits).mean()
+        return -bernoulli_log_prob(xo, logits)
 
     def setup(self):
         self.update = Update(self.parameters())
 
     def train_step(self, x):
-        self.update(self.loss(x))
+        self.update(self.nll(x).mean())
 
     @torch.no_grad()
     def sample(self, n):
@@ -339,9 +344,13 @@ class PixelCnn(nn.Module):
     def setup(self):
         self.update = Update(self.parameters())
 
-    def train_step(self, x):
+    def nll(self, x):
+        """-log p(x) per example, [B, 1, H, W] -> [B] nats."""
         B = x.shape[0]
-        self.update(-bernoulli_log_prob(x.view(B, -1), self.logits(x).view(B, -1)).mean())
+        return -bernoulli_log_prob(x.view(B, -1), self.logits(x).view(B, -1))
+
+    def train_step(self, x):
+        self.update(self.nll(x).mean())
 
     @torch.no_grad()
     def sample(self, n):
@@ -436,9 +445,13 @@ class RowLstm(nn.Module):
     def setup(self):
         self.update = Update(self.parameters())
 
-    def train_step(self, x):
+    def nll(self, x):
+        """-log p(x) per example, [B, 1, H, W] -> [B] nats."""
         B = x.shape[0]
-        self.update(-bernoulli_log_prob(x.view(B, -1), self.logits(x).view(B, -1)).mean())
+        return -bernoulli_log_prob(x.view(B, -1), self.logits(x).view(B, -1))
+
+    def train_step(self, x):
+        self.update(self.nll(x).mean())
 
     def row_pass(self, x, r, above):
         """Row r's logits [n, W] and each layer's states of row r, from the states of row r - 1."""

@@ -53,7 +53,7 @@ const VALUE_NAMES: Record<OptionSpec['type'], string> = {
 export function modelFlagTable(model: string, taken: readonly string[]): OptionTable {
   const table: OptionTable = {};
   for (const { flag, spec } of modelFlags(model, taken)) {
-    const help = `${spec.help} (default ${formatDefault(spec)})`;
+    const help = `${spec.help} (default ${formatDefault(spec) || 'none'})`;
     if (spec.type === 'boolean') {
       table[flag] = { type: 'boolean', help };
       if (negatable(spec)) table[`no-${flag}`] = { type: 'boolean', help: `turn --${flag} off` };

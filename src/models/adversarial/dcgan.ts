@@ -9,6 +9,12 @@
  *   ("not applying batchnorm to the discriminator input layer", Sec. 3), no pooling, then the
  *   flattened map as features for the game's heads.
  *
+ * Optional dense layers (`generatorDense`, `discriminatorDense`) between z and G's projection and
+ * after D's convolutions (with batch norm when the convolutions have it; ReLU in G, leaky ReLU in
+ * D) give the MNIST players of Chen et al. 2016 (InfoGAN, Appendix C.1: D conv 64, conv 128,
+ * FC 1024; G FC 1024, FC 7 x 7 x 128, two transposed convolutions): D's features then combine the
+ * whole image non-linearly, where two 4x4 stride-2 convolutions see 10 x 10 pixels each.
+ *
  * Weights start from N(0, 0.02^2) (Sec. 4). Batch-norm running statistics are checkpointed state:
  * G samples with them ('eval'), and trains with each minibatch's statistics. With L = 2 and
  * channels [128, 64] / [64, 128] on MNIST this is the common 28 x 28 DCGAN (7 -> 14 -> 28). A cGAN's
@@ -34,7 +40,41 @@ function reducedSize(shape: number[], layers: number, who: string): [number, num
   return [H / f, W / f];
 }
 
+/** Dense layers, each followed by batch norm (when given) and the activation. */
+class DenseStack {
+  private readonly layers: { W: tf.Variable; b: tf.Variable | null }[] = [];
+  private readonly norms: BatchNorm[] = [];
+
+  constructor(params: Parameters, prefix: string, inputSize: number, sizes: readonly number[], batchNorm: boolean) {
+    let fanIn = inputSize;
+    sizes.forEach((units, l) => {
+      // DCGAN's initial weights; no bias where batch norm follows.
+      const W = params.add(`${prefix}/fc${l}/W`, [fanIn, units], DCGAN_INIT);
+      this.layers.push({ W, b: batchNorm ? null : params.add(`${prefix}/fc${l}/b`, [units], { type: 'zeros' }) });
+      if (batchNorm) this.norms.push(new BatchNorm(params, `${prefix}/fcbn${l}`, units));
+      fanIn = units;
+    });
+  }
+
+  /** Not tidied: call it inside the caller's tf.tidy. */
+  apply(h: tf.Tensor2D, training: boolean, activation: (a: tf.Tensor2D) => tf.Tensor2D, read: WeightReader = (w) => w): tf.Tensor2D {
+    this.layers.forEach(({ W, b }, l) => {
+      let a: tf.Tensor2D = tf.matMul(h, read(W) as tf.Tensor2D);
+      if (b) a = tf.add(a, read(b)) as tf.Tensor2D;
+      if (this.norms.length > 0) a = this.norms[l].apply(a, training);
+      h = activation(a);
+    });
+    return h;
+  }
+
+  /** The weight matrices by checkpoint name (for spectral normalisation). */
+  matrixNames(prefix: string): string[] {
+    return this.layers.map((_, l) => `${prefix}/fc${l}/W`);
+  }
+}
+
 export class ConvGenerator implements GeneratorNet {
+  private readonly hidden: DenseStack;
   private readonly project: { W: tf.Variable; b: tf.Variable };
   private readonly norms: BatchNorm[] = [];
   private readonly deconvs: Conv2d[] = [];
@@ -46,13 +86,16 @@ export class ConvGenerator implements GeneratorNet {
     private readonly shape: number[],
     private readonly channels: number[],
     private readonly batchNorm: boolean,
+    dense: readonly number[] = [],
   ) {
     check(channels.length >= 1, 'dcgan: generatorChannels needs at least one entry');
     this.base = reducedSize(shape, channels.length, 'dcgan generator');
     const [h, w] = this.base;
     const projected = h * w * channels[0];
+    this.hidden = new DenseStack(params, 'generator', inputSize, dense, batchNorm);
+    const projectFrom = dense.length > 0 ? dense[dense.length - 1] : inputSize;
     this.project = {
-      W: params.add('generator/project/W', [inputSize, projected], DCGAN_INIT),
+      W: params.add('generator/project/W', [projectFrom, projected], DCGAN_INIT),
       b: params.add('generator/project/b', [projected], { type: 'zeros' }),
     };
     if (batchNorm) this.norms.push(new BatchNorm(params, 'generator/bn0', channels[0]));
@@ -69,7 +112,8 @@ export class ConvGenerator implements GeneratorNet {
       const training = phase !== 'eval';
       const B = input.shape[0];
       const [h, w] = this.base;
-      let maps = tf.reshape(tf.add(tf.matMul(input, this.project.W), this.project.b), [B, h, w, this.channels[0]]) as tf.Tensor4D; // [B, H/2^L, W/2^L, c0]
+      const hidden = this.hidden.apply(input, training, (a) => tf.relu(a));
+      let maps = tf.reshape(tf.add(tf.matMul(hidden, this.project.W), this.project.b), [B, h, w, this.channels[0]]) as tf.Tensor4D; // [B, H/2^L, W/2^L, c0]
       if (this.batchNorm) maps = this.norms[0].apply(maps, training);
       maps = tf.relu(maps);
       this.deconvs.forEach((layer, l) => {
@@ -87,6 +131,7 @@ export class ConvGenerator implements GeneratorNet {
 export class ConvDiscriminator implements DiscriminatorNet {
   private readonly convs: Conv2d[] = [];
   private readonly norms: (BatchNorm | null)[] = [];
+  private readonly hidden: DenseStack;
   readonly featureSize: number;
   readonly spectralWeights: readonly { name: string; layout: WeightLayout }[];
 
@@ -97,6 +142,7 @@ export class ConvDiscriminator implements DiscriminatorNet {
     channels: number[],
     private readonly leak: number,
     batchNorm: boolean,
+    dense: readonly number[] = [],
   ) {
     check(channels.length >= 1, 'dcgan: discriminatorChannels needs at least one entry');
     const [h, w] = reducedSize(shape, channels.length, 'dcgan discriminator');
@@ -107,8 +153,13 @@ export class ConvDiscriminator implements DiscriminatorNet {
       this.norms.push(normed ? new BatchNorm(params, `discriminator/bn${l}`, out) : null);
       inChannels = out;
     });
-    this.featureSize = h * w * channels[channels.length - 1];
-    this.spectralWeights = channels.map((_, l) => ({ name: `discriminator/conv${l}/filter`, layout: 'conv2d' as const }));
+    const flat = h * w * channels[channels.length - 1];
+    this.hidden = new DenseStack(params, 'discriminator', flat, dense, batchNorm);
+    this.featureSize = dense.length > 0 ? dense[dense.length - 1] : flat;
+    this.spectralWeights = [
+      ...channels.map((_, l) => ({ name: `discriminator/conv${l}/filter`, layout: 'conv2d' as const })),
+      ...this.hidden.matrixNames('discriminator').map((name) => ({ name, layout: 'dense' as const })),
+    ];
   }
 
   features(x: tf.Tensor2D, condition: tf.Tensor2D | null, phase: Phase, read: WeightReader): tf.Tensor2D {
@@ -129,7 +180,8 @@ export class ConvDiscriminator implements DiscriminatorNet {
         if (norm) maps = norm.apply(maps, phase !== 'eval');
         maps = leakyRelu(maps, this.leak); // twice differentiable: the WGAN-GP penalty
       });
-      return tf.reshape(maps, [B, -1]) as tf.Tensor2D; // [B, h, w, c] -> [B, featureSize]
+      const flat = tf.reshape(maps, [B, -1]) as tf.Tensor2D; // [B, h, w, c] -> [B, h w c]
+      return this.hidden.apply(flat, phase !== 'eval', (a) => leakyRelu(a, this.leak), read); // [B, featureSize]
     });
   }
 }

@@ -25,7 +25,13 @@
  *
  * Feature matching (`featureMatching` > 0; Salimans et al. 2016, Sec. 3.1) adds to G's loss the
  * squared distance between the mean of D's last features on the real minibatch and on the
- * generated one: a statistic of the whole batch, which per-sample losses do not see.
+ * generated one: a statistic of the whole batch, which per-sample losses do not see. Minibatch
+ * standard deviation (`minibatchStd`; Karras et al. 2018, Sec. 3) gives D such a statistic as an
+ * input instead: a batch of too-alike samples is told apart from a real one. D's outputs then
+ * depend on the batch they are computed in (`discriminate` scores its rows as one batch).
+ * Packing (`pack` = m; Lin et al. 2018) has D judge m samples at once, all real or all generated,
+ * stacked as one input: what a dropped mode changes in a pack's joint distribution shows more
+ * than in one sample's. D's scores are then one per pack.
  *
  * Value scales: on data in [0, 1] G ends in a sigmoid and D reads 2x - 1 (the [-1, 1] range of
  * Radford et al.'s tanh generators, Sec. 4); on real-valued data both are linear.
@@ -63,6 +69,10 @@ export interface GanConfig {
   generatorChannels: number[];
   /** dcgan: channels of D's stride-2 convolutions ([64, 128]). */
   discriminatorChannels: number[];
+  /** dcgan: units of dense ReLU layers between z and G's projection ([]: none; Chen et al. 2016's MNIST G: [1024]). */
+  generatorDense: number[];
+  /** dcgan: units of dense leaky-ReLU layers after D's convolutions ([]: none; Chen et al. 2016's MNIST D: [1024]). */
+  discriminatorDense: number[];
   /** Slope of D's leaky ReLU for x < 0 (0.2, Radford et al. 2016). */
   leak: number;
   /** dcgan: batch normalisation in G and D (true; D drops it under 'wgangp', as Gulrajani et al. Sec. 4 advise). */
@@ -81,6 +91,19 @@ export interface GanConfig {
    * against generated. Added to G's adversarial loss (0: off, the plain game).
    */
   featureMatching: number;
+  /**
+   * Minibatch standard deviation (Karras et al. 2018, "Progressive Growing of GANs", Sec. 3): D's
+   * features get one more, the standard deviation of each feature over the minibatch averaged into
+   * one number, so D can tell a batch of too-similar samples from a real one (false: off).
+   */
+  minibatchStd: boolean;
+  /**
+   * Packing (Lin et al. 2018, "PacGAN: The power of two samples in generative adversarial
+   * networks", NeurIPS): D judges m samples at once, all real or all generated, stacked along the
+   * channels (images) or the features (vectors); a generator that drops modes then makes packs
+   * that look unlike real packs. 1: off. The batch size must be a multiple of it.
+   */
+  pack: number;
   seed: number;
 }
 
@@ -93,6 +116,8 @@ export const GAN_OPTIONS = defineOptions<GanConfig>({
   discriminatorHidden: { type: 'int-list', default: [512, 256], min: 1, help: "mlp: units of D's leaky-ReLU hidden layers" },
   generatorChannels: { type: 'int-list', default: [128, 64], min: 1, help: "dcgan: channels of G's feature maps, from H/4 up" },
   discriminatorChannels: { type: 'int-list', default: [64, 128], min: 1, help: "dcgan: channels of D's stride-2 convolutions" },
+  generatorDense: { type: 'int-list', default: [], min: 1, help: "dcgan: units of dense ReLU layers between z and G's projection (Chen et al. 2016's MNIST G: 1024)" },
+  discriminatorDense: { type: 'int-list', default: [], min: 1, help: "dcgan: units of dense leaky-ReLU layers after D's convolutions (Chen et al. 2016's MNIST D: 1024)" },
   leak: { type: 'number', default: 0.2, min: 0, max: 1, help: "slope of D's leaky ReLU below 0" },
   batchNorm: { type: 'boolean', default: true, help: 'dcgan: batch norm in G and D (none in D under wgangp)' },
   clipWeights: { type: 'number', default: 0, min: 0, help: "WGAN: clip D's weights to [-c, c] after each update (0: off)" },
@@ -100,6 +125,8 @@ export const GAN_OPTIONS = defineOptions<GanConfig>({
   spectralNorm: { type: 'boolean', default: false, help: "SN-GAN: D's weight matrices divided by their spectral norm" },
   output: { type: 'choice', default: 'sigmoid', choices: ['sigmoid', 'linear'], help: "G's output: sigmoid for [0, 1] data, linear for real values", fromData: 'sigmoid for [0, 1] data, linear for real values' },
   featureMatching: { type: 'number', default: 0, min: 0, help: "weight of feature matching added to G's loss: |mean f(real) - mean f(fake)|^2 over D's last features (Salimans et al. 2016; 0: off)" },
+  minibatchStd: { type: 'boolean', default: false, help: "minibatch standard deviation: D's features get the batch's mean per-feature standard deviation as one more (Karras et al. 2018)" },
+  pack: { type: 'int', default: 1, min: 1, help: 'PacGAN: D judges this many samples at once, stacked along channels / features (Lin et al. 2018; 1: off)' },
   seed: { type: 'int', default: 0, help: 'seed of the initial weights' },
 });
 
@@ -141,6 +168,19 @@ export function featureMatchingDistance(real: tf.Tensor2D, fake: tf.Tensor2D): t
   return tf.tidy(() => tf.sum(tf.square(tf.sub(tf.mean(real, 0), tf.mean(fake, 0)))) as tf.Scalar);
 }
 
+/**
+ * h [B, F] -> [B, F + 1]: each row gets the standard deviation over the minibatch of each feature,
+ * averaged over the features (Karras et al. 2018, Sec. 3; one group, the whole batch). The epsilon
+ * keeps the square root differentiable on a batch of identical rows.
+ */
+export function withMinibatchStd(h: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { variance } = tf.moments(h, 0);
+    const spread = tf.mean(tf.sqrt(tf.add(variance, 1e-8)));
+    return tf.concat([h, tf.mul(tf.ones([h.shape[0], 1]), spread)], 1) as tf.Tensor2D;
+  });
+}
+
 /** A player's loss terms with a subclass's extra terms logged and added to the loss. */
 function withExtraTerms(loss: tf.Scalar, terms: Record<string, tf.Scalar>, extra: Record<string, tf.Scalar>): LossTerms {
   let total = loss;
@@ -149,6 +189,16 @@ function withExtraTerms(loss: tf.Scalar, terms: Record<string, tf.Scalar>, extra
     total = tf.add(total, term);
   }
   return { ...terms, loss: total };
+}
+
+/** Each row of `size` values `times` times in a row: [r0, r0, ..., r1, r1, ...]. */
+function repeatRows<T extends Float32Array | Int32Array>(values: T, size: number, times: number): T {
+  if (times === 1) return values;
+  const out = (values instanceof Int32Array ? new Int32Array(values.length * times) : new Float32Array(values.length * times)) as T;
+  for (let row = 0; row < values.length / size; row++) {
+    for (let copy = 0; copy < times; copy++) out.set(values.subarray(row * size, (row + 1) * size), (row * times + copy) * size);
+  }
+  return out;
 }
 
 /** Generated samples are drawn this many at a time. */
@@ -183,18 +233,24 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
     this.latentSize = c.latent;
     this.discriminatorOutput = usesSigmoid(c.loss) ? 'probability' : 'critic';
     const generatorInput = c.latent + extensions.generatorCondition;
+    check(Number.isInteger(c.pack) && c.pack >= 1, () => `${name}: pack must be an integer >= 1, got ${c.pack}`);
+    check(c.pack === 1 || Object.keys(extensions.heads).length === 0, () => `${name}: packing (pack ${c.pack}) judges samples m at a time, so it cannot drive per-sample heads (${Object.keys(extensions.heads).join(', ')})`);
+    check(c.pack === 1 || c.loss !== 'wgangp', () => `${name}: packing is not combined with the wgangp penalty (its per-example gradient norms)`);
     const dcgan = c.architecture === 'dcgan';
+    // A pack of m samples is one input of m times the channels (images) or features (vectors).
+    const packedShape = dcgan ? [...inputShape.slice(0, -1), inputShape[inputShape.length - 1] * c.pack] : inputShape;
     this.generator = this.params.inGroup('generator', () =>
       dcgan
-        ? new ConvGenerator(this.params, generatorInput, inputShape, c.generatorChannels, c.batchNorm)
+        ? new ConvGenerator(this.params, generatorInput, inputShape, c.generatorChannels, c.batchNorm, c.generatorDense)
         : new MlpGenerator(this.params, generatorInput, c.generatorHidden, this.D),
     );
     const { discriminator, scoreHead } = this.params.inGroup('discriminator', () => {
       const net = dcgan
-        ? new ConvDiscriminator(this.params, inputShape, extensions.discriminatorCondition, c.discriminatorChannels, c.leak, c.batchNorm && c.loss !== 'wgangp')
-        : new MlpDiscriminator(this.params, this.D + extensions.discriminatorCondition, c.discriminatorHidden, c.leak);
-      const head = dense(this.params, 'discriminator/output', net.featureSize, 1);
-      for (const [headName, size] of Object.entries(extensions.heads)) this.extraHeads[headName] = dense(this.params, `discriminator/${headName}`, net.featureSize, size);
+        ? new ConvDiscriminator(this.params, packedShape, extensions.discriminatorCondition * c.pack, c.discriminatorChannels, c.leak, c.batchNorm && c.loss !== 'wgangp', c.discriminatorDense)
+        : new MlpDiscriminator(this.params, (this.D + extensions.discriminatorCondition) * c.pack, c.discriminatorHidden, c.leak);
+      const featureSize = net.featureSize + (c.minibatchStd ? 1 : 0);
+      const head = dense(this.params, 'discriminator/output', featureSize, 1);
+      for (const [headName, size] of Object.entries(extensions.heads)) this.extraHeads[headName] = dense(this.params, `discriminator/${headName}`, featureSize, size);
       return { discriminator: net, scoreHead: head };
     });
     this.discriminator = discriminator;
@@ -336,17 +392,40 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
     return this.config.output === 'sigmoid' ? tf.tidy(() => tf.sub(tf.mul(x, 2), 1) as tf.Tensor2D) : x;
   }
 
-  /** D's outputs for x in D's scale, with the weights `read` gives (spectrally normalised when configured). */
+  /**
+   * D's outputs for x in D's scale, with the weights `read` gives (spectrally normalised when
+   * configured): one row per example, or per pack of `pack` consecutive examples.
+   */
   protected discriminatorOutputs(x: tf.Tensor2D, conditions: Conditions, phase: Phase, read?: WeightReader): DiscriminatorOutputs {
     return tf.tidy(() => {
       const n = x.shape[0];
-      const condition = this.extensions.discriminatorCondition > 0 ? tf.tensor2d(conditions.discriminator!, [n, this.extensions.discriminatorCondition]) : null;
+      const K = this.extensions.discriminatorCondition;
+      const condition = K > 0 ? this.packed(tf.tensor2d(conditions.discriminator!, [n, K]), [K]) : null;
       const reader = read ?? this.reader(phase);
-      const h = this.discriminator.features(x, condition, phase, reader);
+      const body = this.discriminator.features(this.packed(x, this.inputShape), condition, phase, reader);
+      const h = this.config.minibatchStd ? withMinibatchStd(body) : body;
       const score = tf.reshape(tf.add(tf.matMul(h, reader(this.scoreHead.W)), reader(this.scoreHead.b)), [-1]) as tf.Tensor1D; // [B, 1] -> [B]
       const heads: Record<string, tf.Tensor2D> = {};
       for (const [name, { W, b }] of Object.entries(this.extraHeads)) heads[name] = tf.add(tf.matMul(h, reader(W)), reader(b)) as tf.Tensor2D;
       return { score, heads, features: h };
+    });
+  }
+
+  /**
+   * [n, prod(shape)] -> [n / m, m prod(shape)] for packs of m = `pack` consecutive rows: images
+   * [H, W, C] stacked along the channels (each position holds the m samples' C values in turn),
+   * anything else side by side.
+   */
+  private packed(rows: tf.Tensor2D, shape: number[]): tf.Tensor2D {
+    const m = this.config.pack;
+    if (m === 1) return rows;
+    const n = rows.shape[0];
+    check(n % m === 0, () => `${this.name}: packs of ${m} need a batch size divisible by ${m}, got ${n}`);
+    return tf.tidy(() => {
+      if (this.config.architecture !== 'dcgan' || shape.length !== 3) return tf.reshape(rows, [n / m, -1]) as tf.Tensor2D;
+      const [H, W, C] = shape;
+      const stacked = tf.transpose(tf.reshape(rows, [n / m, m, H, W, C]), [0, 2, 3, 1, 4]); // [packs, H, W, m, C]
+      return tf.reshape(stacked, [n / m, -1]) as tf.Tensor2D;
     });
   }
 
@@ -394,9 +473,12 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
   }
 
   async discriminate(x: Float32Array, n: number, labels?: Int32Array): Promise<Float32Array> {
-    const conditions = this.dataConditions({ x, n, labels });
+    // Under packing each example is judged as a pack of m copies of itself.
+    const m = this.config.pack;
+    const xs = repeatRows(x, this.D, m);
+    const conditions = this.dataConditions({ x: xs, n: n * m, labels: labels && repeatRows(labels, 1, m) });
     const out = tf.tidy(() => {
-      const { score } = this.discriminatorOutputs(this.toDiscriminatorScale(tf.tensor2d(x, [n, this.D])), conditions, 'eval');
+      const { score } = this.discriminatorOutputs(this.toDiscriminatorScale(tf.tensor2d(xs, [n * m, this.D])), conditions, 'eval');
       return usesSigmoid(this.config.loss) ? tf.sigmoid(score) : score;
     });
     const values = (await out.data()) as Float32Array;

@@ -12,7 +12,7 @@ import { Rng } from '../../../src/core/rng.js';
 import type { Dataset } from '../../../src/data/dataset.js';
 import { ring } from '../../../src/data/toy.js';
 import { modeCoverage } from '../../../src/eval/modeCoverage.js';
-import { featureMatchingDistance, Gan, GAN_OPTIONS, type Conditions, type GanConfig } from '../../../src/models/adversarial/gan.js';
+import { featureMatchingDistance, withMinibatchStd, Gan, GAN_OPTIONS, type Conditions, type GanConfig } from '../../../src/models/adversarial/gan.js';
 import { hasCodes, isAdversarial, isConditional } from '../../../src/models/capabilities.js';
 import type { Batch, GenerativeModel, LossTerms, StepContext } from '../../../src/models/model.js';
 import { defaultsOf } from '../../../src/models/options.js';
@@ -203,6 +203,77 @@ test("feature matching (Salimans et al. 2016): |mean f(real) - mean f(fake)|^2 b
   assert.throws(() => createModel('unrolled', { ...SMALL, featureMatching: 1 }, { shape: [2], kind: 'real' }), /feature matching/);
 });
 
+test('minibatch standard deviation (Karras et al. 2018): the mean over features of the per-feature batch std, appended to every row', () => {
+  // Columns (0, 2) and (0, 4): standard deviations 1 and 2 (over the batch, not n - 1), mean 1.5.
+  const rows = tf.tidy(() => withMinibatchStd(tf.tensor2d([0, 0, 2, 4], [2, 2])).arraySync());
+  assert.deepEqual(rows.map((r) => r.length), [3, 3]);
+  for (const [row, expected] of rows.map((r, i) => [r, [[0, 0, 1.5], [2, 4, 1.5]][i]] as const)) {
+    row.forEach((v, j) => assert.ok(Math.abs(v - expected[j]) < 1e-4, `row ${row} against ${expected}`));
+  }
+  // Identical rows: spread ~0 and still a finite gradient.
+  const gradient = tf.tidy(() => tf.grad((h: tf.Tensor) => tf.sum(withMinibatchStd(h as tf.Tensor2D)))(tf.ones([3, 2])).dataSync());
+  assert.ok(gradient.every(Number.isFinite), 'finite gradient on a batch of identical rows');
+  // D's heads read one feature more.
+  const model = createModel('dcgan', { ...DCGAN_SMALL, minibatchStd: true }, IMAGES);
+  const plain = createModel('dcgan', DCGAN_SMALL, IMAGES);
+  assert.equal(shapeOf(model, 'discriminator/output/W')[0], shapeOf(plain, 'discriminator/output/W')[0] + 1);
+  model.dispose();
+  plain.dispose();
+});
+
+function shapeOf(model: GenerativeModel, name: string): number[] {
+  const weight = model.getWeights!().find((w) => w.name === name);
+  assert.ok(weight, `no weight '${name}'`);
+  return weight.shape;
+}
+
+test("dcgan's dense layers (Chen et al. 2016's MNIST players): z -> FC -> projection in G, convolutions -> FC -> heads in D", () => {
+  // 8 x 8 images, two stride-2 layers: D's last map is 2 x 2 x 8 = 32 values, G's first 2 x 2 x 8.
+  const model = createModel('dcgan', { ...DCGAN_SMALL, generatorDense: [6], discriminatorDense: [5, 3] }, IMAGES);
+  assert.deepEqual(shapeOf(model, 'generator/fc0/W'), [4, 6]);
+  assert.deepEqual(shapeOf(model, 'generator/project/W'), [6, 2 * 2 * 8]);
+  assert.deepEqual(shapeOf(model, 'discriminator/fc0/W'), [2 * 2 * 8, 5]);
+  assert.deepEqual(shapeOf(model, 'discriminator/fc1/W'), [5, 3]);
+  assert.deepEqual(shapeOf(model, 'discriminator/output/W'), [3, 1]);
+  assert.ok(model.getWeights!().some((w) => w.name === 'discriminator/fcbn1/movingMean'), 'batch norm after the dense layers, its running statistics kept');
+  model.dispose();
+});
+
+test('packing (PacGAN): m consecutive samples stacked along the channels, judged as one; an example alone is judged as m copies of itself', async () => {
+  const shape = { shape: [2, 2, 1], kind: 'continuous' as const };
+  type Packing = { packed(rows: tf.Tensor2D, shape: number[]): tf.Tensor2D };
+  const model = createModel('dcgan', { latent: 2, generatorChannels: [4], discriminatorChannels: [4], pack: 2 }, shape);
+  const rows = tf.tensor2d([0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23, 30, 31, 32, 33], [4, 4]);
+  const packed = (model as unknown as Packing).packed(rows, [2, 2, 1]);
+  // Each position holds the pack's samples in turn: pixel p of sample 0, then of sample 1.
+  assert.deepEqual(packed.arraySync(), [
+    [0, 10, 1, 11, 2, 12, 3, 13],
+    [20, 30, 21, 31, 22, 32, 23, 33],
+  ]);
+  const vectors = createModel('gan', { ...SMALL, pack: 2 }, { shape: [2], kind: 'real' });
+  assert.deepEqual((vectors as unknown as Packing).packed(tf.tensor2d([1, 2, 3, 4], [2, 2]), [2]).arraySync(), [[1, 2, 3, 4]]);
+  tf.dispose([rows, packed]);
+
+  // Alone or among others, an example gets the score of the pack of its copies (eval: no batch statistics).
+  const rng = new Rng(1);
+  const x = Float32Array.from({ length: 3 * 4 }, () => rng.uniform());
+  const together = await (model as GenerativeModel & { discriminate(x: Float32Array, n: number): Promise<Float32Array> }).discriminate(x, 3);
+  assert.equal(together.length, 3);
+  for (let i = 0; i < 3; i++) {
+    const alone = await (model as GenerativeModel & { discriminate(x: Float32Array, n: number): Promise<Float32Array> }).discriminate(x.slice(4 * i, 4 * i + 4), 1);
+    assert.ok(Math.abs(alone[0] - together[i]) < 1e-6, `example ${i}: ${alone[0]} alone, ${together[i]} among others`);
+  }
+  // A batch that does not split into packs, and the per-example heads packing cannot drive.
+  const batch = (): Batch => ({ x: x.slice(0, 12), n: 3 });
+  const trainer = new Trainer(model);
+  await assert.rejects(async () => trainer.step(batch(), { rng, step: 0, nextBatch: batch }), /divisible by 2/);
+  trainer.dispose();
+  assert.throws(() => createModel('acgan', { ...DCGAN_SMALL, pack: 2 }, IMAGES), /per-sample heads/);
+  assert.throws(() => createModel('wgangp', { ...SMALL, pack: 2 }, { shape: [2], kind: 'real' }), /wgangp/);
+  model.dispose();
+  vectors.dispose();
+});
+
 test('no tensor leaks across training steps of every adversarial model', async () => {
   const cases: [string, Record<string, unknown>, typeof IMAGES | { shape: number[]; kind: 'real' }][] = [
     ['gan', SMALL, { shape: [2], kind: 'real' }],
@@ -210,6 +281,10 @@ test('no tensor leaks across training steps of every adversarial model', async (
     ['sngan', SMALL, { shape: [2], kind: 'real' }],
     ['unrolled', { ...SMALL, unrollSteps: 2 }, { shape: [2], kind: 'real' }],
     ['dcgan', DCGAN_SMALL, IMAGES],
+    ['dcgan', { ...DCGAN_SMALL, minibatchStd: true, featureMatching: 0.1 }, IMAGES],
+    ['dcgan', { ...DCGAN_SMALL, pack: 2 }, IMAGES],
+    ['sngan', { ...DCGAN_SMALL, architecture: 'dcgan', generatorDense: [6], discriminatorDense: [5] }, IMAGES],
+    ['cgan', { ...SMALL, pack: 2 }, IMAGES],
     ['cgan', SMALL, IMAGES],
     ['acgan', DCGAN_SMALL, IMAGES],
     ['infogan', { ...DCGAN_SMALL, loss: 'wgangp' }, IMAGES],
