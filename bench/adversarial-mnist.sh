@@ -17,6 +17,7 @@ SMALL_DCGAN="--generator-channels 64,32 --discriminator-channels 32,64"
 # name | model | train flags (every run: batch 64, an EMA 0.999 of the weights kept, 100-sample grids)
 RUNS=$(cat <<TABLE
 dcgan|dcgan|--epochs 12 $SMALL_DCGAN
+dcgan-dense|dcgan|--epochs 6 $SMALL_DCGAN --discriminator-dense 512 --feature-matching 0.05
 gan|gan|--epochs 10
 minimax|gan|--epochs 1 --loss minimax
 cgan|cgan|--epochs 10

@@ -45,7 +45,13 @@ class DenseStack {
   private readonly layers: { W: tf.Variable; b: tf.Variable | null }[] = [];
   private readonly norms: BatchNorm[] = [];
 
-  constructor(params: Parameters, prefix: string, inputSize: number, sizes: readonly number[], batchNorm: boolean) {
+  constructor(
+    params: Parameters,
+    private readonly prefix: string,
+    inputSize: number,
+    sizes: readonly number[],
+    batchNorm: boolean,
+  ) {
     let fanIn = inputSize;
     sizes.forEach((units, l) => {
       // DCGAN's initial weights; no bias where batch norm follows.
@@ -68,8 +74,8 @@ class DenseStack {
   }
 
   /** The weight matrices by checkpoint name (for spectral normalisation). */
-  matrixNames(prefix: string): string[] {
-    return this.layers.map((_, l) => `${prefix}/fc${l}/W`);
+  matrixNames(): string[] {
+    return this.layers.map((_, l) => `${this.prefix}/fc${l}/W`);
   }
 }
 
@@ -158,7 +164,7 @@ export class ConvDiscriminator implements DiscriminatorNet {
     this.featureSize = dense.length > 0 ? dense[dense.length - 1] : flat;
     this.spectralWeights = [
       ...channels.map((_, l) => ({ name: `discriminator/conv${l}/filter`, layout: 'conv2d' as const })),
-      ...this.hidden.matrixNames('discriminator').map((name) => ({ name, layout: 'dense' as const })),
+      ...this.hidden.matrixNames().map((name) => ({ name, layout: 'dense' as const })),
     ];
   }
 

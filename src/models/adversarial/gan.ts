@@ -237,6 +237,7 @@ export class Gan<Config extends GanConfig = GanConfig> extends NeuralModel<Confi
     check(c.pack === 1 || Object.keys(extensions.heads).length === 0, () => `${name}: packing (pack ${c.pack}) judges samples m at a time, so it cannot drive per-sample heads (${Object.keys(extensions.heads).join(', ')})`);
     check(c.pack === 1 || c.loss !== 'wgangp', () => `${name}: packing is not combined with the wgangp penalty (its per-example gradient norms)`);
     const dcgan = c.architecture === 'dcgan';
+    check(dcgan || (c.generatorDense.length === 0 && c.discriminatorDense.length === 0), () => `${name}: generatorDense / discriminatorDense are the dcgan architecture's; the mlp players' layers are generatorHidden / discriminatorHidden`);
     // A pack of m samples is one input of m times the channels (images) or features (vectors).
     const packedShape = dcgan ? [...inputShape.slice(0, -1), inputShape[inputShape.length - 1] * c.pack] : inputShape;
     this.generator = this.params.inGroup('generator', () =>

@@ -237,6 +237,7 @@ test("dcgan's dense layers (Chen et al. 2016's MNIST players): z -> FC -> projec
   assert.deepEqual(shapeOf(model, 'discriminator/output/W'), [3, 1]);
   assert.ok(model.getWeights!().some((w) => w.name === 'discriminator/fcbn1/movingMean'), 'batch norm after the dense layers, its running statistics kept');
   model.dispose();
+  assert.throws(() => createModel('gan', { ...SMALL, discriminatorDense: [8] }, { shape: [2], kind: 'real' }), /discriminatorHidden/);
 });
 
 test('packing (PacGAN): m consecutive samples stacked along the channels, judged as one; an example alone is judged as m copies of itself', async () => {
