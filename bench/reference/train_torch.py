@@ -22,7 +22,7 @@ import time
 import numpy as np
 import torch
 
-from models_torch import Made, Nade, PixelCnn, trainable_count
+from models_torch import Made, Nade, PixelCnn, Update, trainable_count
 
 MODELS = {"made": (Made, 100), "nade": (Nade, 100), "pixelcnn": (PixelCnn, 64)}
 D = 784
@@ -61,9 +61,7 @@ def main():
     if args.test_limit:
         test = test[: args.test_limit]
     model = build()
-    model.setup()  # Adam 1e-3 in models_torch's Update; the rate below overrides it
-    for group in model.update.optimizer.param_groups:
-        group["lr"] = args.lr
+    update = Update(model.parameters(), lr=args.lr)  # genlab's Adam step, its gradient norm included
     print(json.dumps({"model": args.model, "params": trainable_count(model), "batch": batch, "lr": args.lr, "threads": args.threads, "torch": torch.__version__}), flush=True)
 
     for epoch in range(1, args.epochs + 1):
@@ -73,11 +71,8 @@ def main():
         total = 0.0
         for i in range(0, train.shape[0], batch):
             x = train[order[i : i + batch]]
-            loss = model.nll(x).mean()
-            model.update.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            model.update.optimizer.step()
-            total += loss.item() * x.shape[0]
+            loss, _ = update(model.nll(x).mean())
+            total += loss * x.shape[0]
         trained = time.perf_counter() - start
         model.eval()
         nll, se = test_nll(model, test)

@@ -27,7 +27,7 @@ import { BatchNorm } from '../../nn/batchNorm.js';
 import { applyConv2dTranspose, conv2d, conv2dTranspose, DCGAN_INIT, type Conv2d } from '../../nn/conv.js';
 import { leakyRelu } from '../../nn/activations.js';
 import type { WeightLayout } from '../../nn/spectralNorm.js';
-import type { DiscriminatorNet, GeneratorNet, Phase, WeightReader } from './networks.js';
+import { readAsIs, type DiscriminatorNet, type GeneratorNet, type Phase, type WeightReader } from './networks.js';
 
 const KERNEL = 4;
 const STRIDE = 2;
@@ -63,7 +63,7 @@ class DenseStack {
   }
 
   /** Not tidied: call it inside the caller's tf.tidy. */
-  apply(h: tf.Tensor2D, training: boolean, activation: (a: tf.Tensor2D) => tf.Tensor2D, read: WeightReader = (w) => w): tf.Tensor2D {
+  apply(h: tf.Tensor2D, training: boolean, activation: (a: tf.Tensor2D) => tf.Tensor2D, read: WeightReader = readAsIs): tf.Tensor2D {
     this.layers.forEach(({ W, b }, l) => {
       let a: tf.Tensor2D = tf.matMul(h, read(W) as tf.Tensor2D);
       if (b) a = tf.add(a, read(b)) as tf.Tensor2D;
