@@ -9,7 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 // The engine module registers the backends and every gradient, as the library does.
 import '../../src/core/engine.js';
 import {
+  ADAM_KERNEL,
   conv2dBackpropFilterVia,
+  fusedAdamAvailable,
   filterGradientPath,
   isWasmKernelReplaced,
   leadingAxes,
@@ -20,6 +22,8 @@ import {
   unregisterWasmKernels,
 } from '../../src/core/kernels/index.js';
 import { Rng } from '../../src/core/rng.js';
+import { ADAM_WASM_BASE64 } from '../../src/core/kernels/adamWasm.js';
+import { Optimizer, optimizerSettings } from '../../src/train/optimizers.js';
 
 const TOLERANCE = 1e-4;
 
@@ -84,6 +88,7 @@ test('register / unregister: idempotent, restores the stock kernels', () => {
     'Sum',
     'Mean',
     'Identity',
+    ADAM_KERNEL,
   ];
   for (const name of names) assert.ok(isWasmKernelReplaced(name), name);
   const ours = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
@@ -92,6 +97,7 @@ test('register / unregister: idempotent, restores the stock kernels', () => {
   unregisterWasmKernels();
   for (const name of names) assert.ok(!isWasmKernelReplaced(name), name);
   assert.equal(tf.getKernel('Conv2DBackpropFilter', 'wasm'), undefined, 'stock wasm has no filter gradient');
+  assert.equal(tf.getKernel(ADAM_KERNEL, 'wasm'), undefined, 'GenlabAdam is ours alone');
   assert.ok(tf.getKernel('BatchMatMul', 'wasm')?.setupFunc, 'stock BatchMatMul restored');
   registerWasmKernels();
   for (const name of names) assert.ok(isWasmKernelReplaced(name), name);
@@ -747,4 +753,65 @@ test('tiny LSTM: gradients on wasm match cpu; numTensors and backend data stay f
   assert.equal(tf.engine().backend.numDataIds(), dataIds, 'backend data leaked');
   optimizer.dispose();
   tf.dispose([...params, x, r]);
+});
+
+/**
+ * Adam on `backend` from the same start and gradients: the variables and slots after `steps`
+ * updates, and the tensor count the steps left behind.
+ */
+async function adamSteps(backend: string, shapes: number[][], steps: number): Promise<{ values: Float32Array[]; leaked: number }> {
+  assert.ok(await tf.setBackend(backend));
+  const local = new Rng(7);
+  const values = (shape: number[]) => {
+    const a = new Float32Array(shape.reduce((p, d) => p * d, 1));
+    for (let i = 0; i < a.length; i++) a[i] = local.normal();
+    return tf.tensor(a, shape);
+  };
+  const variables = new Map(shapes.map((shape, i) => [`v${i}`, tf.variable(values(shape), true, `adam-${backend}-${i}`)]));
+  const optimizer = new Optimizer(optimizerSettings({ kind: 'adam', learningRate: 0.01 }));
+  let before = 0;
+  for (let step = 0; step < steps; step++) {
+    const grads = new Map([...variables].map(([name, v]) => [name, values(v.shape)]));
+    optimizer.apply(variables, grads);
+    tf.dispose([...grads.values()]);
+    if (step === 0) before = tf.memory().numTensors;
+  }
+  const leaked = tf.memory().numTensors - before;
+  const out = [...variables.values()].map((v) => Float32Array.from(v.dataSync() as Float32Array));
+  for (const a of optimizer.getState('')) if (!a.name.endsWith('iterations')) out.push(Float32Array.from(a.data));
+  optimizer.dispose();
+  tf.dispose([...variables.values()]);
+  return { values: out, leaked };
+}
+
+test('GenlabAdam: the tf ops\' bits on wasm and on cpu, every size (SIMD body and tail), no leaks', async () => {
+  assert.ok(await tf.setBackend('wasm'));
+  assert.ok(fusedAdamAvailable(), 'the Adam kernel links against the wasm backend\'s memory in Node');
+  // Sizes 1-9 cover the scalar tail alone and after whole vectors; [300, 7] an odd large one.
+  const shapes = [[1], [2], [3], [4], [5], [6], [7], [8], [9], [300, 7], [64, 33]];
+  const fused = await adamSteps('wasm', shapes, 6);
+  assert.equal(fused.leaked, 0, 'tensors left by the fused steps');
+  const reference = await adamSteps('cpu', shapes, 6);
+  tf.unregisterKernel(ADAM_KERNEL, 'wasm');
+  try {
+    assert.ok(await tf.setBackend('wasm'));
+    assert.ok(!fusedAdamAvailable());
+    const ops = await adamSteps('wasm', shapes, 6);
+    assert.equal(fused.values.length, 2 * shapes.length + shapes.length, 'variables, then m and v of each');
+    fused.values.forEach((a, k) => {
+      assert.deepEqual(a, ops.values[k], `array ${k}: fused and tf ops on wasm differ`);
+      assert.deepEqual(a, reference.values[k], `array ${k}: fused on wasm and tf ops on cpu differ`);
+    });
+  } finally {
+    registerWasmKernels();
+  }
+  assert.ok(isWasmKernelReplaced(ADAM_KERNEL));
+});
+
+test('GenlabAdam: the committed module is adam.wat as compiled now (npm run build:wasm)', async () => {
+  const { compileWat } = await import(new URL('../../../scripts/wat.mjs', import.meta.url).href);
+  const fs = await import('node:fs');
+  const wat = fs.readFileSync(new URL('../../../src/core/kernels/adam.wat', import.meta.url), 'utf8');
+  const bytes: Uint8Array = await compileWat(wat, 'adam.wat');
+  assert.equal(Buffer.from(bytes).toString('base64'), ADAM_WASM_BASE64, 'adamWasm.ts is stale: run npm run build:wasm');
 });

@@ -7,7 +7,8 @@ import { getKernel } from '@tensorflow/tfjs-core';
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here (public in its .d.ts). */
 export interface WasmBackend extends KernelBackend {
-  wasm: { HEAPU8: Uint8Array; HEAPF32: Float32Array };
+  /** `asm.memory`: the Emscripten module's WebAssembly.Memory (our own wasm kernels import it). */
+  wasm: { HEAPU8: Uint8Array; HEAPF32: Float32Array; asm?: { memory?: WebAssembly.Memory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
 }
