@@ -22,7 +22,7 @@ import {
   unregisterWasmKernels,
 } from '../../src/core/kernels/index.js';
 import { Rng } from '../../src/core/rng.js';
-import { ADAM_WASM_BASE64 } from '../../src/core/kernels/adamWasm.js';
+import { ADAM_WASM_BASE64, ADAM_WASM_SHARED_BASE64 } from '../../src/core/kernels/adamWasm.js';
 import { Optimizer, optimizerSettings } from '../../src/train/optimizers.js';
 
 const TOLERANCE = 1e-4;
@@ -808,10 +808,20 @@ test('GenlabAdam: the tf ops\' bits on wasm and on cpu, every size (SIMD body an
   assert.ok(isWasmKernelReplaced(ADAM_KERNEL));
 });
 
-test('GenlabAdam: the committed module is adam.wat as compiled now (npm run build:wasm)', async () => {
+test('GenlabAdam: the committed modules are adam.wat as compiled now (npm run build:wasm); the shared one links', async () => {
   const { compileWat } = await import(new URL('../../../scripts/wat.mjs', import.meta.url).href);
   const fs = await import('node:fs');
   const wat = fs.readFileSync(new URL('../../../src/core/kernels/adam.wat', import.meta.url), 'utf8');
-  const bytes: Uint8Array = await compileWat(wat, 'adam.wat');
-  assert.equal(Buffer.from(bytes).toString('base64'), ADAM_WASM_BASE64, 'adamWasm.ts is stale: run npm run build:wasm');
+  const { plain, shared } = (await compileWat(wat, 'adam.wat')) as { plain: Uint8Array; shared: Uint8Array };
+  assert.equal(Buffer.from(plain).toString('base64'), ADAM_WASM_BASE64, 'adamWasm.ts is stale: run npm run build:wasm');
+  assert.equal(Buffer.from(shared).toString('base64'), ADAM_WASM_SHARED_BASE64, 'adamWasm.ts is stale: run npm run build:wasm');
+  // The shared build links against a memory like the multi-threaded backend's, and computes.
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 32768, shared: true });
+  const bytes = Buffer.from(ADAM_WASM_SHARED_BASE64, 'base64');
+  const { adam } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as { adam: (...args: number[]) => void };
+  const heap = new Float32Array(memory.buffer);
+  heap.set([1, 0, 0, 2], 0); // w, m, v, g of one weight at byte offsets 0, 4, 8, 12
+  adam(0, 4, 8, 12, 16, 20, 24, 1, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, 0.5);
+  // m' = 0.2, v' = 0.004; w' = 1 - 0.5 (0.2 / 0.1) / (sqrt(0.004 / 0.001) + 1e-8) = 1 - 0.5 = 0.5
+  assert.ok(Math.abs(heap[5] - 0.2) < 1e-7 && Math.abs(heap[6] - 0.004) < 1e-9 && Math.abs(heap[4] - 0.5) < 1e-6, `got ${heap.slice(4, 7)}`);
 });

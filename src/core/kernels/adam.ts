@@ -7,11 +7,12 @@
  * much as a matrix product. The kernel computes the same float32 operations in the same order, so
  * both paths give the same values (test/core/kernels.test.ts compares them); `fusedAdam` falls back
  * to them (returns null) off wasm, and where the module cannot run on the backend's memory (no
- * SIMD, or the shared memory of the multi-threaded wasm build).
+ * SIMD). Two builds of the module: for the single-threaded backend's memory, and for the shared
+ * memory of the multi-threaded one (a cross-origin-isolated page).
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAM_WASM_BASE64 } from './adamWasm.js';
+import { ADAM_WASM_BASE64, ADAM_WASM_SHARED_BASE64 } from './adamWasm.js';
 import { heapByteOffset, type WasmBackend } from './wasm.js';
 
 export const ADAM_KERNEL = 'GenlabAdam';
@@ -41,10 +42,12 @@ function instanceFor(memory: WebAssembly.Memory): AdamExports | null {
   let exports = instances.get(memory);
   if (exports === undefined) {
     try {
-      const bytes = Uint8Array.from(atob(ADAM_WASM_BASE64), (c) => c.charCodeAt(0));
+      // The multi-threaded build's memory is shared, and a module importing it must say so.
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const bytes = Uint8Array.from(atob(shared ? ADAM_WASM_SHARED_BASE64 : ADAM_WASM_BASE64), (c) => c.charCodeAt(0));
       exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as AdamExports;
     } catch {
-      exports = null; // no SIMD, or a shared memory our import does not declare: the tf ops do it
+      exports = null; // no SIMD, or limits our import does not accept: the tf ops do it
     }
     instances.set(memory, exports);
   }
