@@ -167,15 +167,40 @@ class Vae(nn.Module):
     def make_batch(self, batch):
         return binary_bits((batch, 1, H_IMG, W_IMG) if self.conv else (batch, D_IMG))
 
-    def loss(self, x):
-        B = x.shape[0]
+    def encode(self, x):
+        """q(z|x): mu and log sigma^2, [B, L] each."""
         h = self.enc_body(self.enc_convs(x) if self.conv else x)
-        mu, log_var = self.mu(h), self.log_var(h)
-        eps = torch.randn(B, self.latent)
-        z = mu + torch.exp(0.5 * log_var) * eps  # the reparameterisation (Eq. 10)
-        reconstruction = bernoulli_log_prob(x.view(B, -1), self.decode(z)).mean()
-        kl = (0.5 * (mu.square() + log_var.exp() - (log_var + 1)).sum(1)).mean()
-        return -(reconstruction - kl)
+        return self.mu(h), self.log_var(h)
+
+    def log_weights(self, x, k):
+        """log w_j = log p(x|z_j) + log p(z_j) - log q(z_j|x), z_j ~ q(z|x): [k, B] (Burda et al. 2016,
+        Eq. 8; the IWAE bound L_k is the batch mean of log mean_j w_j, and k = 5000 is its estimate of log p(x))."""
+        B = x.shape[0]
+        mu, log_var = self.encode(x)
+        eps = torch.randn(k, B, self.latent)
+        z = mu + torch.exp(0.5 * log_var) * eps
+        logits = self.decode(z.view(k * B, self.latent)).view(k, B, -1)
+        log_px_z = (x.reshape(1, B, -1) * logits - F.softplus(logits)).sum(2)
+        # log N(z; 0, I) - log N(z; mu, sigma^2): the 2 pi terms cancel, (z - mu) / sigma = eps.
+        log_prior_ratio = -0.5 * (z.square() - eps.square() - log_var).sum(2)
+        return log_px_z + log_prior_ratio
+
+    def iwae_loss(self, x, k):
+        """-L_k, the batch mean (IWAE training)."""
+        return -(torch.logsumexp(self.log_weights(x, k), 0) - np.log(k)).mean()
+
+    def elbo_terms(self, x):
+        """log p(x|z) for one z per example and the analytic KL (Eq. 10), [B] each: ELBO = rec - kl."""
+        B = x.shape[0]
+        mu, log_var = self.encode(x)
+        z = mu + torch.exp(0.5 * log_var) * torch.randn(B, self.latent)  # the reparameterisation (Eq. 10)
+        reconstruction = bernoulli_log_prob(x.view(B, -1), self.decode(z))
+        kl = 0.5 * (mu.square() + log_var.exp() - (log_var + 1)).sum(1)
+        return reconstruction, kl
+
+    def loss(self, x):
+        reconstruction, kl = self.elbo_terms(x)
+        return -(reconstruction - kl).mean()
 
     def setup(self):
         self.update = Update(self.parameters())

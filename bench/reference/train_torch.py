@@ -1,18 +1,28 @@
-"""Same-architecture PyTorch references for genlab's exact-likelihood models on binarized MNIST, at
-equal epochs: MADE, NADE and PixelCNN as bench/reference/models_torch.py builds them (genlab's
-defaults), trained on the very bits genlab trains on (bench/export-binarized-mnist.ts: the
-stochastic binarization of --data-seed 0) with genlab's optimizer (Adam, betas 0.9 / 0.999) and
-epoch protocol (a fresh shuffle per epoch, the last partial batch kept). Only the initial weights
-and the shuffles differ from a genlab run. Not a dependency: Debian's python3-torch, when present.
+"""Same-architecture PyTorch references for genlab's models on binarized MNIST, at equal epochs:
+MADE, NADE and PixelCNN (exact likelihoods) and the VAE / IWAE (likelihood estimates) as
+bench/reference/models_torch.py builds them, trained on the very data genlab trains on
+(bench/export-binarized-mnist.ts, --data-seed 0) with genlab's optimizer (Adam, betas 0.9 / 0.999)
+and epoch protocol (a fresh shuffle per epoch, the last partial batch kept). Only the initial
+weights, the shuffles and (VAE / IWAE) the noise differ from a genlab run. Not a dependency:
+Debian's python3-torch, when present.
+
+  - made, nade, pixelcnn: the stochastic binarization (`export-binarized-mnist.js DIR`), genlab's
+    bench settings (batch 100, 100, 64); the test NLL is exact.
+  - vae, iwae: the protocol of bench/latent-mnist.sh (Burda et al. 2016): dynamic binarization of
+    the training set (a fresh Bernoulli draw of every batch), the test split binarized once
+    (`export-binarized-mnist.js DIR dynamic`); genlab's RESULTS networks, 784-200-200-50 with ReLU,
+    batch 100, the IWAE trained on L_5. The test figure is the IWAE estimate of -log p(x) with
+    --eval-samples importance samples (5,000, Burda et al.'s), beside the ELBO (one z per example,
+    the analytic KL): an estimate and a bound, not exact values.
 
 Usage:
   node dist/bench/export-binarized-mnist.js .cache/genlab/binarized-mnist
+  node dist/bench/export-binarized-mnist.js .cache/genlab/dynamic-mnist dynamic
   /usr/bin/python3 bench/reference/train_torch.py MODEL DATA_DIR EPOCHS [--threads T] [--batch B]
-                                                  [--lr LR] [--seed S] [--test-limit N]
-  MODEL: made, nade, pixelcnn (batch default 100, 100, 64: genlab's bench settings)
-Prints one JSON line per epoch: epoch, train NLL (the epoch's mean minibatch loss), test NLL
-with its standard error over the test images (exact: these models' log-likelihoods are exact),
-bits/dim, seconds for the epoch's training and for its test pass.
+        [--lr LR] [--seed S] [--test-limit N] [--eval-at E1,E2,...] [--eval-samples K]
+Prints one JSON line per epoch: epoch, train loss (the epoch's mean minibatch loss: NLL, -ELBO
+or -L_k), and at the epochs of --eval-at (default: every epoch) the test figure with its standard
+error over the test images, bits/dim, seconds for the epoch's training and for its test pass.
 """
 import argparse
 import json
@@ -22,9 +32,17 @@ import time
 import numpy as np
 import torch
 
-from models_torch import Made, Nade, PixelCnn, Update, trainable_count
+from models_torch import Made, Nade, PixelCnn, Update, Vae, trainable_count
 
-MODELS = {"made": (Made, 100), "nade": (Nade, 100), "pixelcnn": (PixelCnn, 64)}
+# model -> (build, batch, training loss of a batch)
+MODELS = {
+    "made": (Made, 100, lambda m, x: m.nll(x).mean()),
+    "nade": (Nade, 100, lambda m, x: m.nll(x).mean()),
+    "pixelcnn": (PixelCnn, 64, lambda m, x: m.nll(x).mean()),
+    "vae": (lambda: Vae(False, hidden=(200, 200), latent=50), 100, lambda m, x: m.loss(x)),
+    "iwae": (lambda: Vae(False, hidden=(200, 200), latent=50), 100, lambda m, x: m.iwae_loss(x, 5)),
+}
+LATENT = ("vae", "iwae")
 D = 784
 
 
@@ -40,6 +58,26 @@ def test_nll(model, x, chunk=500):
     return values.mean().item(), values.std().item() / math.sqrt(values.shape[0])
 
 
+@torch.no_grad()
+def test_latent(model, x, k, rows=20000):
+    """The IWAE estimate of -log p(x) with k samples, and the ELBO, per test image; means and s.e."""
+    per_pass = max(1, rows // k)
+    nll = []
+    for i in range(0, x.shape[0], per_pass):
+        log_w = model.log_weights(x[i : i + per_pass], k)  # [k, n]
+        nll.append(-(torch.logsumexp(log_w, 0) - math.log(k)))
+    nll = torch.cat(nll)
+    reconstruction, kl = model.elbo_terms(x)
+    elbo = reconstruction - kl
+    return {
+        "test_nll": round(nll.mean().item(), 3),
+        "test_se": round(nll.std().item() / math.sqrt(x.shape[0]), 3),
+        "test_elbo": round(elbo.mean().item(), 3),
+        "test_kl": round(kl.mean().item(), 3),
+        "eval_samples": k,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model", choices=sorted(MODELS))
@@ -50,16 +88,23 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--test-limit", type=int, default=0, help="score the first N test images (0: all)")
+    parser.add_argument("--eval-at", default="", help="epochs to score the test split after, e.g. 10,50 (default: every epoch)")
+    parser.add_argument("--eval-samples", type=int, default=5000, help="vae / iwae: importance samples of the test estimate")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
-    build, default_batch = MODELS[args.model]
+    build, default_batch, batch_loss = MODELS[args.model]
     batch = args.batch or default_batch
+    latent = args.model in LATENT
     image = args.model == "pixelcnn"
     train, test = load(args.data_dir, "train", image), load(args.data_dir, "test", image)
+    if latent:
+        train = train / 255  # intensities, redrawn every batch (dynamic binarization)
+        assert test.max() <= 1, f"{args.data_dir}: a latent model needs the dynamic export (test bits, train intensities)"
     if args.test_limit:
         test = test[: args.test_limit]
+    eval_at = {int(e) for e in args.eval_at.split(",") if e} or set(range(1, args.epochs + 1))
     model = build()
     update = Update(model.parameters(), lr=args.lr)  # genlab's Adam step, its gradient norm included
     print(json.dumps({"model": args.model, "params": trainable_count(model), "batch": batch, "lr": args.lr, "threads": args.threads, "torch": torch.__version__}), flush=True)
@@ -71,21 +116,25 @@ def main():
         total = 0.0
         for i in range(0, train.shape[0], batch):
             x = train[order[i : i + batch]]
-            loss, _ = update(model.nll(x).mean())
+            if latent:
+                x = torch.bernoulli(x)
+            loss, _ = update(batch_loss(model, x))
             total += loss * x.shape[0]
         trained = time.perf_counter() - start
-        model.eval()
-        nll, se = test_nll(model, test)
-        print(json.dumps({
-            "epoch": epoch,
-            "train_nll": round(total / train.shape[0], 3),
-            "test_nll": round(nll, 3),
-            "test_se": round(se, 3),
-            "test_examples": test.shape[0],
-            "bits_per_dim": round(nll / (D * math.log(2)), 4),
-            "train_s": round(trained, 1),
-            "test_s": round(time.perf_counter() - start - trained, 1),
-        }), flush=True)
+        row = {"epoch": epoch, "train_loss": round(total / train.shape[0], 3), "train_s": round(trained, 1)}
+        if epoch in eval_at:
+            model.eval()
+            if latent:
+                row.update(test_latent(model, test, args.eval_samples))
+            else:
+                nll, se = test_nll(model, test)
+                row.update({"test_nll": round(nll, 3), "test_se": round(se, 3)})
+            row.update({
+                "test_examples": test.shape[0],
+                "bits_per_dim": round(row["test_nll"] / (D * math.log(2)), 4),
+                "test_s": round(time.perf_counter() - start - trained, 1),
+            })
+        print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":
