@@ -33,9 +33,18 @@ function bundledData(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation, so that the page has SharedArrayBuffer (data-parallel Web Workers, see
+ * src/replicas.ts). Everything the studio loads is its own, so requiring CORP costs nothing. A host
+ * serving web/dist must send the same two headers for the workers option to be offered.
+ */
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root,
   base: './',
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
   plugins: [bundledData()],
   worker: { format: 'es' },
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 8000, target: 'es2022' },

@@ -1,6 +1,7 @@
 /**
  * Synchronous data-parallel training over replicas that share memory: Node worker threads
- * (src/node/replicas.ts starts them), or Web Workers in a cross-origin-isolated page. Every replica
+ * (src/node/replicas.ts starts them), or Web Workers in a cross-origin-isolated page (the studio's
+ * web/src/replicas.ts). Every replica
  * holds the whole model and its own optimizers; each minibatch is cut into contiguous shards, one
  * per replica, and each update takes the gradient of the whole batch as the weighted sum of the
  * shards' gradients,

@@ -75,6 +75,40 @@ describe('studio: train view', { skip, timeout: 240_000 }, () => {
     await page.close();
   });
 
+  test('two data-parallel Web Workers train MADE to where one does (the page is cross-origin isolated)', async () => {
+    const { page, errors } = await openStudio(studio);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'served with COOP / COEP');
+    assert.equal(await page.$eval('#train-workers', (e) => (e as HTMLInputElement).disabled), false, 'the workers option is offered');
+    let replicaWorkers = 0;
+    page.on('worker', (w) => void (w.url().includes('replicaWorker') && replicaWorkers++));
+    /** Trains a small MADE for one epoch on `workers` replicas; returns the epoch's test NLL line. */
+    const train = async (workers: number): Promise<number> => {
+      await page.selectOption('#train-data', 'mnist');
+      await page.selectOption('#train-model', 'made');
+      await page.fill('#opt-hidden', '32');
+      await page.fill('#train-epochs', '1');
+      await page.fill('#train-batch', '32');
+      await page.fill('#train-limit', '192');
+      await page.fill('#train-sample-every', '0');
+      await page.fill('#train-workers', String(workers));
+      await page.click('#train-start');
+      await page.waitForFunction(() => /epoch 1 done/.test(document.querySelector('#train-progress')!.textContent ?? ''), undefined, { timeout: 90_000 });
+      await page.waitForFunction(() => document.querySelector<HTMLElement>('#train-state')!.dataset.state === 'done', undefined, { timeout: 30_000 });
+      const line = (await page.textContent('#train-progress'))!.split('\n').find((l) => l.startsWith('epoch 1 done'))!;
+      const nll = Number(/testNll (-?\d+\.\d+)/.exec(line)?.[1]);
+      assert.ok(Number.isFinite(nll), `a test NLL in '${line}'`);
+      return nll;
+    };
+    const one = await train(1);
+    assert.equal(replicaWorkers, 0, 'one replica starts no replica worker');
+    const two = await train(2);
+    assert.equal(replicaWorkers, 1, 'two replicas: the training worker and one replica Web Worker');
+    // The same 6 updates on the whole batch's gradient, summed in another order: equal to float precision.
+    assert.ok(Math.abs(one - two) < 0.01, `test NLL after one epoch: 1 worker ${one}, 2 workers ${two}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('a refused option is reported, not thrown', async () => {
     const { page, errors } = await openStudio(studio);
     await smallVae(page, 1);

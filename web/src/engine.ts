@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { env } from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/index.js';
 
 export const BROWSER_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -18,6 +19,9 @@ let wasmPathsSet = false;
 export async function startEngine(requested?: string): Promise<string> {
   if (!wasmPathsSet) {
     setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+    // One thread per engine, as in Node, also in a cross-origin-isolated page (where tfjs would take
+    // its multi-threaded build): the studio's second core is a data-parallel replica (./replicas.ts).
+    env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     wasmPathsSet = true;
   }
   return initBackend(requested || undefined, BROWSER_BACKENDS);

@@ -24,6 +24,7 @@ import {
 } from '../../src/index.js';
 import { addUpload, loadStudioData, type StudioDataSource } from './data.js';
 import { startEngine } from './engine.js';
+import { webWorkerReplicas } from './replicas.js';
 import type { FromWorker, StudioRun, ToWorker, TrainRequest, TrainerState } from './protocol.js';
 
 const scope = self as unknown as { postMessage(message: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
@@ -156,6 +157,7 @@ async function begin(request: TrainRequest): Promise<Session> {
       batchSize: request.batchSize,
       ...(model.parameterGroups && { learningRate, optimizer: entry.training?.optimizer ?? { kind: 'adam' } }),
       seed: request.seed,
+      ...(request.workers && request.workers > 1 && { workers: request.workers }),
     },
   };
   const storage = new StudioStorage(data.train.shape, data.modelKind);
@@ -178,6 +180,9 @@ async function run(): Promise<void> {
   const postProgress = (info: StepInfo): void =>
     post({ type: 'progress', step: info.step, epoch: info.epoch, batch: info.batch, batchesPerEpoch: info.batchesPerEpoch, metrics: info.metrics, stepsPerSecond });
   const train = s.config.train as { learningRate?: number; optimizer?: Record<string, unknown> };
+  const workers = request.workers ?? 1;
+  if (workers > 1 && !s.model.parameterGroups) throw new Error(`${request.model} is fit by counting, not by gradient steps: it trains on one thread (workers 1)`);
+  if (workers > request.batchSize) throw new Error(`${workers} workers split every batch: the batch size must be at least ${workers}`);
   const result = await fit(
     s.model,
     s.data.train,
@@ -192,6 +197,7 @@ async function run(): Promise<void> {
       samples: { count: isPointCloud(s.dataInfo) ? Math.max(request.sampleCount, 1000) : request.sampleCount, seed: request.seed + 7919, ...(request.sampleEvery > 0 && { everySteps: request.sampleEvery }) },
       logEverySteps: 10,
       storage: s.storage,
+      ...(workers > 1 && { replicas: webWorkerReplicas(workers, { data: s.dataInfo, backend: s.backend }) }),
     },
     {
       onStep(info) {

@@ -8,10 +8,14 @@
  * Data: the bundled slices, the toys, or the user's own CSV file or folder of PNGs, which the page
  * reads as `genlab train --data csv:FILE` / `images:DIR` would (../upload.ts) and hands to the worker;
  * the run records that spec, so the CLI reads the run (and evaluates it beside the same file).
+ *
+ * Workers: more than one trains data-parallel, the training worker being replica 0 and each other
+ * replica a Web Worker of its own (../replicas.ts), when the page is cross-origin isolated.
  */
 import { listModels, getEntry, parseImageSize } from '../../../src/index.js';
 import { addUpload, dataChoices, type Upload } from '../data.js';
 import type { FromWorker, ToWorker, TrainRequest } from '../protocol.js';
+import { canShareMemory } from '../replicas.js';
 import type { Studio, View } from '../studio.js';
 import { button, drawSamples, el, field, LineChart, optionsForm } from '../ui.js';
 import { readCsvFile, readImageFolder } from '../upload.js';
@@ -37,6 +41,13 @@ export const trainView: View = {
     const seed = el('input', { id: 'train-seed', type: 'number', value: '1' });
     const sampleEvery = el('input', { id: 'train-sample-every', type: 'number', value: '50', min: '0' });
     const trainLimit = el('input', { id: 'train-limit', type: 'text', placeholder: 'all of them' });
+    // Data-parallel Web Workers need shared memory, which only a cross-origin-isolated page has.
+    const cores = navigator.hardwareConcurrency || 1;
+    const workers = el('input', { id: 'train-workers', type: 'number', value: '1', min: '1', max: String(Math.max(cores, 1)) });
+    if (!canShareMemory()) workers.disabled = true;
+    const workersHint = canShareMemory()
+      ? `data-parallel replicas, one Web Worker each (this machine has ${cores} cores); pays off for conv nets`
+      : 'needs a cross-origin-isolated page (served with COOP / COEP headers, as npm run studio does)';
     const optionsBox = el('div', { id: 'train-options' });
     let form = optionsForm('vae', {});
     const showOptions = (): void => {
@@ -149,6 +160,7 @@ export const trainView: View = {
           sampleEvery: Math.max(0, Math.floor(Number(sampleEvery.value) || 0)),
           sampleCount: 36,
           ...(trainLimit.value.trim() && { trainLimit: positiveInt(trainLimit.value, 'train limit') }),
+          ...(positiveInt(workers.value, 'workers') > 1 && { workers: positiveInt(workers.value, 'workers') }),
         };
       } catch (e) {
         studio.status((e as Error).message, true);
@@ -177,6 +189,7 @@ export const trainView: View = {
         field('seed', seed),
         field('train examples', trainLimit, 'use the first N training examples'),
         field('samples every', sampleEvery, 'steps between live sample grids (0: epoch ends)'),
+        field('workers', workers, workersHint),
         el(
           'div',
           { class: 'buttons' },
