@@ -19,7 +19,9 @@ Usage:
   node dist/bench/export-binarized-mnist.js .cache/genlab/binarized-mnist
   node dist/bench/export-binarized-mnist.js .cache/genlab/dynamic-mnist dynamic
   /usr/bin/python3 bench/reference/train_torch.py MODEL DATA_DIR EPOCHS [--threads T] [--batch B]
-        [--lr LR] [--seed S] [--test-limit N] [--eval-at E1,E2,...] [--eval-samples K]
+        [--lr LR] [--seed S] [--test-limit N] [--eval-at E1,E2,...] [--eval-samples K] [--checkpoint FILE]
+With --checkpoint, the model, optimizer and random state are saved after every epoch and a run
+that finds the file continues from it (for references longer than a session, e.g. NADE's).
 Prints one JSON line per epoch: epoch, train loss (the epoch's mean minibatch loss: NLL, -ELBO
 or -L_k), and at the epochs of --eval-at (default: every epoch) the test figure with its standard
 error over the test images, bits/dim, seconds for the epoch's training and for its test pass.
@@ -27,6 +29,7 @@ error over the test images, bits/dim, seconds for the epoch's training and for i
 import argparse
 import json
 import math
+import os
 import time
 
 import numpy as np
@@ -90,6 +93,7 @@ def main():
     parser.add_argument("--test-limit", type=int, default=0, help="score the first N test images (0: all)")
     parser.add_argument("--eval-at", default="", help="epochs to score the test split after, e.g. 10,50 (default: every epoch)")
     parser.add_argument("--eval-samples", type=int, default=5000, help="vae / iwae: importance samples of the test estimate")
+    parser.add_argument("--checkpoint", help="save after every epoch; continue from it when it exists")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -109,7 +113,16 @@ def main():
     update = Update(model.parameters(), lr=args.lr)  # genlab's Adam step, its gradient norm included
     print(json.dumps({"model": args.model, "params": trainable_count(model), "batch": batch, "lr": args.lr, "threads": args.threads, "torch": torch.__version__}), flush=True)
 
-    for epoch in range(1, args.epochs + 1):
+    first = 1
+    if args.checkpoint and os.path.exists(args.checkpoint):
+        state = torch.load(args.checkpoint)
+        model.load_state_dict(state["model"])
+        update.optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng"])
+        first = state["epoch"] + 1
+        print(json.dumps({"resumed_after_epoch": state["epoch"]}), flush=True)
+
+    for epoch in range(first, args.epochs + 1):
         start = time.perf_counter()
         model.train()
         order = torch.randperm(train.shape[0])
@@ -134,6 +147,10 @@ def main():
                 "bits_per_dim": round(row["test_nll"] / (D * math.log(2)), 4),
                 "test_s": round(time.perf_counter() - start - trained, 1),
             })
+        if args.checkpoint:
+            state = {"model": model.state_dict(), "optimizer": update.optimizer.state_dict(), "rng": torch.get_rng_state(), "epoch": epoch}
+            torch.save(state, args.checkpoint + ".tmp")
+            os.replace(args.checkpoint + ".tmp", args.checkpoint)
         print(json.dumps(row), flush=True)
 
 
