@@ -118,15 +118,38 @@ export class Made extends NeuralModel<MadeConfig> implements GenerativeModel, De
 
   /** [B, D] -> [B, D] logits of every conditional under mask set k (input order). */
   logits(x: tf.Tensor2D, k = 0): tf.Tensor2D {
+    return tf.tidy(() => this.logitsWith(x, this.maskedWeights(k)));
+  }
+
+  /** W * M per layer under mask set k (Eq. 10's masked weight matrices). */
+  private maskedWeights(k: number): tf.Tensor2D[] {
+    const masks = this.maskSets[k].masks;
+    return this.layers.map(({ W }, l) => tf.mul(W, masks[l]) as tf.Tensor2D);
+  }
+
+  /** The network's pass with the masked weights given. */
+  private logitsWith(x: tf.Tensor2D, weights: tf.Tensor2D[]): tf.Tensor2D {
     return tf.tidy(() => {
-      const masks = this.maskSets[k].masks;
       let h: tf.Tensor2D = x;
-      this.layers.forEach(({ W, b }, l) => {
-        const a = tf.add(tf.matMul(h, tf.mul(W, masks[l])), b) as tf.Tensor2D;
+      this.layers.forEach(({ b }, l) => {
+        const a = tf.add(tf.matMul(h, weights[l]), b) as tf.Tensor2D;
         h = l + 1 < this.layers.length ? tf.relu(a) : a;
       });
       return h;
     });
+  }
+
+  /**
+   * fillSequentially with mask set k's conditionals, the masked weights computed once for its D
+   * passes rather than in each (masking was as much memory traffic as the products at small batches).
+   */
+  private fillWith(k: number, x: Float32Array, n: number, missing: Uint8Array, rng: Rng): Float32Array {
+    const weights = this.maskedWeights(k);
+    try {
+      return fillSequentially((v) => this.logitsWith(v, weights), x, n, this.maskSets[k].ordering.order, missing, rng);
+    } finally {
+      tf.dispose(weights);
+    }
   }
 
   loss(batch: Batch, ctx: TrainContext): LossTerms {
@@ -156,14 +179,7 @@ export class Made extends NeuralModel<MadeConfig> implements GenerativeModel, De
     for (let k = 0; k < this.maskSets.length; k++) {
       const members = [...component.keys()].filter((i) => component[i] === k);
       if (members.length === 0) continue;
-      const x = fillSequentially(
-        (v) => this.logits(v, k),
-        new Float32Array(members.length * this.D),
-        members.length,
-        this.maskSets[k].ordering.order,
-        new Uint8Array(this.D).fill(1),
-        rng,
-      );
+      const x = this.fillWith(k, new Float32Array(members.length * this.D), members.length, new Uint8Array(this.D).fill(1), rng);
       members.forEach((i, j) => out.set(x.subarray(j * this.D, (j + 1) * this.D), i * this.D));
     }
     return out;
@@ -171,7 +187,7 @@ export class Made extends NeuralModel<MadeConfig> implements GenerativeModel, De
 
   /** Completes with the first mask set's conditionals (later observed variables are not looked ahead to). */
   async complete(batch: Batch, missing: Uint8Array, rng: Rng): Promise<Float32Array> {
-    return fillSequentially((v) => this.logits(v, 0), Float32Array.from(batch.x), batch.n, this.maskSets[0].ordering.order, missing, rng);
+    return this.fillWith(0, Float32Array.from(batch.x), batch.n, missing, rng);
   }
 
   override dispose(): void {
