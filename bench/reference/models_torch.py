@@ -157,6 +157,12 @@ class Vae(nn.Module):
         else:
             body.append(nn.Linear(dec_sizes[-1], D_IMG))
         self.dec_body = nn.Sequential(*body)
+        # genlab's initialisation: Glorot-uniform weights (fans k*k*c for the convolutions, as
+        # PyTorch's xavier_uniform_ computes them for both kinds of conv), zero biases.
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
 
     def decode(self, z):
         h = self.dec_body(z)
