@@ -4,12 +4,21 @@
  * Debian's chromium: the Train view's worker trains a model for a fixed wall time and the steps
  * per second are read from the progress it reports (whole steps over the measured window, after
  * warm-up steps). The same models' Node figures are in bench/results.md (`npm run bench`).
- * Usage: npm run build && node dist/bench/studioSpeed.js [SECONDS]   (default 40 per row)
+ * wasm also runs with 2 data-parallel Web Workers (the Train view's "workers"; the harness serves
+ * the page cross-origin isolated, as `npm run studio` does).
+ * Usage: npm run build && node dist/bench/studioSpeed.js [SECONDS] [BACKEND]   (default 40 s per row, every backend)
  */
 import type { Page } from 'playwright-core';
 import { openStudio, startStudio } from '../test/studio/harness.js';
 
 const seconds = Number(process.argv[2] ?? 40);
+const only = process.argv[3];
+const SETTINGS = [
+  { backend: 'wasm', workers: 1 },
+  { backend: 'wasm', workers: 2 },
+  { backend: 'webgl', workers: 1 },
+  { backend: 'webgpu', workers: 1 },
+].filter((c) => !only || c.backend === only);
 const MODELS: { label: string; model: string; options: Record<string, string>; batch: number }[] = [
   { label: 'VAE MLP 784-500-20 (binarized MNIST)', model: 'vae', options: {}, batch: 128 },
   { label: 'MADE 784-500-500-784 (binarized MNIST)', model: 'made', options: {}, batch: 100 },
@@ -19,14 +28,14 @@ const MODELS: { label: string; model: string; options: Record<string, string>; b
 const progressStep = (page: Page): Promise<number> => page.$eval('#train-progress', (e) => Number((e as HTMLElement).dataset.step ?? 0));
 
 const studio = await startStudio();
-const rows: string[] = ['| model | batch | backend | steps/s | ms/step |', '|---|---|---|---|---|'];
+const rows: string[] = ['| model | batch | backend | workers | steps/s | ms/step |', '|---|---|---|---|---|---|'];
 try {
-  for (const backend of ['wasm', 'webgl', 'webgpu']) {
+  for (const { backend, workers } of SETTINGS) {
     for (const m of MODELS) {
       const { page } = await openStudio(studio, `?backend=${backend}`);
       const actual = await page.evaluate(() => document.body.dataset.backend);
       if (actual !== backend) {
-        rows.push(`| ${m.label} | ${m.batch} | ${backend} | not available here | |`);
+        rows.push(`| ${m.label} | ${m.batch} | ${backend} | ${workers} | not available here | |`);
         await page.close();
         continue;
       }
@@ -36,6 +45,7 @@ try {
       await page.fill('#train-epochs', '100');
       await page.fill('#train-batch', String(m.batch));
       await page.fill('#train-sample-every', '0');
+      await page.fill('#train-workers', String(workers));
       await page.click('#train-start');
       // Warm-up: the first steps compile shaders / grow the heap.
       await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#train-progress')!.dataset.step ?? 0) >= 5, undefined, { timeout: 300_000 });
@@ -45,7 +55,7 @@ try {
       const s1 = await progressStep(page);
       const elapsed = (Date.now() - t0) / 1000;
       const rate = (s1 - s0) / elapsed;
-      rows.push(`| ${m.label} | ${m.batch} | ${actual} | ${rate.toFixed(2)} | ${(1000 / rate).toFixed(0)} |`);
+      rows.push(`| ${m.label} | ${m.batch} | ${actual} | ${workers} | ${rate.toFixed(2)} | ${(1000 / rate).toFixed(0)} |`);
       console.error(rows.at(-1));
       await page.close();
     }
