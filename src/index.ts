@@ -73,6 +73,7 @@ export {
   createReplicaBuffers,
   parameterHash,
   replicaRng,
+  runWorkerReplica,
   serveReplica,
   shardBatch,
   startDataParallel,

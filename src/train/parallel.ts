@@ -47,7 +47,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { Batch, GenerativeModel, NamedArray, ParameterGroup, StepMetrics } from '../models/model.js';
-import type { StepPosition, Trainer, TrainerOptions } from './trainer.js';
+import { Trainer, type StepPosition, type TrainerOptions } from './trainer.js';
 
 /** Sums a group's gradients over replicas; the Trainer calls it inside its update (./trainer.ts). */
 export interface GradientExchange {
@@ -551,5 +551,41 @@ export async function serveReplica(trainer: Trainer, buffers: ReplicaBuffers, ra
     throw e;
   } finally {
     trainer.shareGradients(undefined);
+  }
+}
+
+/**
+ * A worker replica's whole life, the same in a Node worker thread (src/node/replicaWorker.ts) and a
+ * Web Worker (web/src/replicaWorker.ts): the model rebuilt by `build` from replica 0's name and
+ * config, replica 0's weights, a trainer with its optimizer settings and state; `report.ready()`
+ * once built (or `report.failed(why)` instead); then serveReplica until the run ends. A failure
+ * after the start has already stopped every replica, and ends this one quietly.
+ */
+export async function runWorkerReplica(
+  rank: number,
+  init: ReplicaInit,
+  build: (model: ReplicaInit['model']) => GenerativeModel,
+  report: { ready(): void; failed(message: string): void },
+): Promise<void> {
+  let model: GenerativeModel | undefined;
+  let trainer: Trainer;
+  try {
+    model = build(init.model);
+    model.setWeights(init.weights);
+    trainer = new Trainer(model, init.trainerOptions);
+    trainer.setOptimizerState(init.optimizerState);
+  } catch (e) {
+    model?.dispose();
+    report.failed(e instanceof Error ? e.message : String(e));
+    return;
+  }
+  report.ready();
+  try {
+    await serveReplica(trainer, init.buffers, rank, init.seed);
+  } catch (e) {
+    if (!(e instanceof ReplicasStopped)) throw e;
+  } finally {
+    trainer.dispose();
+    model.dispose();
   }
 }

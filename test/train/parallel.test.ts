@@ -228,6 +228,26 @@ test("a worker's failure stops the run with its message (no hang), and the worke
   assert.equal(launcher.ended, 1);
 });
 
+test('a worker that cannot build its replica says why, and the start fails instead of hanging', async () => {
+  const info: DataInfo = { shape: [4], kind: 'binary' };
+  const model = createModel('made', { hidden: [4] }, info);
+  const trainer = new Trainer(model);
+  // The init replica 0 sends, captured by a launcher that starts nothing; then given to real
+  // workers with a config the model refuses (the worker rebuilds the model from it).
+  const launcher = workerReplicas(2, { data: info, backend: 'wasm' });
+  const init = {
+    ...(await new Promise<Parameters<ReplicaLauncher['start']>[0]>((resolve) => {
+      void startDataParallel({ replicas: 2, start: async (i) => (resolve(i), async () => {}) }, trainer, model, { batchSize: 4, seed: 1 }).then((p) => p.dispose());
+    })),
+  };
+  try {
+    await assert.rejects(launcher.start({ ...init, model: { name: 'made', config: { ...init.model.config, hidden: [-1] } } }), /replica 1 failed to start: .*hidden/);
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+});
+
 test('fit ends its workers when the run fails on replica 0; counting models and batches smaller than the replicas are refused', async () => {
   const D = 4;
   const info: DataInfo = { shape: [D], kind: 'binary' };

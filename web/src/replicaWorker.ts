@@ -1,10 +1,10 @@
 /**
  * One worker replica of a data-parallel run in the studio (started by ./replicas.ts), as
- * src/node/replicaWorker.ts is in Node: its own engine, a model rebuilt from replica 0's name,
- * config and weights, a trainer with replica 0's optimizer settings and state; then it trains in
- * lockstep with replica 0 (serveReplica) until the run ends or the page terminates it.
+ * src/node/replicaWorker.ts is in Node: its own engine, then the replica itself (runWorkerReplica:
+ * the model rebuilt from replica 0's, trained in lockstep with it until the run ends or the page
+ * terminates the worker).
  */
-import { createModel, ReplicasStopped, serveReplica, Trainer } from '../../src/index.js';
+import { createModel, runWorkerReplica } from '../../src/index.js';
 import { startEngine } from './engine.js';
 import type { ReplicaReply, ReplicaStart } from './replicas.js';
 
@@ -16,21 +16,12 @@ scope.onmessage = (e) => {
 };
 
 async function serve({ rank, init, data, backend }: ReplicaStart): Promise<void> {
-  let started = false;
+  const failed = (error: string): void => scope.postMessage({ ready: false, error });
   try {
     await startEngine(backend);
-    const model = createModel(init.model.name, init.model.config, data);
-    model.setWeights(init.weights);
-    const trainer = new Trainer(model, init.trainerOptions);
-    trainer.setOptimizerState(init.optimizerState);
-    scope.postMessage({ ready: true });
-    started = true;
-    await serveReplica(trainer, init.buffers, rank, init.seed);
-    trainer.dispose();
-    model.dispose();
   } catch (e) {
-    // After the start, serveReplica has already told every replica (or was told: nothing to add).
-    if (!started) scope.postMessage({ ready: false, error: e instanceof Error ? e.message : String(e) });
-    else if (!(e instanceof ReplicasStopped)) throw e;
+    failed(e instanceof Error ? e.message : String(e));
+    return;
   }
+  await runWorkerReplica(rank, init, (model) => createModel(model.name, model.config, data), { ready: () => scope.postMessage({ ready: true }), failed });
 }
