@@ -180,9 +180,8 @@ async function run(): Promise<void> {
   const postProgress = (info: StepInfo): void =>
     post({ type: 'progress', step: info.step, epoch: info.epoch, batch: info.batch, batchesPerEpoch: info.batchesPerEpoch, metrics: info.metrics, stepsPerSecond });
   const train = s.config.train as { learningRate?: number; optimizer?: Record<string, unknown> };
+  // startDataParallel refuses models fit by counting and batches smaller than the replicas.
   const workers = request.workers ?? 1;
-  if (workers > 1 && !s.model.parameterGroups) throw new Error(`${request.model} is fit by counting, not by gradient steps: it trains on one thread (workers 1)`);
-  if (workers > request.batchSize) throw new Error(`${workers} workers split every batch: the batch size must be at least ${workers}`);
   const result = await fit(
     s.model,
     s.data.train,
