@@ -51,7 +51,7 @@ export type TrainerState = 'idle' | 'loading' | 'training' | 'paused' | 'done' |
 export type FromWorker =
   | { type: 'ready'; backend: string }
   | { type: 'state'; state: TrainerState; message?: string }
-  | { type: 'progress'; step: number; epoch: number; batch: number; batchesPerEpoch: number; metrics: Record<string, number>; stepsPerSecond: number }
+  | { type: 'progress'; step: number; epoch: number; batch: number; batchesPerEpoch: number; metrics: Record<string, number>; stepsPerSecond: number; replicas: number }
   | { type: 'epoch'; epoch: number; metrics: Record<string, number>; evaluation?: Record<string, number> }
   | { type: 'samples'; step: number; values: Float32Array; count: number; shape: number[]; kind: string }
   | { type: 'run'; run: StudioRun };

@@ -23,8 +23,11 @@ export function canShareMemory(): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
 }
 
-/** A launcher of `replicas - 1` Web Workers beside this one, for fit's `replicas` option. */
-export function webWorkerReplicas(replicas: number, setup: { data: DataInfo; backend: string }): ReplicaLauncher {
+/**
+ * A launcher of `replicas - 1` Web Workers beside this one, for fit's `replicas` option;
+ * `onStarted` hears when every replica has built its model (the run then trains on all of them).
+ */
+export function webWorkerReplicas(replicas: number, setup: { data: DataInfo; backend: string }, onStarted?: () => void): ReplicaLauncher {
   return {
     replicas,
     async start(init) {
@@ -43,6 +46,7 @@ export function webWorkerReplicas(replicas: number, setup: { data: DataInfo; bac
         await end();
         throw e;
       }
+      onStarted?.();
       return end;
     },
   };

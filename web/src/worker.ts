@@ -177,8 +177,10 @@ async function run(): Promise<void> {
   let windowSteps = 0;
   let stepsPerSecond = 0;
   let last: StepInfo | undefined;
+  // Replicas training: 1 until the data-parallel workers (if asked for) have all started.
+  let replicas = 1;
   const postProgress = (info: StepInfo): void =>
-    post({ type: 'progress', step: info.step, epoch: info.epoch, batch: info.batch, batchesPerEpoch: info.batchesPerEpoch, metrics: info.metrics, stepsPerSecond });
+    post({ type: 'progress', step: info.step, epoch: info.epoch, batch: info.batch, batchesPerEpoch: info.batchesPerEpoch, metrics: info.metrics, stepsPerSecond, replicas });
   const train = s.config.train as { learningRate?: number; optimizer?: Record<string, unknown> };
   // startDataParallel refuses models fit by counting and batches smaller than the replicas.
   const workers = request.workers ?? 1;
@@ -196,7 +198,7 @@ async function run(): Promise<void> {
       samples: { count: isPointCloud(s.dataInfo) ? Math.max(request.sampleCount, 1000) : request.sampleCount, seed: request.seed + 7919, ...(request.sampleEvery > 0 && { everySteps: request.sampleEvery }) },
       logEverySteps: 10,
       storage: s.storage,
-      ...(workers > 1 && { replicas: webWorkerReplicas(workers, { data: s.dataInfo, backend: s.backend }) }),
+      ...(workers > 1 && { replicas: webWorkerReplicas(workers, { data: s.dataInfo, backend: s.backend }, () => (replicas = workers)) }),
     },
     {
       onStep(info) {

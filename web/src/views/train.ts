@@ -232,8 +232,10 @@ export const trainView: View = {
           progress.dataset.step = String(msg.step);
           chart.add(msg.step, { loss: msg.metrics.loss });
           const indicator = document.getElementById('backend')!;
-          indicator.textContent = `backend: ${backend} · ${msg.stepsPerSecond.toFixed(1)} steps/s`;
+          const onWorkers = msg.replicas > 1 ? ` on ${msg.replicas} workers` : '';
+          indicator.textContent = `backend: ${backend} · ${msg.stepsPerSecond.toFixed(1)} steps/s${onWorkers}`;
           indicator.dataset.stepsPerSecond = String(msg.stepsPerSecond);
+          indicator.dataset.replicas = String(msg.replicas);
           break;
         }
         case 'epoch':
