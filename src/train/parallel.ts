@@ -34,8 +34,9 @@
  *   example, examples shared by several replicas weighing 1 / (n c) each: the same mean.
  *
  * Cost: the forward and backward passes split R ways, but every replica takes the whole optimizer
- * step (one SIMD kernel per variable for Adam on wasm: ~2.5 ms for 0.8 M weights), and each update
- * adds a gradient download, a sum and an upload. Measured by `npm run bench` (idle machine, two
+ * step (one SIMD kernel per variable for Adam on wasm: ~2 ms for 0.8 M weights), and each update
+ * adds a gradient copy out of the engine, a sum and a copy back in (src/core/transfer.ts: one
+ * copy each way on wasm), and waits for the slower replica at two barriers. Measured by `npm run bench` (idle machine, two
  * replicas against one): PixelCNN 2.1x, DCGAN 1.7x, NADE 1.7x, MADE 1.0x, the VAE MLP 0.9x and the
  * conv VAE 0.95x: convolutional models gain, short dense steps do not (docs/RESULTS.md).
  *
@@ -46,6 +47,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check, UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { copyValuesInto, tensorFromCopy } from '../core/transfer.js';
 import type { Batch, GenerativeModel, NamedArray, ParameterGroup, StepMetrics } from '../models/model.js';
 import { Trainer, type StepPosition, type TrainerOptions } from './trainer.js';
 
@@ -230,8 +232,6 @@ interface GroupLayout {
   /** One slot per replica (its unweighted gradient), and their weighted sum. */
   slots: Float32Array[];
   sum: Float32Array;
-  /** This replica's copy of the last sum, which the update's gradient tensors are made from. */
-  received: Float32Array;
 }
 
 /** One replica's end of the shared memory: the barrier, the gradient all-reduce, failure and stop. */
@@ -262,7 +262,7 @@ export class ReplicaLink implements GradientExchange {
       // A worker whose model came out differently (another config) must not mix its gradients in.
       if (shared?.byteLength !== (R + 1) * offset * 4) throw new Error(`replica ${rank}: parameter group '${name}' does not match replica 0's`);
       const slots = Array.from({ length: R + 1 }, (_, q) => new Float32Array(shared, q * offset * 4, offset));
-      this.groups.set(name, { variables, size: offset, slots: slots.slice(0, R), sum: slots[R], received: new Float32Array(offset) });
+      this.groups.set(name, { variables, size: offset, slots: slots.slice(0, R), sum: slots[R] });
     }
   }
 
@@ -274,7 +274,7 @@ export class ReplicaLink implements GradientExchange {
     const mine = layout.slots[this.rank];
     for (const v of layout.variables) {
       const g = grads.get(v.name);
-      if (g) mine.set(g.dataSync(), v.offset);
+      if (g) copyValuesInto(g, mine, v.offset);
       else mine.fill(0, v.offset, v.offset + v.size);
     }
     const names = Object.keys(terms);
@@ -299,12 +299,10 @@ export class ReplicaLink implements GradientExchange {
     for (let q = 0; q < R; q++) addScaled(layout.sum, layout.slots[q], weights[q], lo, hi, q === 0);
     this.barrier();
 
-    // 4. The whole sum, the same in every replica, copied out of shared memory (a backend may keep
-    //    the array a tensor is made from; this copy is overwritten only by the next update, after
-    //    this update's tensors are gone).
-    layout.received.set(layout.sum);
+    // 4. The whole sum, the same in every replica, copied out of shared memory before the next
+    //    update's sums overwrite it.
     const out = new Map<string, tf.Tensor>();
-    for (const v of layout.variables) if (grads.has(v.name)) out.set(v.name, tf.tensor(layout.received.subarray(v.offset, v.offset + v.size), v.shape));
+    for (const v of layout.variables) if (grads.has(v.name)) out.set(v.name, tensorFromCopy(layout.sum.subarray(v.offset, v.offset + v.size), v.shape));
     return { grads: out, terms: averaged };
   }
 
