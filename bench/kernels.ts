@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../src/core/engine.js';
-import { ADAM_KERNEL, conv2dBackpropFilterVia, filterGradientPath, registerWasmKernels, unregisterWasmKernels } from '../src/core/kernels/index.js';
+import { ADAM_KERNEL, conv2dBackpropFilterVia, filterGradientPath, registerWasmKernels, unregisterWasmKernels, type FilterGradientPath } from '../src/core/kernels/index.js';
 import { Optimizer, optimizerSettings } from '../src/train/optimizers.js';
 
 /** Median milliseconds per call of `fn`, after `warmup` calls, over `reps` timed calls. */
@@ -230,6 +230,7 @@ async function main(): Promise<void> {
     ['4x4/2 64 -> 128', [64, 14, 14, 64], 4, 128, 2],
     ['grey input 7x7/1 -> 32', [64, 28, 28, 1], 7, 32, 1],
     ['3x3/1 16 -> 16', [64, 28, 28, 16], 3, 16, 1],
+    ['1x1/1 32 -> 32', [64, 28, 28, 32], 1, 32, 1],
     ['1x1/1 32 -> 16', [64, 28, 28, 32], 1, 16, 1],
   ];
   for (const [name, shape, f, co, stride] of layers) {
@@ -238,7 +239,7 @@ async function main(): Promise<void> {
     const dyl = tf.randomNormal(info.outShape);
     const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC', filterShape: [f, f, shape[3], co] } as unknown as tf.NamedAttrMap;
     const flops = 2 * info.outShape.slice(0, 3).reduce((p, d) => p * d, 1) * co * f * f * shape[3];
-    const paths = stride === 1 ? (['conv', 'patches', 'taps'] as const) : (['conv', 'patches'] as const);
+    const paths: FilterGradientPath[] = stride === 1 ? ['conv', 'patches', 'taps', ...(co % 8 === 0 ? (['simd'] as const) : [])] : ['conv', 'patches'];
     for (const path of paths) {
       const run = (dy: tf.Tensor) => tf.engine().makeTensorFromTensorInfo(conv2dBackpropFilterVia[path]({ inputs: { x: xl, dy }, backend: tf.engine().backend, attrs }) as tf.TensorInfo);
       const chosen = filterGradientPath(info) === path ? ' *' : '';

@@ -9,7 +9,9 @@
  * per thread count; a figure is the best round's median step time, so a round that shared the
  * cores with something else does not count against either side. The ratio is genlab's step time
  * over PyTorch's best of 1 and 2 threads (< 1: genlab is faster). Sampling: one timed draw of
- * `sampleCount` examples after one warm-up draw, per side.
+ * `sampleCount` examples after one warm-up draw, per side. PyTorch runs with tcmalloc preloaded when
+ * Debian's libtcmalloc-minimal4 is installed (models_torch.py: glibc's malloc made its large
+ * tensors page-fault on every allocation, NADE's step 30x slower on our VMs); the header says which.
  *
  * genlab runs twice per round: on one thread, and data-parallel on WORKERS worker threads
  * (`genlab train --workers`, src/train/parallel.ts), the same batch cut into shards.
@@ -49,7 +51,7 @@ const GREY_IMAGES: DataInfo = { shape: [28, 28, 1], kind: 'continuous' };
 export const BENCH_MODELS: readonly BenchModel[] = [
   { name: 'vae-mlp', model: 'vae', config: {}, data: BINARY_VECTORS, batch: 128, steps: 20, sampleCount: 1000 },
   { name: 'made', model: 'made', config: {}, data: BINARY_VECTORS, batch: 100, steps: 20, sampleCount: 16 },
-  { name: 'nade', model: 'nade', config: {}, data: BINARY_VECTORS, batch: 100, steps: 10, sampleCount: 16 },
+  { name: 'nade', model: 'nade', config: {}, data: BINARY_VECTORS, batch: 100, steps: 5, sampleCount: 16 },
   { name: 'conv-vae', model: 'vae', config: { architecture: 'conv' }, data: BINARY_IMAGES, batch: 64, steps: 5, sampleCount: 256 },
   { name: 'pixelcnn', model: 'pixelcnn', config: {}, data: BINARY_IMAGES, batch: 64, steps: 3, sampleCount: 4 },
   { name: 'rowlstm', model: 'rowlstm', config: {}, data: BINARY_IMAGES, batch: 16, steps: 3, sampleCount: 2 },
@@ -152,6 +154,8 @@ interface TorchLine {
   sample_ms?: number;
   params: number;
   torch: string;
+  /** "tcmalloc" when models_torch.py found it (it re-runs itself with it preloaded), else "glibc". */
+  allocator?: string;
 }
 
 /** One PyTorch process: `steps` timed steps (and a sampling draw when asked) at `threads` threads. */
@@ -215,6 +219,7 @@ async function main(): Promise<void> {
   const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'threaded' : 'one thread';
   console.log(`genlab bench: tfjs ${tf.version_core}, backend ${backend} (${threads}), workers 1 and ${options.workers ? WORKERS : '-'}; PyTorch ${torch ?? 'not found (only genlab is timed)'}; ${machine}`);
   const rows: Row[] = [];
+  let torchAllocator: string | undefined;
   for (const spec of BENCH_MODELS.filter((m) => !options.only || options.only.includes(m.name))) {
     const side = new GenlabSide(spec);
     const parallel = options.workers ? new GenlabSide(spec) : undefined;
@@ -250,6 +255,7 @@ async function main(): Promise<void> {
       if (row.genlabWorkers) row.ratioWorkers = row.genlabWorkers.stepMs / best;
     }
     rows.push(row);
+    torchAllocator ??= torchRounds['1'][0]?.allocator;
     console.log(`${spec.name.padEnd(10)} genlab ${fmt(row.genlab.stepMs).padStart(7)} ms/step` +
       (row.genlabWorkers ? ` (${WORKERS} workers ${fmt(row.genlabWorkers.stepMs)}, x${row.speedup!.toFixed(2)})` : '') +
       (row.torch ? `   PyTorch ${fmt(row.torch['1'].stepMs)} (1 thread) ${fmt(row.torch['2'].stepMs)} (2)   ratio ${row.ratio!.toFixed(2)}` : '') +
@@ -259,7 +265,7 @@ async function main(): Promise<void> {
   const when = new Date().toISOString();
   const header =
     `Measured ${when.slice(0, 10)} by \`npm run bench\` in ${(wallSeconds / 60).toFixed(1)} min: tfjs ${tf.version_core} ${backend} (${threads}) per worker, genlab on 1 and ${WORKERS} workers (--workers); ` +
-    `PyTorch ${torch ?? 'absent'}; ${machine}. Step: best of ${options.rounds} interleaved rounds' median; ratio = genlab / PyTorch's best of 1 and 2 threads.`;
+    `PyTorch ${torch ? `${torch} (allocator: ${torchAllocator ?? 'unknown'})` : 'absent'}; ${machine}. Step: best of ${options.rounds} interleaved rounds' median; ratio = genlab / PyTorch's best of 1 and 2 threads.`;
   fs.mkdirSync(options.out, { recursive: true });
   fs.writeFileSync(path.join(options.out, 'results.json'), JSON.stringify({ when, backend, tfjs: tf.version_core, workers: options.workers ? [1, WORKERS] : [1], torch, machine, rounds: options.rounds, wallSeconds, rows }, null, 1) + '\n');
   fs.writeFileSync(path.join(options.out, 'results.md'), markdown(rows, header));

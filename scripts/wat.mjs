@@ -6,7 +6,10 @@ import wabtFactory from 'wabt';
  * build, and the shared memory of its multi-threaded build (a cross-origin-isolated page), whose
  * import must say `shared` and give a maximum (Emscripten's is at most 65,536 pages, 4 GiB).
  */
-export const WAT_MODULES = [{ wat: 'src/core/kernels/adam.wat', out: 'src/core/kernels/adamWasm.ts', exportName: 'ADAM_WASM_BASE64' }];
+export const WAT_MODULES = [
+  { wat: 'src/core/kernels/adam.wat', out: 'src/core/kernels/adamWasm.ts', exportName: 'ADAM_WASM_BASE64' },
+  { wat: 'src/core/kernels/filtergrad.wat', out: 'src/core/kernels/filterGradWasm.ts', exportName: 'FILTER_GRAD_WASM_BASE64' },
+];
 const PLAIN_MEMORY = '(import "env" "memory" (memory 1))';
 const SHARED_MEMORY = '(import "env" "memory" (memory 1 65536 shared))';
 

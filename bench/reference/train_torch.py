@@ -35,7 +35,7 @@ import time
 import numpy as np
 import torch
 
-from models_torch import Made, Nade, PixelCnn, Update, Vae, trainable_count
+from models_torch import Made, Nade, PixelCnn, Update, Vae, trainable_count, use_caching_allocator
 
 # model -> (build, batch, training loss of a batch)
 MODELS = {
@@ -82,6 +82,7 @@ def test_latent(model, x, k, rows=20000):
 
 
 def main():
+    allocator = use_caching_allocator()  # tcmalloc when installed: see models_torch.py's docstring
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model", choices=sorted(MODELS))
     parser.add_argument("data_dir")
@@ -111,7 +112,7 @@ def main():
     eval_at = {int(e) for e in args.eval_at.split(",") if e} or set(range(1, args.epochs + 1))
     model = build()
     update = Update(model.parameters(), lr=args.lr)  # genlab's Adam step, its gradient norm included
-    print(json.dumps({"model": args.model, "params": trainable_count(model), "batch": batch, "lr": args.lr, "threads": args.threads, "torch": torch.__version__}), flush=True)
+    print(json.dumps({"model": args.model, "params": trainable_count(model), "batch": batch, "lr": args.lr, "threads": args.threads, "torch": torch.__version__, "allocator": allocator}), flush=True)
 
     first = 1
     if args.checkpoint and os.path.exists(args.checkpoint):

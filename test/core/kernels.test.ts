@@ -13,6 +13,7 @@ import {
   conv2dBackpropFilterVia,
   fusedAdamAvailable,
   filterGradientPath,
+  type FilterGradientPath,
   isWasmKernelReplaced,
   leadingAxes,
   PER_MATRIX_MIN_MACS,
@@ -227,6 +228,16 @@ test('Conv2DBackpropFilter: each path (patch matrix, per tap, conv) against the 
     { x: [2, 6, 7, 8], filter: [3, 3, 8, 5], strides: 1, pad: 'same' },
     { x: [3, 5, 5, 6], filter: [1, 1, 6, 4], strides: 1, pad: 'valid' },
     { x: [2, 8, 8, 9], filter: [4, 4, 9, 3], strides: 2, pad: 'same' },
+    // Channels the SIMD path takes (Co % 8 = 0; Ci in fours, then one at a time): taps cut off at
+    // every border, a filter wider than the image, explicit (one-sided) padding as a cropped
+    // masked conv uses.
+    { x: [2, 6, 7, 8], filter: [3, 3, 8, 8], strides: 1, pad: 'same' },
+    { x: [3, 5, 5, 12], filter: [1, 1, 12, 16], strides: 1, pad: 'valid' },
+    { x: [2, 4, 3, 4], filter: [5, 5, 4, 24], strides: 1, pad: 'same' },
+    { x: [1, 9, 8, 16], filter: [3, 2, 16, 8], strides: 1, pad: 'valid' },
+    { x: [2, 7, 6, 8], filter: [2, 3, 8, 16], strides: 1, pad: [[0, 0], [1, 0], [1, 1], [0, 0]] },
+    { x: [2, 8, 7, 1], filter: [4, 7, 1, 32], strides: 1, pad: [[0, 0], [3, 0], [3, 3], [0, 0]] },
+    { x: [2, 5, 6, 7], filter: [3, 3, 7, 8], strides: 1, pad: 'same' },
   ];
   for (const c of cases) {
     const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
@@ -236,7 +247,8 @@ test('Conv2DBackpropFilter: each path (patch matrix, per tap, conv) against the 
       tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tf.tensor(xv, c.x), dy: tf.tensor(dyv, info.outShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
     );
     const unitStride = info.strideHeight === 1 && info.strideWidth === 1;
-    const paths: ('patches' | 'conv' | 'taps')[] = unitStride ? ['patches', 'conv', 'taps'] : ['patches', 'conv'];
+    const simdFits = c.filter[3] % 8 === 0;
+    const paths: FilterGradientPath[] = unitStride ? ['patches', 'conv', 'taps', ...(simdFits ? (['simd'] as const) : [])] : ['patches', 'conv'];
     for (const path of paths) {
       const [actual] = await on('wasm', () => {
         const [x, dy] = [tf.tensor(xv, c.x), tf.tensor(dyv, info.outShape)];
@@ -248,9 +260,12 @@ test('Conv2DBackpropFilter: each path (patch matrix, per tap, conv) against the 
   }
   // Which path the registered kernel takes.
   const pathOf = (x: Shape4, filter: Shape4, strides: number) => filterGradientPath(tf.backend_util.computeConv2DInfo(x, filter, strides, 1, 'same'));
-  assert.equal(pathOf([64, 28, 28, 1], [4, 4, 1, 64], 2), 'patches', 'a first layer on grey images');
-  assert.equal(pathOf([64, 28, 28, 16], [3, 3, 16, 16], 1), 'conv', 'a 3x3 conv of 16 channels');
-  assert.equal(pathOf([64, 28, 28, 32], [1, 1, 32, 16], 1), 'taps', 'a pointwise conv');
+  assert.equal(pathOf([64, 28, 28, 1], [4, 4, 1, 64], 2), 'patches', 'a strided first layer on grey images');
+  assert.equal(pathOf([64, 28, 28, 1], [7, 7, 1, 32], 1), 'simd', 'a stride-1 first layer on grey images');
+  assert.equal(pathOf([64, 28, 28, 16], [3, 3, 16, 16], 1), 'simd', 'a 3x3 conv of 16 channels');
+  assert.equal(pathOf([64, 28, 28, 32], [1, 1, 32, 16], 1), 'simd', 'a pointwise conv');
+  assert.equal(pathOf([64, 28, 28, 32], [1, 1, 32, 1], 1), 'taps', 'a pointwise conv to one channel');
+  assert.equal(pathOf([64, 28, 28, 12], [3, 3, 12, 20], 1), 'conv', 'a 3x3 conv to 20 channels (not a multiple of 8)');
   assert.equal(pathOf([64, 14, 14, 64], [4, 4, 64, 128], 2), 'conv', 'a wide strided conv');
 });
 
@@ -808,13 +823,18 @@ test('GenlabAdam: the tf ops\' bits on wasm and on cpu, every size (SIMD body an
   assert.ok(isWasmKernelReplaced(ADAM_KERNEL));
 });
 
-test('GenlabAdam: the committed modules are adam.wat as compiled now (npm run build:wasm); the shared one links', async () => {
-  const { compileWat } = await import(new URL('../../../scripts/wat.mjs', import.meta.url).href);
+test('our wasm modules: the committed bytes are the .wat files as compiled now (npm run build:wasm); the shared Adam build links', async () => {
+  const { compileWat, WAT_MODULES } = await import(new URL('../../../scripts/wat.mjs', import.meta.url).href);
   const fs = await import('node:fs');
-  const wat = fs.readFileSync(new URL('../../../src/core/kernels/adam.wat', import.meta.url), 'utf8');
-  const { plain, shared } = (await compileWat(wat, 'adam.wat')) as { plain: Uint8Array; shared: Uint8Array };
-  assert.equal(Buffer.from(plain).toString('base64'), ADAM_WASM_BASE64, 'adamWasm.ts is stale: run npm run build:wasm');
-  assert.equal(Buffer.from(shared).toString('base64'), ADAM_WASM_SHARED_BASE64, 'adamWasm.ts is stale: run npm run build:wasm');
+  const root = new URL('../../../', import.meta.url);
+  const modules = WAT_MODULES as { wat: string; out: string; exportName: string }[];
+  assert.deepEqual(modules.map((m) => m.exportName), ['ADAM_WASM_BASE64', 'FILTER_GRAD_WASM_BASE64']);
+  for (const { wat, out, exportName } of modules) {
+    const { plain, shared } = (await compileWat(fs.readFileSync(new URL(wat, root), 'utf8'), wat)) as { plain: Uint8Array; shared: Uint8Array };
+    const committed = (await import(new URL(`../../../dist/${out.replace(/\.ts$/, '.js')}`, import.meta.url).href)) as Record<string, string>;
+    assert.equal(Buffer.from(plain).toString('base64'), committed[exportName], `${out} is stale: run npm run build:wasm`);
+    assert.equal(Buffer.from(shared).toString('base64'), committed[exportName.replace('_BASE64', '_SHARED_BASE64')], `${out} is stale: run npm run build:wasm`);
+  }
   // The shared build links against a memory like the multi-threaded backend's, and computes.
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 32768, shared: true });
   const bytes = Buffer.from(ADAM_WASM_SHARED_BASE64, 'base64');

@@ -13,7 +13,7 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_WASM_BASE64, ADAM_WASM_SHARED_BASE64 } from './adamWasm.js';
-import { heapByteOffset, type WasmBackend } from './wasm.js';
+import { heapByteOffset, ownModuleOn, type OwnWasmModule, type WasmBackend } from './wasm.js';
 
 export const ADAM_KERNEL = 'GenlabAdam';
 
@@ -31,35 +31,13 @@ type AdamExports = {
   adam(w: number, m: number, v: number, g: number, outW: number, outM: number, outV: number, n: number, ...constants: number[]): void;
 };
 
-/** The module's instance on each backend memory; null where it cannot be linked there. */
-const instances = new WeakMap<WebAssembly.Memory, AdamExports | null>();
-
-function wasmMemory(backend: WasmBackend): WebAssembly.Memory | undefined {
-  return backend.wasm.asm?.memory;
-}
-
-function instanceFor(memory: WebAssembly.Memory): AdamExports | null {
-  let exports = instances.get(memory);
-  if (exports === undefined) {
-    try {
-      // The multi-threaded build's memory is shared, and a module importing it must say so.
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const bytes = Uint8Array.from(atob(shared ? ADAM_WASM_SHARED_BASE64 : ADAM_WASM_BASE64), (c) => c.charCodeAt(0));
-      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as AdamExports;
-    } catch {
-      exports = null; // no SIMD, or limits our import does not accept: the tf ops do it
-    }
-    instances.set(memory, exports);
-  }
-  return exports;
-}
+const ADAM_MODULE: OwnWasmModule = { plain: ADAM_WASM_BASE64, shared: ADAM_WASM_SHARED_BASE64 };
 
 export const adamKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as WasmBackend;
   const { w, m, v, g } = inputs as Record<'w' | 'm' | 'v' | 'g', TensorInfo>;
   const { beta1, beta2, epsilon, learningRate, t } = attrs as unknown as AdamConstants;
-  const memory = wasmMemory(b);
-  const adam = memory && instanceFor(memory);
+  const adam = ownModuleOn<AdamExports>(b, ADAM_MODULE);
   if (!adam) throw new Error(`${ADAM_KERNEL}: the kernel cannot run on this wasm backend (check fusedAdamAvailable first)`);
   const n = w.shape.reduce((p, d) => p * d, 1);
   for (const x of [m, v, g]) {
@@ -76,8 +54,7 @@ export const adamKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 /** Whether the active backend runs GenlabAdam (wasm, with the kernel registered and linkable). */
 export function fusedAdamAvailable(): boolean {
   if (tf.getBackend() !== 'wasm' || !tf.getKernel(ADAM_KERNEL, 'wasm')) return false;
-  const memory = wasmMemory(tf.backend() as WasmBackend);
-  return memory !== undefined && instanceFor(memory) !== null;
+  return ownModuleOn(tf.backend() as WasmBackend, ADAM_MODULE) !== null;
 }
 
 /** w', m', v' for one Adam step in one kernel, or null where only the tf ops can do it. */

@@ -19,7 +19,10 @@
  *
  * For stride-1 convs with more channels (PixelCNN's 3x3 and 1x1 layers, ~2 GFLOP/s the conv way)
  * each tap is its own product instead: dW[kh, kw] = xpad[:, kh:kh+Ho, kw:kw+Wo, :]^T dy over the
- * N*Ho*Wo positions, the window cut out of the padded input by the (fast) Slice kernel.
+ * N*Ho*Wo positions. With Co a multiple of 8, our own SIMD function (filtergrad.wat)
+ * accumulates each tap's product in place on the heap, straight from x and dy (no padded copy, no
+ * windows, no transpose, no packing); otherwise the window is cut out of the padded input by the
+ * (fast) Slice kernel and multiplied by the stock product.
  */
 import type {
   Conv2DBackpropFilterAttrs,
@@ -30,7 +33,8 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { backend_util, BatchMatMul, Concat, Conv2D, PadV2, Reshape, Slice, Transpose } from '@tensorflow/tfjs-core';
-import { runWasmKernel } from './wasm.js';
+import { FILTER_GRAD_WASM_BASE64, FILTER_GRAD_WASM_SHARED_BASE64 } from './filterGradWasm.js';
+import { heapByteOffset, ownModuleOn, runWasmKernel, type OwnWasmModule, type WasmBackend } from './wasm.js';
 
 /**
  * Attrs as tfjs-core's conv2d gradient passes them; `dilations` is an extension (the stock
@@ -40,11 +44,13 @@ export type Conv2DBackpropFilterKernelAttrs = Conv2DBackpropFilterAttrs & { dila
 
 /**
  * The faster path for these shapes, as measured on the wasm backend (bench/kernels.ts, "filter
- * gradient" rows): one product for a pointwise (1x1, stride 1) conv; the patch matrix up to a few
- * input channels, where the conv way runs at ~1 GFLOP/s; the conv way elsewhere.
+ * gradient" rows): filtergrad.wat for every stride-1 conv to a multiple of 8 channels; else one
+ * product per tap for a pointwise (1x1, stride 1) conv; the patch matrix up to a few input
+ * channels, where the conv way runs at ~1 GFLOP/s; the conv way elsewhere.
  */
 export function filterGradientPath(info: backend_util.Conv2DInfo): FilterGradientPath {
   const unitSteps = info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1;
+  if (unitSteps && simdTapsFit(info)) return 'simd';
   if (unitSteps && info.filterHeight === 1 && info.filterWidth === 1) return 'taps';
   const patchValues = info.filterHeight * info.filterWidth * info.inChannels * info.batchSize * info.outHeight * info.outWidth;
   if (info.inChannels <= PATCH_MAX_IN_CHANNELS && patchValues <= PATCH_MAX_VALUES) return 'patches';
@@ -53,6 +59,36 @@ export function filterGradientPath(info: backend_util.Conv2DInfo): FilterGradien
 const PATCH_MAX_IN_CHANNELS = 8;
 /** 64 Mi floats (256 MiB): beyond that the patch matrix would strain the wasm heap. */
 const PATCH_MAX_VALUES = 64 * 2 ** 20;
+
+/** filtergrad.wat's tiles are 8 output channels wide. */
+function simdTapsFit(info: backend_util.Conv2DInfo): boolean {
+  return info.outChannels % 8 === 0;
+}
+
+type FilterGradExports = {
+  tap(x: number, dy: number, acc: number, n: number, h: number, w: number, ci: number, ho: number, wo: number, co: number, dr: number, dc: number): void;
+};
+const FILTER_GRAD_MODULE: OwnWasmModule = { plain: FILTER_GRAD_WASM_BASE64, shared: FILTER_GRAD_WASM_SHARED_BASE64 };
+
+/** Stride 1, no dilation, Co % 8 = 0: each tap accumulated in place by filtergrad.wat. */
+function filterGradientBySimdTaps(x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, backend: WasmBackend): TensorInfo | undefined {
+  const module = ownModuleOn<FilterGradExports>(backend, FILTER_GRAD_MODULE);
+  if (!module) return undefined;
+  const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outChannels: co, outHeight: ho, outWidth: wo } = info;
+  const { filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  const out = backend.makeOutput([fh, fw, ci, co], 'float32');
+  // Offsets after the last allocation (makeOutput may grow the heap).
+  const at = (t: TensorInfo) => heapByteOffset(backend, t, 'Conv2DBackpropFilter');
+  const [xAt, dyAt, outAt] = [at(x), at(dy), at(out)];
+  backend.wasm.HEAPF32.fill(0, outAt / 4, outAt / 4 + fh * fw * ci * co);
+  for (let kh = 0; kh < fh; kh++) {
+    for (let kw = 0; kw < fw; kw++) {
+      module.tap(xAt, dyAt, outAt + (kh * fw + kw) * ci * co * 4, n, H, W, ci, ho, wo, co, kh - top, kw - left);
+    }
+  }
+  return out;
+}
 
 /** The patch matrix P^T [fh*fw*Ci, N*Ho*Wo]: row (kh, kw, ci), column (n, i, j) = xpad[n, i*sh + kh*dh, j*sw + kw*dw, ci]. */
 function transposedPatches(x: Float32Array, info: backend_util.Conv2DInfo): Float32Array {
@@ -135,7 +171,7 @@ function filterGradientByTaps(x: TensorInfo, dy: TensorInfo, info: backend_util.
   }
 }
 
-export type FilterGradientPath = 'patches' | 'taps' | 'conv';
+export type FilterGradientPath = 'simd' | 'patches' | 'taps' | 'conv';
 
 /** The kernel, taking the path `choose` picks for each call's shapes. */
 function filterGradientKernel(choose: (info: backend_util.Conv2DInfo) => FilterGradientPath): KernelFunc {
@@ -173,6 +209,11 @@ function filterGradientKernel(choose: (info: backend_util.Conv2DInfo) => FilterG
       throw new Error(`Conv2DBackpropFilter on wasm: dy has shape [${dy.shape}], the forward conv gives [${info.outShape}]`);
     }
     const path = choose(info);
+    if (path === 'simd') {
+      if (sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1 || !simdTapsFit(info)) throw new Error('Conv2DBackpropFilter: the SIMD path needs stride 1, no dilation and Co % 8 = 0');
+      // Where the module cannot run (no wasm SIMD), the per-tap products do the same sums.
+      return filterGradientBySimdTaps(x, dy, info, kernelBackend as WasmBackend) ?? filterGradientByTaps(x, dy, info, kernelBackend);
+    }
     if (path === 'patches') return filterGradientFromPatches(x, dy, info, kernelBackend);
     if (path === 'taps') {
       if (sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) throw new Error('Conv2DBackpropFilter: the per-tap path needs stride 1 and no dilation');
@@ -222,6 +263,7 @@ export const conv2dBackpropFilter = filterGradientKernel(filterGradientPath);
 
 /** Each path on its own, for the tests and bench/kernels.ts. */
 export const conv2dBackpropFilterVia: Readonly<Record<FilterGradientPath, KernelFunc>> = Object.freeze({
+  simd: filterGradientKernel(() => 'simd'),
   patches: filterGradientKernel(() => 'patches'),
   taps: filterGradientKernel(() => 'taps'),
   conv: filterGradientKernel(() => 'conv'),

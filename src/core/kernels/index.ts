@@ -46,7 +46,7 @@ import { leadingMeanKernel, leadingSumKernel } from './reduce.js';
 import { sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
 
 export { ADAM_KERNEL, adamKernel, fusedAdam, fusedAdamAvailable, type AdamConstants } from './adam.js';
-export { conv2dBackpropFilter, conv2dBackpropFilterVia, filterGradientPath } from './conv2dBackpropFilter.js';
+export { conv2dBackpropFilter, conv2dBackpropFilterVia, filterGradientPath, type FilterGradientPath } from './conv2dBackpropFilter.js';
 export { conv2dBackpropInput } from './conv2dBackpropInput.js';
 export { sharedIdentityKernel } from './identity.js';
 export { PER_MATRIX_MIN_MACS, perMatrixBatchMatMul, transposeFirstMatMul } from './matmul.js';

@@ -20,6 +20,41 @@ export function runWasmKernel(name: string, inputs: NamedTensorInfoMap, backend:
   return kernel.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
 }
 
+/** One of our hand-written modules (*.wat, compiled by `npm run build:wasm`): its two builds, base64. */
+export interface OwnWasmModule {
+  /** Importing the plain memory of tfjs-backend-wasm's single-threaded build. */
+  plain: string;
+  /** Importing the shared memory of its multi-threaded build. */
+  shared: string;
+}
+
+/** Instances of our modules on each backend memory; null where one cannot be linked there. */
+const instances = new WeakMap<WebAssembly.Memory, Map<OwnWasmModule, WebAssembly.Exports | null>>();
+
+/**
+ * `module` instantiated on the backend's heap (once per memory), so that its functions read and
+ * write tensors in place; null where it cannot run (no wasm SIMD, a memory it cannot import).
+ */
+export function ownModuleOn<T>(backend: WasmBackend, module: OwnWasmModule): T | null {
+  const memory = backend.wasm.asm?.memory;
+  if (!memory) return null;
+  let onMemory = instances.get(memory);
+  if (!onMemory) instances.set(memory, (onMemory = new Map()));
+  let exports = onMemory.get(module);
+  if (exports === undefined) {
+    try {
+      // The multi-threaded build's memory is shared, and a module importing it must say so.
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const bytes = Uint8Array.from(atob(shared ? module.shared : module.plain), (c) => c.charCodeAt(0));
+      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+    } catch {
+      exports = null; // no SIMD, or limits our import does not accept: the caller falls back
+    }
+    onMemory.set(module, exports);
+  }
+  return exports as T | null;
+}
+
 /**
  * Byte offset of `t`'s data in the wasm heap. Take heap views only after the last allocation
  * (makeOutput): malloc may grow the heap and replace its buffer.
