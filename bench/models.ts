@@ -51,7 +51,7 @@ const GREY_IMAGES: DataInfo = { shape: [28, 28, 1], kind: 'continuous' };
 export const BENCH_MODELS: readonly BenchModel[] = [
   { name: 'vae-mlp', model: 'vae', config: {}, data: BINARY_VECTORS, batch: 128, steps: 20, sampleCount: 1000 },
   { name: 'made', model: 'made', config: {}, data: BINARY_VECTORS, batch: 100, steps: 20, sampleCount: 16 },
-  { name: 'nade', model: 'nade', config: {}, data: BINARY_VECTORS, batch: 100, steps: 5, sampleCount: 16 },
+  { name: 'nade', model: 'nade', config: {}, data: BINARY_VECTORS, batch: 100, steps: 10, sampleCount: 16 },
   { name: 'conv-vae', model: 'vae', config: { architecture: 'conv' }, data: BINARY_IMAGES, batch: 64, steps: 5, sampleCount: 256 },
   { name: 'pixelcnn', model: 'pixelcnn', config: {}, data: BINARY_IMAGES, batch: 64, steps: 3, sampleCount: 4 },
   { name: 'rowlstm', model: 'rowlstm', config: {}, data: BINARY_IMAGES, batch: 16, steps: 3, sampleCount: 2 },

@@ -9,6 +9,7 @@ import wabtFactory from 'wabt';
 export const WAT_MODULES = [
   { wat: 'src/core/kernels/adam.wat', out: 'src/core/kernels/adamWasm.ts', exportName: 'ADAM_WASM_BASE64' },
   { wat: 'src/core/kernels/filtergrad.wat', out: 'src/core/kernels/filterGradWasm.ts', exportName: 'FILTER_GRAD_WASM_BASE64' },
+  { wat: 'src/core/kernels/tanh.wat', out: 'src/core/kernels/tanhWasm.ts', exportName: 'TANH_WASM_BASE64' },
 ];
 const PLAIN_MEMORY = '(import "env" "memory" (memory 1))';
 const SHARED_MEMORY = '(import "env" "memory" (memory 1 65536 shared))';

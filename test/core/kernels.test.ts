@@ -89,6 +89,7 @@ test('register / unregister: idempotent, restores the stock kernels', () => {
     'Sum',
     'Mean',
     'Identity',
+    'Tanh',
     ADAM_KERNEL,
   ];
   for (const name of names) assert.ok(isWasmKernelReplaced(name), name);
@@ -828,7 +829,7 @@ test('our wasm modules: the committed bytes are the .wat files as compiled now (
   const fs = await import('node:fs');
   const root = new URL('../../../', import.meta.url);
   const modules = WAT_MODULES as { wat: string; out: string; exportName: string }[];
-  assert.deepEqual(modules.map((m) => m.exportName), ['ADAM_WASM_BASE64', 'FILTER_GRAD_WASM_BASE64']);
+  assert.deepEqual(modules.map((m) => m.exportName), ['ADAM_WASM_BASE64', 'FILTER_GRAD_WASM_BASE64', 'TANH_WASM_BASE64']);
   for (const { wat, out, exportName } of modules) {
     const { plain, shared } = (await compileWat(fs.readFileSync(new URL(wat, root), 'utf8'), wat)) as { plain: Uint8Array; shared: Uint8Array };
     const committed = (await import(new URL(`../../../dist/${out.replace(/\.ts$/, '.js')}`, import.meta.url).href)) as Record<string, string>;
@@ -844,4 +845,38 @@ test('our wasm modules: the committed bytes are the .wat files as compiled now (
   adam(0, 4, 8, 12, 16, 20, 24, 1, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, 0.5);
   // m' = 0.2, v' = 0.004; w' = 1 - 0.5 (0.2 / 0.1) / (sqrt(0.004 / 0.001) + 1e-8) = 1 - 0.5 = 0.5
   assert.ok(Math.abs(heap[5] - 0.2) < 1e-7 && Math.abs(heap[6] - 0.004) < 1e-9 && Math.abs(heap[4] - 0.5) < 1e-6, `got ${heap.slice(4, 7)}`);
+});
+
+test('Tanh (tanh.wat): within 2.5e-7 of Math.tanh and 1e-6 relative, over every scale; NaN, infinities, -0; any length', async () => {
+  assert.ok(await tf.setBackend('wasm'));
+  assert.ok(isWasmKernelReplaced('Tanh'));
+  // A dense grid over [-12, 12], values on both sides of the series / exponential switch at 0.4,
+  // and a log grid down to subnormals.
+  const values: number[] = [];
+  for (let i = -120_000; i <= 120_000; i++) values.push(i / 10_000);
+  for (const edge of [0.4, 10]) for (let d = -20; d <= 20; d++) values.push(Math.fround(edge) + d * 2 ** -24, -(Math.fround(edge) + d * 2 ** -24));
+  for (let e = -45; e <= 1; e += 0.25) values.push(10 ** e, -(10 ** e));
+  const x = Float32Array.from(values);
+  const y = tf.tidy(() => tf.tanh(tf.tensor1d(x)).dataSync() as Float32Array);
+  let worstAbs = 0;
+  let worstRel = 0;
+  for (let i = 0; i < x.length; i++) {
+    const exact = Math.tanh(x[i]);
+    worstAbs = Math.max(worstAbs, Math.abs(y[i] - exact));
+    if (exact !== 0) worstRel = Math.max(worstRel, Math.abs(y[i] - exact) / Math.abs(exact));
+  }
+  assert.ok(worstAbs <= 2.5e-7, `max |tanh - Math.tanh| = ${worstAbs}`);
+  assert.ok(worstRel <= 1e-6, `max relative error ${worstRel}`);
+  const special = tf.tidy(() => Array.from(tf.tanh(tf.tensor1d([NaN, Infinity, -Infinity, -0, 0, 50, -50])).dataSync()));
+  assert.ok(Number.isNaN(special[0]));
+  assert.deepEqual(special.slice(1), [1, -1, -0, 0, 1, -1]);
+  assert.ok(Object.is(special[3], -0), '-0 keeps its sign');
+  // Lengths 1-9 (fewer than four values; whole vectors and an overlapping last one) and the
+  // gradient, against the cpu backend.
+  for (let n = 1; n <= 9; n++) {
+    const v = randomValues([n]).map((a) => 3 * a);
+    await assertSameOnWasm(`tanh of ${n} values`, () => tf.tanh(tf.tensor1d(v)));
+  }
+  const g = randomValues([5, 7]);
+  await assertSameOnWasm('tanh gradient', () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.tanh(t), tf.tensor2d(g, [5, 7]))))(tf.tensor2d(g.map((a) => a * 2), [5, 7])));
 });

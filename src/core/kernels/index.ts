@@ -14,6 +14,8 @@
  *                              saves); now shared with a reference count, as on cpu
  *   Sum, Mean (leading axes)   stock transposes first: 10-25x slower than reducing the last axis;
  *                              now one product with a row of ones (batch norm, conv bias gradients)
+ *   Tanh                       stock: the C library's tanhf per value; now a SIMD function of
+ *                              our own (tanh.wat)
  *   GenlabAdam (new)           Adam's update of a variable in one SIMD pass instead of ten tf ops
  *
  * Not covered: DepthwiseConv2dNativeBackpropFilter / ...BackpropInput are also unregistered on
@@ -34,6 +36,7 @@ import {
   SplitV,
   StridedSlice,
   Sum,
+  Tanh,
   unregisterKernel,
   Unpack,
 } from '@tensorflow/tfjs-core';
@@ -44,6 +47,7 @@ import { sharedIdentityKernel } from './identity.js';
 import { perMatrixBatchMatMul, transposeFirstMatMul } from './matmul.js';
 import { leadingMeanKernel, leadingSumKernel } from './reduce.js';
 import { sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
+import { simdTanhKernel } from './tanh.js';
 
 export { ADAM_KERNEL, adamKernel, fusedAdam, fusedAdamAvailable, type AdamConstants } from './adam.js';
 export { conv2dBackpropFilter, conv2dBackpropFilterVia, filterGradientPath, type FilterGradientPath } from './conv2dBackpropFilter.js';
@@ -52,6 +56,7 @@ export { sharedIdentityKernel } from './identity.js';
 export { PER_MATRIX_MIN_MACS, perMatrixBatchMatMul, transposeFirstMatMul } from './matmul.js';
 export { leadingAxes, leadingMeanKernel, leadingSumKernel } from './reduce.js';
 export { planSlice, sliceKernel, splitVKernel, stridedSliceKernel, unpackKernel } from './slice.js';
+export { simdTanhKernel } from './tanh.js';
 
 interface Replacement {
   kernelName: string;
@@ -73,6 +78,7 @@ const REPLACEMENTS: readonly Replacement[] = [
   { kernelName: Identity, make: (o) => o && sharedIdentityKernel(o.kernelFunc) },
   { kernelName: Sum, make: (o) => o && leadingSumKernel(o.kernelFunc) },
   { kernelName: Mean, make: (o) => o && leadingMeanKernel(o.kernelFunc) },
+  { kernelName: Tanh, make: (o) => o && simdTanhKernel(o.kernelFunc) },
   { kernelName: ADAM_KERNEL, make: () => adamKernel },
 ];
 
