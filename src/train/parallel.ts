@@ -36,9 +36,10 @@
  * Cost: the forward and backward passes split R ways, but every replica takes the whole optimizer
  * step (one SIMD kernel per variable for Adam on wasm: ~2 ms for 0.8 M weights), and each update
  * adds a gradient copy out of the engine, a sum and a copy back in (src/core/transfer.ts: one
- * copy each way on wasm), and waits for the slower replica at two barriers. Measured by `npm run bench` (idle machine, two
- * replicas against one): PixelCNN 2.1x, DCGAN 1.7x, NADE 1.7x, MADE 1.0x, the VAE MLP 0.9x and the
- * conv VAE 0.95x: convolutional models gain, short dense steps do not (docs/RESULTS.md).
+ * copy each way on wasm), and waits for the slower replica at two barriers. Measured by
+ * `npm run bench` (idle machine, two replicas against one, AMD EPYC VM): NADE 1.8x, PixelCNN 1.6x, DCGAN 1.5x, the VAE MLP, conv VAE,
+ * MADE, WGAN-GP and Row LSTM 1.1-1.3x. Two busy cores slow each other's products by 30-45 % here
+ * (shared cache and memory bandwidth), which bounds dense models near 1.45x (docs/RESULTS.md).
  *
  * Waiting is Atomics.wait on shared memory (a generation-counting barrier, and per worker a
  * channel with a sequence number and an acknowledgement). Node allows it on the main thread;
