@@ -82,6 +82,8 @@ function filterGradientBySimdTaps(x: TensorInfo, dy: TensorInfo, info: backend_u
   const at = (t: TensorInfo) => heapByteOffset(backend, t, 'Conv2DBackpropFilter');
   const [xAt, dyAt, outAt] = [at(x), at(dy), at(out)];
   backend.wasm.HEAPF32.fill(0, outAt / 4, outAt / 4 + fh * fw * ci * co);
+  // The module's loops run at least once: nothing to sum is handled here.
+  if (n * ho * wo * ci * co === 0) return out;
   for (let kh = 0; kh < fh; kh++) {
     for (let kw = 0; kw < fw; kw++) {
       module.tap(xAt, dyAt, outAt + (kh * fw + kw) * ci * co * 4, n, H, W, ci, ho, wo, co, kh - top, kw - left);
