@@ -13,7 +13,11 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from './errors.js';
+import { registerGradients } from './gradients.js';
 import { registerWasmKernels } from './kernels/index.js';
+
+// After '@tensorflow/tfjs' above has registered tfjs-core's gradients, which these replace.
+registerGradients();
 
 export const BACKEND_PREFERENCE = ['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
