@@ -11,22 +11,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './kernels/wasm.js';
 
-/** The wasm backend holding `t`'s data, or undefined (another backend, or not float32). */
-function wasmHolding(t: tf.Tensor): WasmBackend | undefined {
+/** Where `t`'s values start in the active wasm backend's heap (float index), or undefined (another backend, or not float32). */
+function heapStart(t: tf.Tensor): { heap: Float32Array; start: number } | undefined {
   if (t.dtype !== 'float32' || tf.getBackend() !== 'wasm') return undefined;
   const backend = tf.backend() as WasmBackend;
-  return backend.dataIdMap.get(t.dataId) ? backend : undefined;
+  const data = backend.dataIdMap.get(t.dataId);
+  return data && { heap: backend.wasm.HEAPF32, start: data.memoryOffset / 4 };
 }
 
 /** Writes `t`'s values into `target` from `offset` on (wasm: straight out of the heap, one copy). */
 export function copyValuesInto(t: tf.Tensor, target: Float32Array, offset: number): void {
-  const wasm = wasmHolding(t);
-  if (!wasm) {
-    target.set(t.dataSync() as Float32Array, offset);
-    return;
-  }
-  const start = wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
-  target.set(wasm.wasm.HEAPF32.subarray(start, start + t.size), offset);
+  const at = heapStart(t);
+  if (at) target.set(at.heap.subarray(at.start, at.start + t.size), offset);
+  else target.set(t.dataSync() as Float32Array, offset);
 }
 
 /**
