@@ -70,6 +70,8 @@ export {
   DataParallel,
   ReplicaLink,
   ReplicasStopped,
+  MIN_AUTO_SHARD,
+  autoReplicas,
   createReplicaBuffers,
   parameterHash,
   replicaRng,

@@ -144,6 +144,21 @@ const STEP = 1;
 const NEXT = 2;
 const INSPECT = 3;
 
+/** The fewest examples `autoReplicas` gives one replica's shard of a batch. */
+export const MIN_AUTO_SHARD = 16;
+
+/**
+ * How many replicas "auto" trains on (`genlab train`'s default `--workers auto`, the studio's
+ * default): one per core where every engine runs on one thread (wasm, cpu), so that every core
+ * works; one where the engine spreads its own work (tfjs-node's `tensorflow`, a GPU's webgl or
+ * webgpu), where more engines would only compete; and never so many that a shard of the batch
+ * holds fewer than MIN_AUTO_SHARD examples.
+ */
+export function autoReplicas(cores: number, batchSize: number, backend: string): number {
+  if (backend !== 'wasm' && backend !== 'cpu') return 1;
+  return Math.max(1, Math.min(Math.floor(cores), Math.floor(batchSize / MIN_AUTO_SHARD)));
+}
+
 export function createReplicaBuffers(groups: Readonly<Record<string, ParameterGroup>>, replicas: number, batchSize: number, exampleSize: number): ReplicaBuffers {
   const shardCapacity = Math.ceil(batchSize / replicas);
   const gradients: Record<string, SharedArrayBuffer> = {};

@@ -12,6 +12,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 
+// The CLI trains on one thread per core by default (--workers auto); the tests' runs are tiny, and a
+// worker engine per run would cost more than it saves, so they train on one thread unless they say
+// otherwise (test/cli/workers.test.ts tests auto). Children started by cliRunner inherit it.
+process.env.GENLAB_WORKERS ??= '1';
+
 export const bin = path.join(fileURLToPath(new URL('../../../', import.meta.url)), 'bin', 'genlab.js');
 
 export interface CliRunner {

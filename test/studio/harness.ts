@@ -127,6 +127,7 @@ export async function trainInPage(page: Page, model: string, options: Record<str
   await page.fill('#train-batch', '32');
   await page.fill('#train-limit', String(limit));
   await page.fill('#train-sample-every', '0');
+  await page.fill('#train-workers', '1'); // tiny runs: a replica worker would cost more than it saves
   await page.click('#train-start');
   // Done, and the run handed to the views is this one (a page that trained before was already 'done').
   await page

@@ -15,6 +15,7 @@ async function smallVae(page: Page, epochs: number, limit = 256): Promise<void> 
   await page.fill('#train-batch', '32');
   await page.fill('#train-limit', String(limit));
   await page.fill('#train-sample-every', '4');
+  await page.fill('#train-workers', '1'); // the workers' own test is below
 }
 
 const step = (page: Page): Promise<number> => page.$eval('#train-progress', (e) => Number((e as HTMLElement).dataset.step ?? 0));
@@ -82,8 +83,8 @@ describe('studio: train view', { skip, timeout: 240_000 }, () => {
     // How many replicas the training worker reports as started (Playwright does not reliably
     // report a worker started by a worker, so the page says it).
     const replicas = (): Promise<string | undefined> => page.$eval('#backend', (e) => (e as HTMLElement).dataset.replicas);
-    /** Trains a small MADE for one epoch on `workers` replicas; returns the epoch's test NLL line. */
-    const train = async (workers: number): Promise<number> => {
+    /** Trains a small MADE for one epoch on `workers` replicas ('': the field's default, auto); returns the epoch's test NLL. */
+    const train = async (workers: string): Promise<number> => {
       await page.selectOption('#train-data', 'mnist');
       await page.selectOption('#train-model', 'made');
       await page.fill('#opt-hidden', '32');
@@ -91,7 +92,7 @@ describe('studio: train view', { skip, timeout: 240_000 }, () => {
       await page.fill('#train-batch', '32');
       await page.fill('#train-limit', '192');
       await page.fill('#train-sample-every', '0');
-      await page.fill('#train-workers', String(workers));
+      await page.fill('#train-workers', workers);
       await page.click('#train-start');
       await page.waitForFunction(() => /epoch 1 done/.test(document.querySelector('#train-progress')!.textContent ?? ''), undefined, { timeout: 90_000 });
       await page.waitForFunction(() => document.querySelector<HTMLElement>('#train-state')!.dataset.state === 'done', undefined, { timeout: 30_000 });
@@ -100,11 +101,15 @@ describe('studio: train view', { skip, timeout: 240_000 }, () => {
       assert.ok(Number.isFinite(nll), `a test NLL in '${line}'`);
       return nll;
     };
-    const one = await train(1);
+    const one = await train('1');
     assert.equal(await replicas(), '1', 'one replica starts no replica worker');
-    const two = await train(2);
+    // The field starts empty: auto, one replica per core on wasm (batch 32: at most 2 shards of 16).
+    assert.equal(await page.$eval('#train-workers', (e) => (e as HTMLInputElement).placeholder), 'auto');
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.ok(cores >= 2, `this test needs 2 cores in the browser (navigator.hardwareConcurrency ${cores})`);
+    const two = await train('');
     // The run cannot finish unless the replica Web Worker built its model and joined every exchange.
-    assert.equal(await replicas(), '2', 'two replicas: the training worker and one replica Web Worker');
+    assert.equal(await replicas(), '2', 'auto on 2+ cores: the training worker and one replica Web Worker');
     assert.match(await page.textContent('#backend') ?? '', /on 2 workers/);
     // The same 6 updates on the whole batch's gradient, summed in another order: equal to float precision.
     assert.ok(Math.abs(one - two) < 0.01, `test NLL after one epoch: 1 worker ${one}, 2 workers ${two}`);

@@ -23,8 +23,8 @@ export interface TrainRequest {
   sampleCount: number;
   /** Training examples used (default: the whole bundled slice). */
   trainLimit?: number;
-  /** Data-parallel replicas (Web Workers, one per core; `genlab train --workers`); default 1. */
-  workers?: number;
+  /** Data-parallel replicas (Web Workers; `genlab train --workers`): a count, or 'auto' (`autoReplicas`); default 1. */
+  workers?: number | 'auto';
 }
 
 /** A run as the studio holds it: the contents of a run folder (what the CLI writes and reads). */

@@ -7,6 +7,7 @@
  */
 import {
   acceptedKinds,
+  autoReplicas,
   checkpointParts,
   createModel,
   defaultBinarize,
@@ -24,7 +25,7 @@ import {
 } from '../../src/index.js';
 import { addUpload, loadStudioData, type StudioDataSource } from './data.js';
 import { startEngine } from './engine.js';
-import { webWorkerReplicas } from './replicas.js';
+import { canShareMemory, webWorkerReplicas } from './replicas.js';
 import type { FromWorker, StudioRun, ToWorker, TrainRequest, TrainerState } from './protocol.js';
 
 const scope = self as unknown as { postMessage(message: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
@@ -131,6 +132,14 @@ async function begin(request: TrainRequest): Promise<Session> {
   }
   const entry = getEntry(request.model);
   const learningRate = request.learningRate ?? entry.training?.learningRate ?? 1e-3;
+  // Replicas exchange gradients over shared memory: a model fit by counting, or a page that is not
+  // cross-origin isolated, trains on one (startDataParallel refuses a batch smaller than the count).
+  const workers =
+    request.workers === 'auto'
+      ? model.parameterGroups && canShareMemory()
+        ? autoReplicas(navigator.hardwareConcurrency || 1, request.batchSize, backend)
+        : 1
+      : (request.workers ?? 1);
   const config: StudioRun['config'] = {
     format: 'genlab-run',
     version: 1,
@@ -157,7 +166,7 @@ async function begin(request: TrainRequest): Promise<Session> {
       batchSize: request.batchSize,
       ...(model.parameterGroups && { learningRate, optimizer: entry.training?.optimizer ?? { kind: 'adam' } }),
       seed: request.seed,
-      ...(request.workers && request.workers > 1 && { workers: request.workers }),
+      ...(workers > 1 && { workers }),
     },
   };
   const storage = new StudioStorage(data.train.shape, data.modelKind);
@@ -183,7 +192,7 @@ async function run(): Promise<void> {
     post({ type: 'progress', step: info.step, epoch: info.epoch, batch: info.batch, batchesPerEpoch: info.batchesPerEpoch, metrics: info.metrics, stepsPerSecond, replicas });
   const train = s.config.train as { learningRate?: number; optimizer?: Record<string, unknown> };
   // startDataParallel refuses models fit by counting and batches smaller than the replicas.
-  const workers = request.workers ?? 1;
+  const workers = s.config.train.workers ?? 1;
   const result = await fit(
     s.model,
     s.data.train,

@@ -1,5 +1,6 @@
 /** `genlab train MODEL --data ...`: trains into a run folder, checkpointing, resumable. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
@@ -10,6 +11,7 @@ import { acceptedKinds, createModel, getEntry, modelsAccepting, type DataInfo, t
 import { isAdversarial, isConditional } from '../../models/capabilities.js';
 import { validateOptions } from '../../models/options.js';
 import { fit } from '../../train/fit.js';
+import { MIN_AUTO_SHARD, autoReplicas } from '../../train/parallel.js';
 import { workerReplicas } from '../../node/replicas.js';
 import { LEARNING_RATE_DECAYS } from '../../train/schedule.js';
 import { OPTIMIZER_DEFAULTS, OPTIMIZER_KINDS, optimizerSettings } from '../../train/optimizers.js';
@@ -25,6 +27,9 @@ import { SNAPSHOT_FOLDER, SUMMARY_GIF, forgetSnapshotsAfter, writeSnapshot, writ
 import { GENLAB, choiceFlag, firstPositional, helpRows, helpText, numberFlag, onePositional, parse, type OptionTable } from '../args.js';
 import { configFromModelFlags, modelFlagTable } from '../modelFlags.js';
 import { printJson } from '../common.js';
+
+/** The environment variable that sets `--workers` when the flag is not given (a count or auto). */
+export const WORKERS_ENV = 'GENLAB_WORKERS';
 
 export const TRAIN_OPTIONS: OptionTable = {
   data: { type: 'string', value: 'SPEC', help: `training data: ${DATA_SPEC_HELP}` },
@@ -57,9 +62,11 @@ export const TRAIN_OPTIONS: OptionTable = {
   backend: { type: 'string', value: 'NAME', help: 'tensorflow|webgpu|webgl|wasm|cpu (default: best available)' },
   workers: {
     type: 'string',
-    value: 'N',
-    help: 'train on N threads, each a replica of the model on 1/N of every batch, gradients summed (gradient-trained models; a resumed run may change it)',
-    default: '1',
+    value: 'N|auto',
+    help:
+      `train on N threads, each a replica of the model on 1/N of every batch, gradients summed (gradient-trained models; a resumed run keeps its count unless given); ` +
+      `auto: one per core on the wasm and cpu backends, one on tensorflow, no shard under ${MIN_AUTO_SHARD} examples ($${WORKERS_ENV} sets the default)`,
+    default: 'auto',
   },
   out: { type: 'string', value: 'DIR', help: 'run folder (default runs/MODEL-DATA-TIME)' },
   resume: { type: 'boolean', help: 'continue the run in --out from its last checkpoint' },
@@ -86,6 +93,18 @@ export const TRAIN_USAGE = 'Usage: genlab train MODEL --data SPEC [options]';
  */
 const GRADIENT_FLAGS = ['lr', 'lr-decay', 'warmup', 'optimizer', 'beta1', 'beta2', 'momentum', 'nesterov', 'rho', 'groups', 'clip-norm', 'ema', 'workers'];
 const GRADIENT_SETTINGS = ['learningRate', 'learningRateDecay', 'optimizer', 'groups', 'warmupSteps', 'clipNorm', 'ema', 'workers'] as const;
+
+/** `--workers` (else $GENLAB_WORKERS, else auto): a thread count, or 'auto' (resolved once the backend is known). */
+function workersSetting(v: Record<string, string | boolean | undefined>, given: ReadonlySet<string>): number | 'auto' {
+  const fromFlag = given.has('workers');
+  const raw = fromFlag ? v.workers : (process.env[WORKERS_ENV] ?? 'auto');
+  if (raw === 'auto') return 'auto';
+  const n = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isInteger(n) || n < 1 || n > 256) {
+    throw new UserError(`${fromFlag ? '--workers' : WORKERS_ENV} must be auto or an integer between 1 and 256, got '${String(raw)}'`);
+  }
+  return n;
+}
 
 /** Classes of a labelled data set (its class names, else the largest label + 1). */
 function numClasses(d: Dataset): number | undefined {
@@ -172,7 +191,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const clipNorm = numberFlag('clip-norm', v['clip-norm'], { min: 1e-12 });
   const ema = numberFlag('ema', v.ema, { min: 1e-6, max: 0.999999 });
   const seed = numberFlag('seed', v.seed, { integer: true, min: 0 })!;
-  const workers = numberFlag('workers', v.workers, { integer: true, min: 1, max: 256 })!;
+  const workers = workersSetting(v, given);
   const monitorFlags: RunMonitor = {
     evalExamples: numberFlag('eval-examples', v['eval-examples'], { integer: true, min: 0 })!,
     sampleCount: numberFlag('sample-count', v['sample-count'], { integer: true, min: 0, max: 1024 })!,
@@ -205,8 +224,6 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (!loadLatestCheckpoint(runDir, { warn: () => {} })) throw new UserError(`run '${runDir}' has no checkpoint to resume from`);
     if (given.has('epochs')) config.train.epochs = epochs;
     epochs = config.train.epochs;
-    // The thread count is the machine's business, not the run's: a resumed run may change it.
-    if (given.has('workers')) config.train.workers = workers;
     config.monitor = resumedMonitor(config.monitor, monitorFlags, given);
   } else {
     if (!v.data) throw new UserError(`genlab train needs --data ${DATA_SPEC_HELP}`);
@@ -251,7 +268,6 @@ export async function trainCommand(args: string[]): Promise<number> {
         ...(warmupSteps > 0 && { warmupSteps }),
         ...(clipNorm !== undefined && { clipNorm }),
         ...(ema !== undefined && { ema }),
-        workers,
       },
       monitor: withoutUndefined(monitorFlags),
     };
@@ -290,7 +306,15 @@ export async function trainCommand(args: string[]): Promise<number> {
     model.dispose();
     throw new UserError(`${modelName} is conditional and trains on class labels, but '${config.data.spec}' has none${config.data.spec.startsWith('csv:') ? ' (name the CSV column with --label-column NAME)' : ''}`);
   }
-  // (A counting model refuses --workers with the other gradient flags, below.)
+  // The thread count is the machine's business, not the run's: a new run records the count it
+  // trains on, and a resumed one keeps it unless --workers is given again. (A counting model
+  // refuses --workers with the other gradient flags, below.)
+  const countWorkers = !v.resume || given.has('workers');
+  if (countWorkers) {
+    const auto = model.parameterGroups ? autoReplicas(os.availableParallelism(), config.train.batchSize, backend) : 1;
+    config.train.workers = workers === 'auto' ? auto : workers;
+  }
+  const autoWorkers = countWorkers && workers === 'auto';
   const replicas = config.train.workers ?? 1;
   if (replicas > 1 && model.parameterGroups && config.train.batchSize < replicas) {
     model.dispose();
@@ -326,7 +350,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   say(
     `genlab train ${modelName} on ${config.data.spec} (${data.train.n} train / ${data.test.n} test, ` +
       `binarize ${config.data.binarize}${config.data.excludeClass === undefined ? '' : `, class ${config.data.excludeClass} excluded from train`}) backend ${backend}` +
-      `${replicas > 1 ? ` on ${replicas} threads (data-parallel)` : ''} -> ${runDir}`,
+      `${replicas > 1 ? ` on ${replicas} threads (data-parallel${autoWorkers ? '; --workers auto: one per core, --workers 1 for one' : ''})` : ''} -> ${runDir}`,
   );
   if (!v.resume) await storage.log({ event: 'start', backend, step: 0 });
 

@@ -12,7 +12,7 @@
  * Workers: more than one trains data-parallel, the training worker being replica 0 and each other
  * replica a Web Worker of its own (../replicas.ts), when the page is cross-origin isolated.
  */
-import { listModels, getEntry, parseImageSize } from '../../../src/index.js';
+import { listModels, getEntry, MIN_AUTO_SHARD, parseImageSize } from '../../../src/index.js';
 import { addUpload, dataChoices, type Upload } from '../data.js';
 import type { FromWorker, ToWorker, TrainRequest } from '../protocol.js';
 import { canShareMemory } from '../replicas.js';
@@ -43,10 +43,11 @@ export const trainView: View = {
     const trainLimit = el('input', { id: 'train-limit', type: 'text', placeholder: 'all of them' });
     // Data-parallel Web Workers need shared memory, which only a cross-origin-isolated page has.
     const cores = navigator.hardwareConcurrency || 1;
-    const workers = el('input', { id: 'train-workers', type: 'number', value: '1', min: '1', max: String(Math.max(cores, 1)) });
+    // Empty: auto, as genlab train's default (one replica per core on wasm / cpu; the worker decides).
+    const workers = el('input', { id: 'train-workers', type: 'number', value: '', placeholder: 'auto', min: '1', max: String(Math.max(cores, 1)) });
     if (!canShareMemory()) workers.disabled = true;
     const workersHint = canShareMemory()
-      ? `data-parallel replicas, one Web Worker each (this machine has ${cores} cores); pays off for conv nets`
+      ? `data-parallel replicas, one Web Worker each; empty: auto, one per core (this machine has ${cores}) on wasm, one on a GPU backend, shards of at least ${MIN_AUTO_SHARD} examples`
       : 'needs a cross-origin-isolated page (served with COOP / COEP headers, as npm run studio does)';
     const optionsBox = el('div', { id: 'train-options' });
     let form = optionsForm('vae', {});
@@ -160,7 +161,7 @@ export const trainView: View = {
           sampleEvery: Math.max(0, Math.floor(Number(sampleEvery.value) || 0)),
           sampleCount: 36,
           ...(trainLimit.value.trim() && { trainLimit: positiveInt(trainLimit.value, 'train limit') }),
-          ...(positiveInt(workers.value, 'workers') > 1 && { workers: positiveInt(workers.value, 'workers') }),
+          ...(canShareMemory() && { workers: workers.value.trim() === '' ? 'auto' : positiveInt(workers.value, 'workers') }),
         };
       } catch (e) {
         studio.status((e as Error).message, true);
