@@ -306,9 +306,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     model.dispose();
     throw new UserError(`${modelName} is conditional and trains on class labels, but '${config.data.spec}' has none${config.data.spec.startsWith('csv:') ? ' (name the CSV column with --label-column NAME)' : ''}`);
   }
-  // The thread count is the machine's business, not the run's: a new run records the count it
-  // trains on, and a resumed one keeps it unless --workers is given again. (A counting model
-  // refuses --workers with the other gradient flags, below.)
+  // A new run records the thread count it trains on. A resumed run keeps it, since the workers'
+  // noise streams depend on it, unless --workers is given again: then the machine decides. (A
+  // counting model refuses --workers with the other gradient flags, below.)
   const countWorkers = !v.resume || given.has('workers');
   if (countWorkers) {
     const auto = model.parameterGroups ? autoReplicas(os.availableParallelism(), config.train.batchSize, backend) : 1;
