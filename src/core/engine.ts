@@ -48,3 +48,15 @@ export async function initBackend(requested?: string, candidates: readonly strin
   }
   throw new Error(`no TensorFlow.js backend could be initialised (registered: ${registered.join(', ')})`);
 }
+
+/**
+ * The size of the wasm backend's heap in bytes (undefined on other backends). tf.memory() counts
+ * the bytes tensors hold; the heap is what the engine took from the system for them and for its
+ * kernels' scratch, and it never shrinks, so a size that stops changing over many steps is the
+ * sign that nothing accumulates there.
+ */
+export function wasmHeapBytes(): number | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const backend = tf.engine().backend as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return backend.wasm?.HEAPU8?.buffer.byteLength;
+}

@@ -46,6 +46,7 @@
  * browsers only in workers, so a page runs replica 0 in a worker too.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmHeapBytes } from '../core/engine.js';
 import { check, UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { copyValuesInto, tensorFromCopy } from '../core/transfer.js';
@@ -104,6 +105,10 @@ export interface ReplicaReport {
   rank: number;
   /** tf.memory().numTensors in that replica, after its last step. */
   numTensors: number;
+  /** tf.memory().numBytes there: the bytes its tensors hold. */
+  numBytes: number;
+  /** The size of its wasm heap in bytes (0 on other backends; `wasmHeapBytes`). */
+  heapBytes: number;
   /** A hash of the bits of every trainable variable: equal in every replica after each step. */
   parameterHash: number;
 }
@@ -135,8 +140,9 @@ const STOPPED = 1;
 const FAILED = 2;
 
 /** Int32 cells of a channel's header; two float64 values and the shard's arrays follow. */
-const CHANNEL = { published: 0, consumed: 1, kind: 2, n: 3, hasLabels: 4, step: 5, epoch: 6, numTensors: 7, parameterHash: 8 } as const;
-const CHANNEL_HEADER_BYTES = 40;
+const CHANNEL = { published: 0, consumed: 1, kind: 2, n: 3, hasLabels: 4, step: 5, epoch: 6, numTensors: 7, parameterHash: 8, numBytes: 9, heapBytes: 10 } as const;
+/** 11 cells, rounded up to the float64 values' alignment. */
+const CHANNEL_HEADER_BYTES = 48;
 const CHANNEL_FLOATS = { learningRateFactor: 0, weight: 1 } as const;
 const CHANNEL_ARRAYS_OFFSET = CHANNEL_HEADER_BYTES + 16;
 /** What a channel carries: a step's first batch, a ctx.nextBatch() draw, a request for a ReplicaReport. */
@@ -436,13 +442,16 @@ export class DataParallel {
     return this.trainer.step(first, { ...position, ...(nextBatch && { nextBatch: () => this.send(NEXT, nextBatch(), position) }) });
   }
 
-  /** Every replica's tensor count and parameter hash (replica 0's first), asked of the workers between steps. */
+  /** Every replica's memory and parameter hash (replica 0's first), asked of the workers between steps. */
   inspect(): ReplicaReport[] {
-    const reports: ReplicaReport[] = [{ rank: 0, numTensors: tf.memory().numTensors, parameterHash: parameterHash(this.trainer.allVariables().values()) }];
+    const { numTensors, numBytes } = tf.memory();
+    const reports: ReplicaReport[] = [{ rank: 0, numTensors, numBytes, heapBytes: wasmHeapBytes() ?? 0, parameterHash: parameterHash(this.trainer.allVariables().values()) }];
     this.channels.forEach((channel, i) => {
       const sequence = this.publish(channel, INSPECT, () => {});
       this.link.waitWhile(channel.header, CHANNEL.consumed, sequence - 1);
-      reports.push({ rank: i + 1, numTensors: channel.header[CHANNEL.numTensors], parameterHash: channel.header[CHANNEL.parameterHash] >>> 0 });
+      const h = channel.header;
+      // Unsigned: a heap may pass 2 GiB.
+      reports.push({ rank: i + 1, numTensors: h[CHANNEL.numTensors], numBytes: h[CHANNEL.numBytes] >>> 0, heapBytes: h[CHANNEL.heapBytes] >>> 0, parameterHash: h[CHANNEL.parameterHash] >>> 0 });
     });
     return reports;
   }
@@ -537,7 +546,10 @@ export async function serveReplica(trainer: Trainer, buffers: ReplicaBuffers, ra
       const batch: Batch = { x: channel.x.slice(0, n * buffers.exampleSize), n, ...(h[CHANNEL.hasLabels] ? { labels: channel.labels.slice(0, n) } : {}) };
       const message = { kind, batch, step: h[CHANNEL.step], epoch: h[CHANNEL.epoch], learningRateFactor: channel.floats[CHANNEL_FLOATS.learningRateFactor], weight: channel.floats[CHANNEL_FLOATS.weight] };
       if (kind === INSPECT) {
-        h[CHANNEL.numTensors] = tf.memory().numTensors;
+        const { numTensors, numBytes } = tf.memory();
+        h[CHANNEL.numTensors] = numTensors;
+        h[CHANNEL.numBytes] = numBytes | 0;
+        h[CHANNEL.heapBytes] = (wasmHeapBytes() ?? 0) | 0;
         h[CHANNEL.parameterHash] = parameterHash(trainer.allVariables().values()) | 0;
       }
       Atomics.store(h, CHANNEL.consumed, seen);

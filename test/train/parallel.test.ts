@@ -8,7 +8,7 @@ import type { Batch, NamedArray, StepMetrics } from '../../src/models/model.js';
 import { createModel, type DataInfo } from '../../src/models/registry.js';
 import { workerReplicas } from '../../src/node/replicas.js';
 import { fit } from '../../src/train/fit.js';
-import { ReplicasStopped, replicaRng, shardBatch, startDataParallel, type ReplicaLauncher } from '../../src/train/parallel.js';
+import { ReplicasStopped, replicaRng, shardBatch, startDataParallel, type ReplicaLauncher, type ReplicaReport } from '../../src/train/parallel.js';
 import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
 
 before(async () => {
@@ -186,7 +186,7 @@ test("a GAN (k = 2) trains through fit on two replicas, each worker on its half 
   assert.ok(Math.abs(alone.last.discriminatorLoss - replicated.last.discriminatorLoss) <= TOLERANCE * Math.abs(alone.last.discriminatorLoss));
 });
 
-test('tensors neither leak on replica 0 nor in a worker over 500 steps', async () => {
+test('tensors, their bytes and the wasm heap stay level on replica 0 and in a worker over 500 steps', async () => {
   const D = 4;
   const info: DataInfo = { shape: [D], kind: 'binary' };
   const model = createModel('made', { hidden: [4] }, info);
@@ -195,13 +195,18 @@ test('tensors neither leak on replica 0 nor in a worker over 500 steps', async (
   const rng = new Rng(1);
   const batch = binaryBatch(rng, 4, D);
   try {
-    const counts: number[][] = [];
+    const reports: ReplicaReport[][] = [];
     for (let step = 0; step < 500; step++) {
       await parallel.step(batch, { rng, step });
-      if (step === 9 || step === 499) counts.push(parallel.inspect().map((r) => r.numTensors));
+      if (step === 9 || step === 499) reports.push(parallel.inspect());
     }
-    assert.deepEqual(counts[1], counts[0], `tensors per replica at step 10 and 500: ${JSON.stringify(counts)}`);
-    assert.equal(counts[0].length, 2);
+    const [early, late] = reports;
+    assert.equal(early.length, 2);
+    for (const key of ['numTensors', 'numBytes', 'heapBytes'] as const) {
+      assert.deepEqual(late.map((r) => r[key]), early.map((r) => r[key]), `${key} per replica at step 10 and 500`);
+    }
+    // The reports measure something: both replicas hold the model's tensors in a wasm heap.
+    for (const r of late) assert.ok(r.numTensors > 0 && r.numBytes > 0 && r.heapBytes >= 16 * 2 ** 20, JSON.stringify(r));
   } finally {
     await parallel.dispose();
     trainer.dispose();
