@@ -10,6 +10,9 @@
 # and a generator rate 3x the reconstruction's (see the schedule study in docs/RESULTS.md). SEED picks
 # the run's seed (default 1); SEED and TAG, when given, join the folder name.
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 epochs=$1; shift
 aae=${AAE_CONFIG:-'"discriminatorSteps":3,"generatorLearningRate":3'}
 for variant in "$@"; do

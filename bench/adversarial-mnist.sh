@@ -9,6 +9,9 @@
 # the minimax and the non-saturating run side by side, from their metrics.jsonl (every 100 steps).
 # Usage: bash bench/adversarial-mnist.sh train|eval|pictures|table|saturation [NAME...]
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 phase=$1; shift
 SAMPLES=${SAMPLES:-2000}
 GENLAB=${GENLAB:-npx genlab}  # e.g. GENLAB="node bin/genlab.js"

@@ -5,6 +5,9 @@
 # trains the Fashion-MNIST twins (same flags) and the runs without the digit 9, then scores.
 # Usage: bash bench/anomaly-mnist.sh train|eval|table
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 phase=$1
 GENLAB=${GENLAB:-npx genlab}  # e.g. GENLAB="node bin/genlab.js"
 # name | model | train flags (the same as the MNIST run's in bench/quality-mnist.sh)

@@ -7,6 +7,9 @@
 #   then the dequantized bound on the 8-bit NLL).
 # Re-running the same command resumes the run from its last checkpoint.
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 model=$1; epochs=$2; shift 2
 out=runs/bench-$model
 if [ -f "$out/config.json" ]; then

@@ -6,6 +6,9 @@
 # discriminative reference classifier (which answers everything).
 # Usage: bash bench/classcond-mnist.sh train|eval
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 phase=$1
 GENLAB=${GENLAB:-npx genlab}  # e.g. GENLAB="node bin/genlab.js"
 # name | train flags

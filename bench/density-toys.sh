@@ -11,6 +11,9 @@
 # Environment: GENLAB (default "node bin/genlab.js"), DATA (toy:ring), OUT (runs/density-toys),
 #   EPOCHS (30: 10,000 examples at batch 128, 79 steps an epoch).
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 phase=$1; shift
 GENLAB=${GENLAB:-node bin/genlab.js}
 DATA=${DATA:-toy:ring}

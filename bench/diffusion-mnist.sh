@@ -15,6 +15,9 @@
 # Usage: bash bench/diffusion-mnist.sh EPOCHS [SAMPLES] [BOUND_EXAMPLES]   e.g. bash bench/diffusion-mnist.sh 3 100 200
 # Re-running the same command resumes the run from its last checkpoint. OUT=DIR picks the run folder.
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 epochs=${1:?usage: bash bench/diffusion-mnist.sh EPOCHS [SAMPLES] [BOUND_EXAMPLES]}
 samples=${2:-100}
 boundExamples=${3:-200}

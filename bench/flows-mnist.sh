@@ -8,6 +8,9 @@
 # Usage: bash bench/flows-mnist.sh EPOCHS [MODEL...]    e.g. bash bench/flows-mnist.sh 20 realnvp maf
 # Re-running the same command resumes each run from its last checkpoint.
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 epochs=${1:?usage: bash bench/flows-mnist.sh EPOCHS [MODEL...]}; shift
 models=("$@"); [ ${#models[@]} -gt 0 ] || models=(nice realnvp maf)
 for model in "${models[@]}"; do

@@ -14,6 +14,9 @@
 # Environment: GENLAB (default "node bin/genlab.js"), SEEDS ("1 2 3"), SAMPLES (2000),
 #   DATA (toy:ring; toy:grid works too), OUT (runs/gan-toys), TRAIN_FLAGS (the budget, below).
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 
 # ---------------------------------------------------------------------------------------------
 # CONFIG. One row per setting of the comparison: NAME|the `genlab train` words that pick the model

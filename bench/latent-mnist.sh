@@ -6,6 +6,9 @@
 #   e.g. bash bench/latent-mnist.sh vae 10 1000 --hidden 200,200 --model-config '{"latent":50}'
 # Re-running the same command resumes the run from its last checkpoint.
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 model=$1; epochs=$2; limit=$3; shift 3
 out=runs/bench-$model
 if [ -f "$out/config.json" ]; then

@@ -8,6 +8,9 @@
 # Pictures land in runs/pictures/; docs/RESULTS.md shows copies.
 # Usage: bash bench/latent-pictures.sh EPOCHS
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 epochs=${1:-10}
 pics=runs/pictures
 mkdir -p "$pics"

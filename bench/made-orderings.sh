@@ -4,6 +4,9 @@
 # NLL on the whole test split. The tabular version of this comparison is bench/tabular-mnist.sh.
 # Usage: bash bench/made-orderings.sh EPOCHS [ORDERING...]   (default: raster snake column random)
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 epochs=$1; shift
 orderings=("$@"); [ ${#orderings[@]} -gt 0 ] || orderings=(raster snake column random)
 for ordering in "${orderings[@]}"; do

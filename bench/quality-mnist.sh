@@ -7,6 +7,9 @@
 # prints the comparison table (genlab compare --markdown).
 # Usage: bash bench/quality-mnist.sh train|eval|table [NAME...]
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 phase=$1; shift
 SAMPLES=${SAMPLES:-2000}
 GENLAB=${GENLAB:-npx genlab}  # e.g. GENLAB="node bin/genlab.js"

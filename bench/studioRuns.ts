@@ -35,7 +35,9 @@ fs.mkdirSync(out, { recursive: true });
 for (const run of RUNS.filter((r) => only.length === 0 || only.includes(r.name))) {
   const dir = path.join(work, run.name);
   const started = Date.now();
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'genlab.js'), 'train', ...run.args, '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // The shipped runs were trained on one thread (the default before --workers auto); GENLAB_WORKERS overrides.
+  const env = { ...process.env, GENLAB_WORKERS: process.env.GENLAB_WORKERS ?? '1' };
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'genlab.js'), 'train', ...run.args, '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'], env });
   if (r.status !== 0) throw new Error(`training ${run.name} failed (exit ${r.status})`);
   const config = readRunConfig(dir);
   const checkpoint = loadLatestCheckpoint(dir)!;

@@ -3,6 +3,9 @@
 # one Bernoulli draw per pixel with --data-seed 0), as reported in docs/RESULTS.md.
 # Usage: bash bench/tabular-mnist.sh [OUTDIR]   (a few minutes on 2 cores)
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 out=${1:-runs/bench-tabular}
 rm -rf "$out"; mkdir -p "$out"
 run() {

@@ -6,6 +6,9 @@
 # Usage: bash bench/vae-safetensors-check.sh RUN [N=100] [--no-ema]   (after npm run build)
 #   e.g. npx genlab train vae --data mnist --epochs 1 --out runs/vae && bash bench/vae-safetensors-check.sh runs/vae
 set -euo pipefail
+# docs/RESULTS.md quotes runs trained on one thread, the default before `--workers auto`;
+# GENLAB_WORKERS=auto (or a count) trains on more.
+export GENLAB_WORKERS="${GENLAB_WORKERS:-1}"
 run=$1; n=${2:-100}; ema=${3:-}
 out=$run/safetensors-check
 mkdir -p "$out"
