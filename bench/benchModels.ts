@@ -36,6 +36,9 @@ export const BENCH_MODELS: readonly BenchModel[] = [
   { name: 'rowlstm', model: 'rowlstm', config: {}, data: BINARY_IMAGES, batch: 16, steps: 3, sampleCount: 2 },
   { name: 'dcgan', model: 'dcgan', config: {}, data: GREY_IMAGES, batch: 64, steps: 3, sampleCount: 256 },
   { name: 'wgangp', model: 'wgangp', config: {}, data: GREY_IMAGES, batch: 64, steps: 5, sampleCount: 1000 },
+  { name: 'glow', model: 'glow', config: {}, data: GREY_IMAGES, batch: 64, steps: 5, sampleCount: 64 },
+  // Sampling: ancestral over all T = 1000 steps, so a few samples.
+  { name: 'ddpm', model: 'ddpm', config: {}, data: GREY_IMAGES, batch: 64, steps: 3, sampleCount: 4 },
 ];
 
 /** A batch of random inputs of the data's kind (labels 0..9 in turn, for models that take them). */

@@ -18,7 +18,7 @@ examples (as genlab's side), then one timed draw of N.
 Usage:
   /usr/bin/python3 bench/reference/models_torch.py MODEL [--threads T] [--batch B] [--steps S]
                                                    [--sample N] [--seed 0]
-  MODEL: vae-mlp, conv-vae, made, nade, pixelcnn, rowlstm, dcgan, wgangp
+  MODEL: vae-mlp, conv-vae, made, nade, pixelcnn, rowlstm, dcgan, wgangp, glow, ddpm
 Prints one JSON line: model, threads, batch, steps, step_ms (median), step_ms_min,
 [sample_n, sample_ms], params (trainable), torch (version), allocator.
 
@@ -31,6 +31,7 @@ with it preloaded (`use_caching_allocator`), so the reference is PyTorch at its 
 """
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -651,6 +652,198 @@ def wgangp():
                make_batch=lambda b: torch.rand(b, D_IMG))
 
 
+class Glow(nn.Module):
+    """genlab's `glow` with its defaults on [28, 28, 1] intensities in [0, 1], as the bench builds it:
+    flows_torch.py's twin (2 levels of squeeze and 4 steps of actnorm, invertible 1 x 1 conv, affine
+    channel coupling with hidden [64, 64]; logit transform; its docstring lists what matches
+    genlab), trained as genlab's Trainer steps a flow: dequantize (x + u / 256), actnorm's
+    data-dependent initialisation on the first batch, loss -mean log p, Adam 1e-3 (the registry
+    gives flows no optimizer of their own). Sampling: z ~ N(0, I) through the inverse, one pass.
+
+    genlab's trainable parameters: 76,096 (flows_torch.GENLAB_PARAMS)
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.flow = flows_torch().build("glow", 0)
+        self.initialized = False
+
+    def setup(self):
+        self.update = Update(self.parameters())
+
+    def make_batch(self, b):
+        return torch.rand(b, 1, H_IMG, W_IMG)
+
+    def train_step(self, x):
+        x = flows_torch().dequantize(x)
+        if not self.initialized:
+            self.flow.initialize(x)
+            self.initialized = True
+        log_prior, log_det = self.flow.log_prob(x)
+        return self.update(-(log_prior + log_det).mean())
+
+    @torch.no_grad()
+    def sample(self, n):
+        return self.flow.inverse(torch.randn(n, D_IMG))
+
+
+class TimeEmbedding(nn.Module):
+    """Sinusoids of t (sin half, cos half, frequencies exp(-ln(10000) i / (half - 1))), dense, SiLU, dense."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.dim = dim
+        self.first = nn.Linear(dim, dim)
+        self.second = nn.Linear(dim, dim)
+
+    def forward(self, t):
+        half = self.dim // 2
+        freqs = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float32) / max(1, half - 1))
+        angles = t.float()[:, None] * freqs[None, :]
+        return self.second(F.silu(self.first(torch.cat([angles.sin(), angles.cos()], 1))))
+
+
+class UnetBlock(nn.Module):
+    """Group norm, SiLU, 3 x 3 conv; the time embedding's projection added per channel; group norm,
+    SiLU, 3 x 3 conv; a 1 x 1 conv on the skip path when the channels change."""
+
+    def __init__(self, cin, cout, emb, groups):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(math.gcd(groups, cin), cin, eps=1e-5)
+        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
+        self.time = nn.Linear(emb, cout)
+        self.norm2 = nn.GroupNorm(math.gcd(groups, cout), cout, eps=1e-5)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else None
+
+    def forward(self, x, temb):
+        h = self.conv1(F.silu(self.norm1(x))) + self.time(temb)[:, :, None, None]
+        h = self.conv2(F.silu(self.norm2(h)))
+        return (self.skip(x) if self.skip is not None else x) + h
+
+
+class UnetAttention(nn.Module):
+    """Single-head self-attention over the H W positions, residual."""
+
+    def __init__(self, channels, groups):
+        super().__init__()
+        self.norm = nn.GroupNorm(math.gcd(groups, channels), channels, eps=1e-5)
+        self.qkv = nn.Linear(channels, 3 * channels)
+        self.out = nn.Linear(channels, channels)
+
+    def forward(self, x):
+        B, C, H, W = x.shape
+        h = self.norm(x).flatten(2).transpose(1, 2)  # [B, HW, C]
+        q, k, v = self.qkv(h).chunk(3, dim=2)
+        weights = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(C), dim=2)
+        return x + self.out(weights @ v).transpose(1, 2).reshape(B, C, H, W)
+
+
+class Ddpm(nn.Module):
+    """genlab's `ddpm` with its defaults on [28, 28, 1] intensities, as the bench builds it (Ho et
+    al. 2020, src/models/diffusion/{ddpm,unet,networks,samplers}.ts): linear betas 1e-4..0.02 over
+    T = 1000 steps; the U-Net of channels 32, multipliers [1, 2], group norm of 8 groups (the
+    largest divisor of the channels up to 8), attention at 14 x 14, embedding 64: a 3 x 3 input
+    conv; per level a residual block kept for the skip and (but the last) a 3 x 3 stride-2 conv;
+    block, attention, block; per level up, the skip concatenated, a block and (but the last)
+    nearest 2x upsampling and a 3 x 3 conv; group norm, SiLU and a zero-initialised 3 x 3 output
+    conv predicting eps. Training (Algorithm 1): x_0 = 2 x - 1, t uniform, eps ~ N(0, I), loss
+    mean |eps - eps_theta(x_t, t)|^2, Adam 1e-3 (the registry gives no optimizer of its own).
+    Sampling: ancestral over all T steps, x_0 predicted from eps and clipped to [-1, 1], the
+    posterior mean plus sqrt(beta_t) z (no noise at the last step): T network passes.
+
+    genlab's 'same' padding of the stride-2 conv puts its extra row and column after the image,
+    PyTorch's padding 1 one on each side: the same output size and work. genlab's trainable
+    parameters: 476,961 (the bench's count of its variables).
+    """
+
+    def __init__(self, T=1000, channels=32, mults=(1, 2), groups=8, emb=64):
+        super().__init__()
+        betas = torch.linspace(1e-4, 0.02, T, dtype=torch.float64)
+        alpha_bar = torch.cumprod(1 - betas, 0)
+        alpha_bar_prev = torch.cat([torch.ones(1, dtype=torch.float64), alpha_bar[:-1]])
+        self.T = T
+        self.betas = betas.float()
+        self.alpha_bar = alpha_bar.float()
+        # Posterior mean coefficients (Eq. 7) of x_0 and of x_t.
+        self.coef_x0 = (betas * alpha_bar_prev.sqrt() / (1 - alpha_bar)).float()
+        self.coef_xt = ((1 - alpha_bar_prev) * (1 - betas).sqrt() / (1 - alpha_bar)).float()
+        width = [m * channels for m in mults]
+        self.embedding = TimeEmbedding(emb)
+        self.input = nn.Conv2d(1, channels, 3, padding=1)
+        self.down = nn.ModuleList()
+        self.downsample = nn.ModuleList()
+        ch = channels
+        for l, w in enumerate(width):
+            self.down.append(UnetBlock(ch, w, emb, groups))
+            ch = w
+            if l < len(width) - 1:
+                self.downsample.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1))
+        self.mid1 = UnetBlock(ch, ch, emb, groups)
+        self.attention = UnetAttention(ch, groups)
+        self.mid2 = UnetBlock(ch, ch, emb, groups)
+        self.up = nn.ModuleList()
+        self.upsample = nn.ModuleList()
+        for l in range(len(width) - 1, -1, -1):
+            self.up.append(UnetBlock(ch + width[l], width[l], emb, groups))
+            ch = width[l]
+            if l > 0:
+                self.upsample.append(nn.Conv2d(ch, ch, 3, padding=1))
+        self.out_norm = nn.GroupNorm(math.gcd(groups, ch), ch, eps=1e-5)
+        self.output = nn.Conv2d(ch, 1, 3, padding=1)
+        nn.init.zeros_(self.output.weight)
+        nn.init.zeros_(self.output.bias)
+
+    def eps(self, x, t):
+        temb = F.silu(self.embedding(t))
+        h = self.input(x)
+        skips = []
+        for l, block in enumerate(self.down):
+            h = block(h, temb)
+            skips.append(h)
+            if l < len(self.downsample):
+                h = self.downsample[l](h)
+        h = self.mid2(self.attention(self.mid1(h, temb)), temb)
+        for i, block in enumerate(self.up):
+            h = block(torch.cat([h, skips[-1 - i]], 1), temb)
+            if i < len(self.upsample):
+                h = self.upsample[i](F.interpolate(h, scale_factor=2, mode="nearest"))
+        return self.output(F.silu(self.out_norm(h)))
+
+    def setup(self):
+        self.update = Update(self.parameters())
+
+    def make_batch(self, b):
+        return torch.rand(b, 1, H_IMG, W_IMG)
+
+    def train_step(self, x):
+        x0 = 2 * x - 1
+        t = torch.randint(0, self.T, (x.shape[0],))
+        noise = torch.randn_like(x0)
+        ab = self.alpha_bar[t][:, None, None, None]
+        xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+        return self.update(((noise - self.eps(xt, t)) ** 2).mean())
+
+    @torch.no_grad()
+    def sample(self, n):
+        x = torch.randn(n, 1, H_IMG, W_IMG)
+        for i in range(self.T - 1, -1, -1):
+            t = torch.full((n,), i, dtype=torch.long)
+            ab = self.alpha_bar[i]
+            x0 = ((x - (1 - ab).sqrt() * self.eps(x, t)) / ab.sqrt()).clamp(-1, 1)
+            mean = self.coef_x0[i] * x0 + self.coef_xt[i] * x
+            x = mean + self.betas[i].sqrt() * torch.randn_like(x) if i > 0 else mean
+        return x
+
+
+def flows_torch():
+    """The flows' reference module beside this file (imported once, on first use)."""
+    if "flows_torch" not in sys.modules:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import flows_torch as module
+    return module
+
+
 # ---------------------------------------------------------------------------------------------
 # The benchmark
 
@@ -663,6 +856,8 @@ MODELS = {
     "rowlstm": (lambda: RowLstm(), 16),
     "dcgan": (dcgan, 64),
     "wgangp": (wgangp, 64),
+    "glow": (lambda: Glow(), 64),
+    "ddpm": (lambda: Ddpm(), 64),
 }
 
 
