@@ -110,7 +110,9 @@ test('by default a run trains on auto workers and records the count; $GENLAB_WOR
   const bad = await withWorkersEnv('many', () => genlab('train', ...base, '--out', 'bad'));
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /GENLAB_WORKERS must be auto or an integer between 1 and 256, got 'many'/);
-  // A model fit by counting takes no steps: auto gives it no workers and its run records none.
+  // A model fit by counting takes no steps: neither auto nor $GENLAB_WORKERS gives it workers, and its run records none.
   await withWorkersEnv(undefined, () => json('train', 'markov', '--data', `csv:${csv}`, '--out', 'counted', '--json'));
   assert.equal(recordedWorkers('counted'), undefined);
+  await withWorkersEnv('2', () => json('train', 'markov', '--data', `csv:${csv}`, '--out', 'counted-env', '--json'));
+  assert.equal(recordedWorkers('counted-env'), undefined);
 });

@@ -311,8 +311,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   // counting model refuses --workers with the other gradient flags, below.)
   const countWorkers = !v.resume || given.has('workers');
   if (countWorkers) {
-    const auto = model.parameterGroups ? autoReplicas(os.availableParallelism(), config.train.batchSize, backend) : 1;
-    config.train.workers = workers === 'auto' ? auto : workers;
+    // A model fit by counting trains on one thread whatever $GENLAB_WORKERS says.
+    config.train.workers = !model.parameterGroups ? 1 : workers === 'auto' ? autoReplicas(os.availableParallelism(), config.train.batchSize, backend) : workers;
   }
   const autoWorkers = countWorkers && workers === 'auto';
   const replicas = config.train.workers ?? 1;
