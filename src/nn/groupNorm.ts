@@ -44,28 +44,35 @@ export function groupNorm(params: Parameters, name: string, channels: number, gr
  */
 export function applyGroupNorm(x: tf.Tensor4D, { groups, gamma, beta }: GroupNorm, epsilon = 1e-5): tf.Tensor4D {
   const [B, H, W, C] = x.shape;
-  const grouped: [number, number, number, number, number] = [B, H, W, groups, C / groups];
-  const axes = [1, 2, 4];
+  const Cg = C / groups;
+  // Channels stay innermost throughout: statistics per example and channel, [B, 1, 1, C], are
+  // broadcast along H and W, which the backends do at memory speed (broadcasts over the last axis
+  // of a [B, H, W, G, C/G] view do not), and the means over H and W are a global average pool.
+  /** Each example's mean over its group of `t` [B, H, W, C], per channel: [B, 1, 1, C]. */
+  const groupMean = (t: tf.Tensor4D): tf.Tensor4D => {
+    const perChannel = tf.avgPool(t, [H, W], 1, 'valid'); // [B, 1, 1, C]
+    if (Cg === 1) return perChannel;
+    const perGroup = tf.mean(tf.reshape(perChannel, [B, groups, Cg]), 2, true); // [B, G, 1]
+    return tf.reshape(tf.tile(perGroup, [1, 1, Cg]), [B, 1, 1, C]);
+  };
   // customGrad passes the inputs, then a save function.
   const normalise = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [input, scale, shift] = args as tf.Tensor[];
+    const [input, scale, shift] = args as [tf.Tensor4D, tf.Tensor, tf.Tensor];
     const save = args[3] as tf.GradSaveFunc;
-    const values = tf.reshape(input, grouped); // [B, H, W, G, C/G]
-    const centered = tf.sub(values, tf.mean(values, axes, true));
-    const inverseSd = tf.rsqrt(tf.add(tf.mean(tf.square(centered), axes, true), epsilon)); // [B, 1, 1, G, 1]
-    const normalised = tf.mul(centered, inverseSd); // x^, grouped
+    const centered = tf.sub(input, groupMean(input));
+    const inverseSd = tf.rsqrt(tf.add(groupMean(tf.square(centered) as tf.Tensor4D), epsilon)); // [B, 1, 1, C]
+    const normalised = tf.mul(centered, inverseSd); // x^
     save([normalised, inverseSd, scale]);
     return {
-      value: tf.add(tf.mul(tf.reshape(normalised, [B, H, W, C]), scale), shift),
+      value: tf.add(tf.mul(normalised, scale), shift),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [xHat, invSd, gammaSaved] = saved;
+        const [xHat, invSd, gammaSaved] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor];
         const dOut = dy as tf.Tensor4D;
         const dBeta = tf.sum(dOut, [0, 1, 2]);
-        const dGamma = tf.sum(tf.mul(dOut, tf.reshape(xHat, [B, H, W, C])), [0, 1, 2]);
-        const g = tf.reshape(tf.mul(dOut, gammaSaved), grouped);
-        const centeredG = tf.sub(g, tf.mean(g, axes, true));
-        const dx = tf.mul(tf.sub(centeredG, tf.mul(xHat, tf.mean(tf.mul(g, xHat), axes, true))), invSd);
-        return [tf.reshape(dx, [B, H, W, C]), dGamma, dBeta];
+        const dGamma = tf.sum(tf.mul(dOut, xHat), [0, 1, 2]);
+        const g = tf.mul(dOut, gammaSaved) as tf.Tensor4D;
+        const dx = tf.mul(tf.sub(tf.sub(g, groupMean(g)), tf.mul(xHat, groupMean(tf.mul(g, xHat) as tf.Tensor4D))), invSd);
+        return [dx, dGamma, dBeta];
       },
     };
   });
