@@ -40,7 +40,8 @@ async function withWorkersEnv<T>(value: string | undefined, body: () => Promise<
   try {
     return await body();
   } finally {
-    process.env.GENLAB_WORKERS = saved;
+    if (saved === undefined) delete process.env.GENLAB_WORKERS;
+    else process.env.GENLAB_WORKERS = saved;
   }
 }
 
